@@ -1,0 +1,53 @@
+# sockwall: `make` builds build/sockwall (static musl, stripped),
+# `make run` starts it with defaults, `make test` runs every test.
+
+CC        = musl-gcc
+TEST_CC   = gcc
+CFLAGS    = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Os -Wall -Wextra -Werror \
+            -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+            -ffunction-sections -fdata-sections
+LDFLAGS   = -static -s -Wl,--gc-sections
+SAN_FLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror \
+            -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+SRCS      = $(wildcard src/*.c)
+HDRS      = $(wildcard src/*.h)
+LIB_SRCS  = $(filter-out src/main.c,$(SRCS))
+OBJS      = $(SRCS:src/%.c=build/obj/%.o)
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/test/%)
+
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+.PHONY: all deps run test unit integration clean
+
+all: deps build/sockwall
+
+deps:
+	@scripts/deps.sh
+
+build/obj/%.o: src/%.c $(HDRS) | build/obj
+	$(CC) $(CFLAGS) -DSOCKWALL_VERSION='"$(VERSION)"' -c -o $@ $<
+
+build/sockwall: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
+
+build/test/%: tests/unit/%.c $(LIB_SRCS) $(HDRS) tests/unit/test.h | build/test
+	$(TEST_CC) $(SAN_FLAGS) -Isrc -o $@ $< $(LIB_SRCS)
+
+build/obj build/test:
+	@mkdir -p $@
+
+run: all
+	./build/sockwall
+
+unit: deps $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do $$t; done
+
+integration: all
+	scripts/integration.sh
+
+test: unit integration
+
+clean:
+	rm -rf build

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs what building and testing sockwall needs on Debian, once.
+# Quiet when everything is present; needs root (or sudo) when something is missing.
+set -e
+
+need=""
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+
+for p in make gcc musl-tools libjsmn-dev docker.io busybox-static python3 \
+         python3-pytest python3-docker socat curl file; do
+	have_pkg "$p" || need="$need $p"
+done
+[ -z "$need" ] && exit 0
+
+echo "deps: installing$need" >&2
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null

@@ -1,0 +1,441 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route.h"
+
+#define DEFAULT_LISTEN "tcp://[::]:2375"
+#define MAX_HEAD_LIMIT 65536
+
+struct problems {
+	char *buf;
+	size_t len, used;
+	int count;
+};
+
+static void problem(struct problems *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->count++;
+	if (!p->buf || p->used + 1 >= p->len)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(p->buf + p->used, p->len - p->used - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	p->used += (size_t)n < p->len - p->used - 1 ? (size_t)n : p->len - p->used - 1;
+	p->buf[p->used++] = '\n';
+	p->buf[p->used] = '\0';
+}
+
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Returns the toggle's value, def when unset; a bad value is a problem. */
+static bool read_bool(char *const *envp, const char *name, bool def, struct problems *p)
+{
+	const char *v = env_get(envp, name);
+	int b;
+
+	if (!v)
+		return def;
+	b = parse_bool(v);
+	if (b < 0) {
+		problem(p, "%s=%s: expected 1/0, true/false, yes/no or on/off", name, v);
+		return def;
+	}
+	return b;
+}
+
+static enum toggle_state read_tristate(char *const *envp, const char *name, struct problems *p)
+{
+	if (!env_get(envp, name))
+		return TOGGLE_UNSET;
+	return read_bool(envp, name, false, p) ? TOGGLE_ON : TOGGLE_OFF;
+}
+
+/* "10", "10s", "500ms", "2m" -> milliseconds; zero allowed when allow_zero. */
+static int read_duration(char *const *envp, const char *name, int def_ms, bool allow_zero,
+			 struct problems *p)
+{
+	const char *v = env_get(envp, name);
+	char *end;
+	unsigned long n;
+	long mult = 1000;
+
+	if (!v)
+		return def_ms;
+	if (!isdigit((unsigned char)v[0]))
+		goto bad;
+	n = strtoul(v, &end, 10);
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "m") == 0)
+		mult = 60000;
+	else if (*end != '\0' && strcmp(end, "s") != 0)
+		goto bad;
+	if (n > 86400UL * 1000 / (unsigned long)mult || (n == 0 && !allow_zero))
+		goto bad;
+	return (int)(n * (unsigned long)mult);
+bad:
+	problem(p, "%s=%s: expected a duration such as 30, 30s, 500ms or 2m%s", name, v,
+		allow_zero ? " (0 disables)" : ", above zero");
+	return def_ms;
+}
+
+static long read_number(char *const *envp, const char *name, long def, long min, long max,
+			struct problems *p)
+{
+	const char *v = env_get(envp, name);
+	char *end = "";
+	long n;
+
+	if (!v)
+		return def;
+	n = isdigit((unsigned char)v[0]) ? strtol(v, &end, 10) : -1;
+	if (n < min || n > max || *end != '\0') {
+		problem(p, "%s=%s: expected a number from %ld to %ld", name, v, min, max);
+		return def;
+	}
+	return n;
+}
+
+static bool parse_mode(const char *v, mode_t *mode)
+{
+	char *end;
+	unsigned long m = strtoul(v, &end, 8);
+
+	if (!*v || *end || m > 0777)
+		return false;
+	*mode = (mode_t)m;
+	return true;
+}
+
+static bool parse_group(const char *v, gid_t *gid)
+{
+	char *end;
+	unsigned long g;
+
+	if (!*v)
+		return false;
+	g = strtoul(v, &end, 10);
+	if (*end == '\0') {
+		*gid = (gid_t)g;
+		return true;
+	}
+	struct group *gr = getgrnam(v);
+	if (!gr)
+		return false;
+	*gid = gr->gr_gid;
+	return true;
+}
+
+/* unix:///path[?mode=0660&group=docker] */
+static void parse_unix_listener(const char *url, struct listen_spec *l, struct problems *p)
+{
+	const char *path = url + strlen("unix://");
+	const char *q = strchr(path, '?');
+	size_t plen = q ? (size_t)(q - path) : strlen(path);
+
+	l->kind = LISTEN_UNIX;
+	if (path[0] != '/' || plen >= sizeof(l->path)) {
+		problem(p, "SOCKWALL_LISTEN: %s: a unix listener needs an absolute path of at most %zu bytes",
+			url, sizeof(l->path) - 1);
+		return;
+	}
+	memcpy(l->path, path, plen);
+	l->path[plen] = '\0';
+	while (q && *q) {
+		char key[16], val[64];
+		const char *item = q + 1, *amp = strchr(item, '&'), *eq = strchr(item, '=');
+		size_t ilen = amp ? (size_t)(amp - item) : strlen(item);
+
+		if (!eq || eq > item + ilen || (size_t)(eq - item) >= sizeof(key) ||
+		    ilen - (size_t)(eq - item) > sizeof(val)) {
+			problem(p, "SOCKWALL_LISTEN: %s: expected ?mode=OCTAL&group=GID", url);
+			return;
+		}
+		memcpy(key, item, (size_t)(eq - item));
+		key[eq - item] = '\0';
+		memcpy(val, eq + 1, ilen - (size_t)(eq - item) - 1);
+		val[ilen - (size_t)(eq - item) - 1] = '\0';
+		if (strcmp(key, "mode") == 0) {
+			if (!parse_mode(val, &l->mode))
+				problem(p, "SOCKWALL_LISTEN: %s: mode=%s is not an octal mode", url, val);
+		} else if (strcmp(key, "group") == 0) {
+			if (!parse_group(val, &l->gid))
+				problem(p, "SOCKWALL_LISTEN: %s: group=%s is not a gid or known group",
+					url, val);
+			l->has_gid = true;
+		} else {
+			problem(p, "SOCKWALL_LISTEN: %s: unknown option '%s' (mode, group)", url, key);
+		}
+		q = amp;
+	}
+}
+
+/* tcp://HOST:PORT, HOST an IPv4 address, [IPv6], or localhost */
+static void parse_tcp_listener(const char *url, struct listen_spec *l, struct problems *p)
+{
+	const char *hp = url + strlen("tcp://");
+	const char *colon, *host = hp;
+	size_t hlen;
+
+	l->kind = LISTEN_TCP;
+	if (hp[0] == '[') {
+		const char *close = strchr(hp, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		host = hp + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(hp, ':');
+		if (!colon)
+			goto bad;
+		hlen = (size_t)(colon - hp);
+	}
+	if (hlen == 0 || hlen >= sizeof(l->host))
+		goto bad;
+	memcpy(l->host, host, hlen);
+	l->host[hlen] = '\0';
+	if (strcmp(l->host, "localhost") == 0)
+		strcpy(l->host, "127.0.0.1");
+	char *end = "";
+	long port = isdigit((unsigned char)colon[1]) ? strtol(colon + 1, &end, 10) : -1;
+	if (port < 1 || port > 65535 || *end)
+		goto bad;
+	l->port = (unsigned short)port;
+	return;
+bad:
+	problem(p, "SOCKWALL_LISTEN: %s: expected tcp://ADDRESS:PORT (e.g. tcp://0.0.0.0:2375, tcp://[::1]:2375)",
+		url);
+}
+
+static void parse_listeners(struct config *cfg, char *const *envp, struct problems *p,
+			    bool disable_ipv6, mode_t mode, gid_t gid, bool has_gid)
+{
+	const char *list = env_get(envp, "SOCKWALL_LISTEN");
+	bool is_default = list == NULL;
+	char buf[1024];
+
+	if (!list)
+		list = disable_ipv6 ? "tcp://0.0.0.0:2375" : DEFAULT_LISTEN;
+	if (strlen(list) >= sizeof(buf)) {
+		problem(p, "SOCKWALL_LISTEN: too long");
+		return;
+	}
+	strcpy(buf, list);
+	cfg->n_listeners = 0;
+	for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ')
+			item++;
+		if (!*item)
+			continue;
+		if (cfg->n_listeners == CONFIG_MAX_LISTENERS) {
+			problem(p, "SOCKWALL_LISTEN: more than %d listeners", CONFIG_MAX_LISTENERS);
+			return;
+		}
+		struct listen_spec *l = &cfg->listeners[cfg->n_listeners++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->url, sizeof(l->url), "%s", item);
+		l->mode = mode;
+		l->gid = gid;
+		l->has_gid = has_gid;
+		l->is_default = is_default;
+		if (strncmp(item, "tcp://", 6) == 0) {
+			parse_tcp_listener(item, l, p);
+			if (disable_ipv6 && strchr(l->host, ':'))
+				problem(p, "SOCKWALL_LISTEN: %s is IPv6 but DISABLE_IPV6 is set", item);
+		} else if (strncmp(item, "unix://", 7) == 0) {
+			parse_unix_listener(item, l, p);
+		} else {
+			problem(p, "SOCKWALL_LISTEN: %s: expected tcp://HOST:PORT or unix:///PATH", item);
+		}
+	}
+	if (cfg->n_listeners == 0)
+		problem(p, "SOCKWALL_LISTEN: no listener given");
+}
+
+static const char *const sockwall_vars[] = {
+	"SOCKWALL_LISTEN",       "SOCKWALL_HEAD_TIMEOUT", "SOCKWALL_IDLE_TIMEOUT",
+	"SOCKWALL_SHUTDOWN_TIMEOUT", "SOCKWALL_MAX_CONNS", "SOCKWALL_MAX_HEAD",
+	"SOCKWALL_LOG_FORMAT",   "SOCKWALL_UNIX_MODE",    "SOCKWALL_UNIX_GROUP",
+};
+
+/* A typo in our own namespace must not silently fall back to a default. */
+static void check_unknown(char *const *envp, struct problems *p)
+{
+	for (; envp && *envp; envp++) {
+		const char *eq = strchr(*envp, '=');
+		size_t n = eq ? (size_t)(eq - *envp) : strlen(*envp);
+		bool known = false;
+
+		if (strncmp(*envp, "SOCKWALL_", 9) != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(sockwall_vars) / sizeof(*sockwall_vars); i++)
+			if (strlen(sockwall_vars[i]) == n && strncmp(*envp, sockwall_vars[i], n) == 0)
+				known = true;
+		if (!known)
+			problem(p, "%.*s: unknown setting (see sockwall --help)", (int)n, *envp);
+	}
+}
+
+static const struct {
+	const char *name;
+	enum log_level level;
+} log_levels[] = {
+	{ "emerg", LOGL_EMERG }, { "alert", LOGL_ALERT },     { "crit", LOGL_CRIT },
+	{ "err", LOGL_ERR },     { "error", LOGL_ERR },       { "warning", LOGL_WARNING },
+	{ "warn", LOGL_WARNING }, { "notice", LOGL_NOTICE },  { "info", LOGL_INFO },
+	{ "debug", LOGL_DEBUG },
+};
+
+int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len)
+{
+	struct problems p = { err, err_len, 0, 0 };
+	const char *v;
+
+	if (err && err_len)
+		err[0] = '\0';
+	memset(cfg, 0, sizeof(*cfg));
+	check_unknown(envp, &p);
+
+	acl_defaults(&cfg->acl);
+	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
+		cfg->acl.section[s] = read_bool(envp, section_name((enum section)s),
+						cfg->acl.section[s], &p);
+	cfg->acl.post = read_bool(envp, "POST", false, &p);
+	cfg->acl.delete_ = read_tristate(envp, "DELETE", &p);
+	cfg->acl.put = read_tristate(envp, "PUT", &p);
+	cfg->acl.allow_start = read_bool(envp, "ALLOW_START", false, &p);
+	cfg->acl.allow_stop = read_bool(envp, "ALLOW_STOP", false, &p);
+	cfg->acl.allow_restarts = read_bool(envp, "ALLOW_RESTARTS", false, &p);
+	cfg->acl.allow_pause = read_bool(envp, "ALLOW_PAUSE", false, &p);
+	cfg->acl.allow_unpause = read_bool(envp, "ALLOW_UNPAUSE", false, &p);
+	cfg->acl.allow_archive = read_bool(envp, "ALLOW_ARCHIVE", false, &p);
+	cfg->acl.allow_export = read_bool(envp, "ALLOW_EXPORT", false, &p);
+	cfg->acl.allow_logs = read_bool(envp, "ALLOW_LOGS", true, &p);
+	cfg->acl.allow_top = read_bool(envp, "ALLOW_TOP", true, &p);
+
+	bool disable_ipv6 = read_bool(envp, "DISABLE_IPV6", false, &p);
+	mode_t mode = 0660;
+	gid_t gid = 0;
+	bool has_gid = false;
+	if ((v = env_get(envp, "SOCKWALL_UNIX_MODE")) && !parse_mode(v, &mode))
+		problem(&p, "SOCKWALL_UNIX_MODE=%s: expected an octal mode such as 0660", v);
+	if ((v = env_get(envp, "SOCKWALL_UNIX_GROUP"))) {
+		has_gid = true;
+		if (!parse_group(v, &gid))
+			problem(&p, "SOCKWALL_UNIX_GROUP=%s: not a gid or known group", v);
+	}
+	parse_listeners(cfg, envp, &p, disable_ipv6, mode, gid, has_gid);
+
+	v = env_get(envp, "SOCKET_PATH");
+	if (!v)
+		v = "/var/run/docker.sock";
+	if (v[0] != '/' || strlen(v) >= sizeof(cfg->socket_path))
+		problem(&p, "SOCKET_PATH=%s: expected an absolute path of at most %zu bytes", v,
+			sizeof(cfg->socket_path) - 1);
+	else
+		strcpy(cfg->socket_path, v);
+
+	cfg->head_timeout_ms = read_duration(envp, "SOCKWALL_HEAD_TIMEOUT", 10000, false, &p);
+	cfg->idle_timeout_ms = read_duration(envp, "SOCKWALL_IDLE_TIMEOUT", 120000, true, &p);
+	cfg->shutdown_timeout_ms =
+		read_duration(envp, "SOCKWALL_SHUTDOWN_TIMEOUT", 10000, true, &p);
+	cfg->max_conns = (int)read_number(envp, "SOCKWALL_MAX_CONNS", 1024, 1, 1000000, &p);
+	cfg->max_head =
+		(size_t)read_number(envp, "SOCKWALL_MAX_HEAD", 32768, 1024, MAX_HEAD_LIMIT, &p);
+
+	cfg->log_level = LOGL_INFO;
+	if ((v = env_get(envp, "LOG_LEVEL"))) {
+		bool found = false;
+		for (size_t i = 0; i < sizeof(log_levels) / sizeof(*log_levels); i++) {
+			if (strcasecmp(v, log_levels[i].name) == 0) {
+				cfg->log_level = log_levels[i].level;
+				found = true;
+			}
+		}
+		if (!found)
+			problem(&p, "LOG_LEVEL=%s: expected debug, info, notice, warning, err, crit, alert or emerg",
+				v);
+	}
+	cfg->log_format = LOG_JSON;
+	if ((v = env_get(envp, "SOCKWALL_LOG_FORMAT"))) {
+		if (strcmp(v, "text") == 0)
+			cfg->log_format = LOG_TEXT;
+		else if (strcmp(v, "json") != 0)
+			problem(&p, "SOCKWALL_LOG_FORMAT=%s: expected json or text", v);
+	}
+	return p.count;
+}
+
+static void append(char *out, size_t out_len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*used + 1 >= out_len)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(out + *used, out_len - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n < out_len - *used ? (size_t)n : out_len - *used - 1;
+}
+
+static const char *tristate(enum toggle_state t, bool post)
+{
+	if (t == TOGGLE_UNSET)
+		return post ? "1 (follows POST)" : "0 (follows POST)";
+	return t == TOGGLE_ON ? "1" : "0";
+}
+
+void config_describe_acl(const struct config *cfg, char *out, size_t out_len)
+{
+	const struct acl *a = &cfg->acl;
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
+		append(out, out_len, &used, "%s=%d\n", section_name((enum section)s),
+		       a->section[s]);
+	append(out, out_len, &used, "POST=%d\nDELETE=%s\nPUT=%s\n", a->post,
+	       tristate(a->delete_, a->post), tristate(a->put, a->post));
+	append(out, out_len, &used,
+	       "ALLOW_START=%d\nALLOW_STOP=%d\nALLOW_RESTARTS=%d\nALLOW_PAUSE=%d\n"
+	       "ALLOW_UNPAUSE=%d\nALLOW_ARCHIVE=%d\nALLOW_EXPORT=%d\nALLOW_LOGS=%d\n"
+	       "ALLOW_TOP=%d\n",
+	       a->allow_start, a->allow_stop, a->allow_restarts, a->allow_pause,
+	       a->allow_unpause, a->allow_archive, a->allow_export, a->allow_logs,
+	       a->allow_top);
+}

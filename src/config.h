@@ -1,0 +1,64 @@
+/*
+ * config: the environment -> one validated, immutable struct config.
+ *
+ * Every setting is read and checked before anything starts; each problem is
+ * reported with the variable's name, and any problem stops the start-up.
+ */
+#ifndef SOCKWALL_CONFIG_H
+#define SOCKWALL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+#define CONFIG_MAX_LISTENERS 8
+#define CONFIG_PATH_MAX 108 /* sun_path */
+
+enum listen_kind { LISTEN_TCP, LISTEN_UNIX };
+
+struct listen_spec {
+	enum listen_kind kind;
+	char host[64];             /* tcp: numeric address, no brackets */
+	unsigned short port;       /* tcp */
+	char path[CONFIG_PATH_MAX]; /* unix */
+	mode_t mode;               /* unix: permission bits of the socket file */
+	gid_t gid;                 /* unix: group of the socket file, when has_gid */
+	bool has_gid;
+	bool is_default;           /* the built-in [::]:2375, may fall back to IPv4 */
+	char url[160];             /* as written, for logs */
+};
+
+enum log_format { LOG_JSON, LOG_TEXT };
+
+/* syslog-style levels, as linuxserver's LOG_LEVEL */
+enum log_level {
+	LOGL_EMERG, LOGL_ALERT, LOGL_CRIT, LOGL_ERR, LOGL_WARNING, LOGL_NOTICE, LOGL_INFO,
+	LOGL_DEBUG
+};
+
+struct config {
+	struct listen_spec listeners[CONFIG_MAX_LISTENERS];
+	size_t n_listeners;
+	char socket_path[CONFIG_PATH_MAX];
+	struct acl acl;
+	int head_timeout_ms;     /* a request head must be complete within this */
+	int idle_timeout_ms;     /* keep-alive connection with no request in flight */
+	int shutdown_timeout_ms; /* SIGTERM: in-flight requests get this long */
+	int max_conns;
+	size_t max_head;
+	enum log_level log_level;
+	enum log_format log_format;
+};
+
+/*
+ * Reads envp (NULL-terminated "NAME=value" strings).  Returns 0, or the number
+ * of problems found; each problem is written as one line into err.
+ */
+int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len);
+
+/* Appends the effective access table, one "NAME=value" per line, to out. */
+void config_describe_acl(const struct config *cfg, char *out, size_t out_len);
+
+#endif

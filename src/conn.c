@@ -1,0 +1,1005 @@
+#include "conn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+#include "net.h"
+#include "policy.h"
+#include "route.h"
+
+#define BUF_SIZE 65536
+#define LINGER_MS 2000
+#define ACCEPT_PAUSE_MS 200
+#define ACCEPT_BATCH 64
+
+/* [start, start+fwd) is cleared to be sent on; [start+fwd, end) is not yet examined. */
+struct buf {
+	char *data;
+	size_t start, end, fwd;
+};
+
+enum rq_state {
+	RQ_HEAD, /* waiting for (or judging) the next request head */
+	RQ_BODY, /* relaying an allowed request's body */
+	RQ_SENT, /* request relayed whole; its response is still coming */
+	RQ_TUNNEL
+};
+
+enum rs_state {
+	RS_NONE, /* no request in flight */
+	RS_HEAD, /* waiting for the response head */
+	RS_BODY,
+	RS_DONE, /* response relayed whole; the request body may still be going */
+	RS_TUNNEL
+};
+
+struct request_record {
+	bool active;
+	char method[16];
+	size_t method_len;
+	char target[256];
+	size_t target_len;
+	const char *rule;
+	int status;
+	uint64_t bytes_in, bytes_out;
+	int64_t start_us;
+};
+
+struct conn {
+	struct conn *prev, *next;
+	struct server *srv;
+	const struct listener *listener;
+	int cfd, ufd;
+	struct buf in, out;
+	enum rq_state rq;
+	enum rs_state rs;
+
+	bool c_readable, u_readable;   /* poll said so; cleared on EAGAIN */
+	bool c_wblocked, u_wblocked;   /* a write hit EAGAIN; cleared on POLLOUT */
+	bool client_eof, upstream_eof; /* read returned 0 */
+	bool upstream_shut;            /* we shut upstream's write side */
+	bool close_after;              /* close once everything cleared is flushed */
+	bool lingering;
+	bool dead;
+
+	enum http_body rq_body, rs_body;
+	uint64_t rq_remaining, rs_remaining;
+	struct http_chunked rq_chunk, rs_chunk;
+	bool rq_is_head, rq_keep_alive, rs_keep_alive, rq_hijackable;
+
+	int64_t head_started_ms; /* first byte of a pending head; 0 if none */
+	int64_t idle_since_ms;
+	int64_t linger_deadline_ms;
+	bool served_one;
+
+	struct request_record req;
+	char client[64];
+};
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- buffers: allocated while a connection has work, released when idle ---- */
+
+static bool buf_ensure(struct server *srv, struct buf *b)
+{
+	if (b->data)
+		return true;
+	b->data = srv->n_spare ? srv->spare_bufs[--srv->n_spare] : malloc(BUF_SIZE);
+	b->start = b->end = b->fwd = 0;
+	return b->data != NULL;
+}
+
+static void buf_release(struct server *srv, struct buf *b)
+{
+	if (!b->data || b->start != b->end)
+		return;
+	if (srv->n_spare < (int)(sizeof(srv->spare_bufs) / sizeof(*srv->spare_bufs)))
+		srv->spare_bufs[srv->n_spare++] = b->data;
+	else
+		free(b->data);
+	b->data = NULL;
+	b->start = b->end = b->fwd = 0;
+}
+
+static void buf_drop(struct server *srv, struct buf *b)
+{
+	b->start = b->end;
+	b->fwd = 0;
+	buf_release(srv, b);
+}
+
+static size_t buf_used(const struct buf *b)
+{
+	return b->end - b->start;
+}
+
+static size_t buf_unexamined(const struct buf *b)
+{
+	return b->end - b->start - b->fwd;
+}
+
+/* Free space at the end, compacting when the data has drifted to the back. */
+static size_t buf_room(struct buf *b)
+{
+	if (b->start == b->end) {
+		b->start = b->end = 0;
+	} else if (b->end == BUF_SIZE && b->start > 0) {
+		memmove(b->data, b->data + b->start, b->end - b->start);
+		b->end -= b->start;
+		b->start = 0;
+	}
+	return BUF_SIZE - b->end;
+}
+
+/* ---- request records and logs ---- */
+
+static void record_begin(struct conn *c, const char *method, size_t mlen, const char *target,
+			 size_t tlen)
+{
+	struct request_record *r = &c->req;
+
+	memset(r, 0, sizeof(*r));
+	r->active = true;
+	r->start_us = now_us();
+	r->method_len = mlen < sizeof(r->method) ? mlen : sizeof(r->method);
+	memcpy(r->method, method, r->method_len);
+	r->target_len = tlen < sizeof(r->target) ? tlen : sizeof(r->target);
+	memcpy(r->target, target, r->target_len);
+	r->rule = "";
+}
+
+static void record_log(struct conn *c, const char *decision, const char *reason)
+{
+	struct request_record *r = &c->req;
+
+	if (!r->active)
+		return;
+	struct request_log line = {
+		.listener = c->listener->spec->url,
+		.client = c->client,
+		.method = r->method_len ? r->method : "-",
+		.method_len = r->method_len ? r->method_len : 1,
+		.target = r->target_len ? r->target : "-",
+		.target_len = r->target_len ? r->target_len : 1,
+		.decision = decision,
+		.reason = reason,
+		.status = r->status,
+		.bytes_in = r->bytes_in,
+		.bytes_out = r->bytes_out,
+		.duration_us = now_us() - r->start_us,
+	};
+	log_request(&line);
+	r->active = false;
+}
+
+/* ---- connection teardown ---- */
+
+static void close_upstream(struct conn *c)
+{
+	if (c->ufd < 0)
+		return;
+	loop_del(c->srv->loop, c->ufd);
+	close(c->ufd);
+	c->ufd = -1;
+	c->u_readable = c->u_wblocked = false;
+	c->upstream_eof = c->upstream_shut = false;
+}
+
+static void conn_free(struct conn *c)
+{
+	struct server *srv = c->srv;
+
+	record_log(c, "allow", "connection closed");
+	close_upstream(c);
+	loop_del(srv->loop, c->cfd);
+	close(c->cfd);
+	buf_drop(srv, &c->in);
+	buf_drop(srv, &c->out);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->nconns--;
+	free(c);
+}
+
+static void abort_conn(struct conn *c, const char *why)
+{
+	if (c->req.active)
+		record_log(c, "error", why);
+	c->dead = true;
+}
+
+/* ---- local responses ---- */
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 408: return "Request Timeout";
+	case 413: return "Payload Too Large";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Error";
+	}
+}
+
+/* Docker's error shape, so `docker` prints "Error response from daemon: <message>". */
+static size_t format_error(char *out, size_t cap, int status, const char *message,
+			   bool close, bool head_only)
+{
+	char body[VERDICT_MESSAGE_MAX * 6 + 32], esc[VERDICT_MESSAGE_MAX * 6];
+	int blen, n;
+
+	json_escape(esc, sizeof(esc), message, strlen(message));
+	blen = snprintf(body, sizeof(body), "{\"message\":\"%s\"}\n", esc);
+	n = snprintf(out, cap,
+		     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+		     "Content-Length: %d\r\n%s\r\n%s",
+		     status, reason_phrase(status), blen, close ? "Connection: close\r\n" : "",
+		     head_only ? "" : body);
+	return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
+}
+
+/*
+ * Answers the current request ourselves.  Only called with no response in
+ * flight and out empty, so the bytes land in order.
+ */
+static void local_response(struct conn *c, int status, const char *message, bool close,
+			   const char *decision, const char *reason)
+{
+	struct buf *o = &c->out;
+
+	if (!buf_ensure(c->srv, o)) {
+		abort_conn(c, "out of memory");
+		return;
+	}
+	buf_room(o);
+	size_t n = format_error(o->data + o->end, BUF_SIZE - o->end, status, message, close,
+				c->rq_is_head);
+	o->end += n;
+	o->fwd += n;
+	if (!c->req.active)
+		record_begin(c, "", 0, "", 0);
+	c->req.status = status;
+	c->req.bytes_out += n;
+	record_log(c, decision, reason);
+	if (close)
+		c->close_after = true;
+}
+
+/* ---- the upstream side ---- */
+
+static void conn_event(struct loop *loop, int fd, int revents, void *ctx);
+
+static bool upstream_connect(struct conn *c)
+{
+	int fd = net_connect_unix(c->srv->cfg->socket_path);
+
+	if (fd < 0 || loop_add(c->srv->loop, fd, POLLIN, conn_event, c) < 0) {
+		char msg[VERDICT_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg), "sockwall: cannot reach the Docker daemon at %s: %s",
+			 c->srv->cfg->socket_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		local_response(c, 502, msg, true, "error", "upstream unreachable");
+		return false;
+	}
+	c->ufd = fd;
+	c->u_readable = c->u_wblocked = false;
+	c->upstream_eof = c->upstream_shut = false;
+	return true;
+}
+
+/* The upstream failed before a byte of the response reached the client. */
+static void upstream_failed(struct conn *c, const char *why)
+{
+	close_upstream(c);
+	if (c->rs == RS_HEAD && c->out.fwd == 0 && c->out.start == c->out.end) {
+		char msg[VERDICT_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg), "sockwall: the Docker daemon failed: %s", why);
+		c->rs = RS_NONE;
+		c->rq = RQ_HEAD;
+		c->in.fwd = 0;
+		buf_drop(c->srv, &c->in);
+		local_response(c, 502, msg, true, "error", why);
+	} else {
+		abort_conn(c, why);
+	}
+}
+
+/* ---- request side ---- */
+
+static bool is_hijackable(const struct route_match *m)
+{
+	if (!m->def)
+		return false;
+	switch (m->def->action) {
+	case ACT_CONTAINER_ATTACH:
+	case ACT_CONTAINER_ATTACH_WS:
+	case ACT_EXEC_START:
+		return true;
+	default:
+		return m->def->section == SEC_SESSION || m->def->section == SEC_GRPC;
+	}
+}
+
+static bool request_head(struct conn *c)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct buf *in = &c->in;
+	struct http_request req;
+	struct route_match *m;
+	struct verdict v;
+	const char *why;
+
+	/* One request at a time: the previous answer must be out first. */
+	if (c->rs != RS_NONE || c->in.fwd || buf_used(&c->out) || c->close_after || c->dead)
+		return false;
+	size_t avail = buf_used(in);
+	if (avail == 0) {
+		if (c->client_eof) {
+			c->close_after = true;
+			return true;
+		}
+		return false;
+	}
+	req.method = NULL;
+	c->rq_is_head = false;
+	int n = http_parse_request(in->data + in->start, avail, &req);
+	if (n == HTTP_INCOMPLETE) {
+		if (avail >= cfg->max_head) {
+			local_response(c, 431,
+				       "sockwall: request head too large (SOCKWALL_MAX_HEAD)", true,
+				       "error", "head too large");
+			return true;
+		}
+		if (c->client_eof) {
+			local_response(c, 400, "sockwall: incomplete request", true, "error",
+				       "incomplete request");
+			return true;
+		}
+		return false;
+	}
+	if (n == HTTP_MALFORMED) {
+		char msg[VERDICT_MESSAGE_MAX];
+		if (req.method)
+			record_begin(c, req.method, req.method_len, req.target ? req.target : "",
+				     req.target ? req.target_len : 0);
+		snprintf(msg, sizeof(msg), "sockwall: malformed request: %s", req.error);
+		local_response(c, req.error_status, msg, true, "error", req.error);
+		return true;
+	}
+	if ((size_t)n > cfg->max_head) {
+		local_response(c, 431, "sockwall: request head too large (SOCKWALL_MAX_HEAD)",
+			       true, "error", "head too large");
+		return true;
+	}
+	record_begin(c, req.method, req.method_len, req.target, req.target_len);
+	c->rq_is_head = http_token_eq(req.method, req.method_len, "HEAD");
+	/* A route match holds the decoded path: scratch for this call only. */
+	struct route_match match;
+	m = &match;
+	if (route_resolve(req.method, req.method_len, req.target, req.target_len, m, &why) < 0) {
+		char msg[VERDICT_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg), "sockwall: refused request target: %s", why);
+		local_response(c, 400, msg, true, "error", why);
+		return true;
+	}
+	policy_judge(&cfg->acl, req.method, req.method_len, m, &v);
+	c->req.rule = v.rule;
+	if (v.decision == DECISION_DENY) {
+		bool close = req.body != HTTP_BODY_NONE || req.expect_continue || !req.keep_alive;
+		in->start += (size_t)n;
+		c->head_started_ms = 0;
+		c->req.bytes_in = (uint64_t)n;
+		local_response(c, v.status ? v.status : 403, v.message, close, "deny", v.rule);
+		return true;
+	}
+	if (c->ufd < 0 && !upstream_connect(c))
+		return true;
+	c->rq_keep_alive = req.keep_alive;
+	c->rq_hijackable = is_hijackable(m);
+	c->rq_body = req.body;
+	c->rq_remaining = req.content_length;
+	memset(&c->rq_chunk, 0, sizeof(c->rq_chunk));
+	in->fwd = (size_t)n;
+	c->rq = req.body == HTTP_BODY_NONE ? RQ_SENT : RQ_BODY;
+	c->rs = RS_HEAD;
+	c->head_started_ms = 0;
+	return true;
+}
+
+static bool request_body(struct conn *c)
+{
+	struct buf *in = &c->in;
+	size_t avail = buf_unexamined(in);
+
+	if (avail == 0) {
+		if (c->client_eof) {
+			abort_conn(c, "client closed during the request body");
+			return true;
+		}
+		return false;
+	}
+	if (c->rq_body == HTTP_BODY_LENGTH) {
+		size_t take = avail < c->rq_remaining ? avail : (size_t)c->rq_remaining;
+		in->fwd += take;
+		c->rq_remaining -= take;
+		if (c->rq_remaining == 0)
+			c->rq = RQ_SENT;
+		return true;
+	}
+	ssize_t used = http_chunked_scan(&c->rq_chunk, in->data + in->start + in->fwd, avail);
+	if (used < 0) {
+		abort_conn(c, "malformed chunked request body");
+		return true;
+	}
+	in->fwd += (size_t)used;
+	if (c->rq_chunk.done)
+		c->rq = RQ_SENT;
+	return used > 0 || c->rq == RQ_SENT;
+}
+
+static bool request_step(struct conn *c)
+{
+	switch (c->rq) {
+	case RQ_HEAD:
+		return request_head(c);
+	case RQ_BODY:
+		return request_body(c);
+	case RQ_TUNNEL:
+		if (c->upstream_shut && buf_used(&c->in)) {
+			buf_drop(c->srv, &c->in); /* nowhere left to send it */
+			return true;
+		}
+		c->in.fwd = buf_used(&c->in);
+		/* fall through */
+	case RQ_SENT:
+		/*
+		 * The client shut its write side: pass that on, as dockerd would
+		 * have seen it (a tunnel's half-close; a streaming request ends).
+		 * Pipelined requests still buffered come first.
+		 */
+		if (c->client_eof && !buf_used(&c->in) && !c->upstream_shut && c->ufd >= 0) {
+			shutdown(c->ufd, SHUT_WR);
+			c->upstream_shut = true;
+			return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+static bool upstream_write(struct conn *c)
+{
+	struct buf *in = &c->in;
+
+	if (c->ufd < 0 || in->fwd == 0 || c->u_wblocked || c->upstream_shut)
+		return false;
+	ssize_t n = send(c->ufd, in->data + in->start, in->fwd, MSG_NOSIGNAL);
+	if (n > 0) {
+		in->start += (size_t)n;
+		in->fwd -= (size_t)n;
+		c->req.bytes_in += (uint64_t)n;
+		return true;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->u_wblocked = true;
+		return false;
+	}
+	if (n < 0 && errno == EINTR)
+		return true;
+	if (c->rq == RQ_TUNNEL) {
+		/* dockerd stopped reading stdin; its output may still come. */
+		c->upstream_shut = true;
+		buf_drop(c->srv, in);
+		return true;
+	}
+	upstream_failed(c, "write to the Docker daemon failed");
+	return true;
+}
+
+/* ---- response side ---- */
+
+static bool upstream_read(struct conn *c)
+{
+	struct buf *out = &c->out;
+
+	if (c->ufd < 0 || !c->u_readable || c->upstream_eof)
+		return false;
+	if (!buf_ensure(c->srv, out)) {
+		abort_conn(c, "out of memory");
+		return true;
+	}
+	size_t room = buf_room(out);
+	if (room == 0)
+		return false;
+	ssize_t n = read(c->ufd, out->data + out->end, room);
+	if (n > 0) {
+		out->end += (size_t)n;
+		return true;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->u_readable = false;
+		return false;
+	}
+	if (n < 0 && errno == EINTR)
+		return true;
+	c->upstream_eof = true; /* EOF, or a reset: either way nothing more comes */
+	return true;
+}
+
+static bool is_raw_stream(const char *ct, size_t len)
+{
+	return ct && (http_token_eq(ct, len, "application/vnd.docker.raw-stream") ||
+		      http_token_eq(ct, len, "application/vnd.docker.multiplexed-stream"));
+}
+
+static bool response_head(struct conn *c)
+{
+	struct buf *out = &c->out;
+	size_t avail = buf_unexamined(out);
+	struct http_response resp;
+
+	if (avail == 0) {
+		if (c->upstream_eof) {
+			upstream_failed(c, "closed without a response");
+			return true;
+		}
+		return false;
+	}
+	int n = http_parse_response(out->data + out->start + out->fwd, avail, c->rq_is_head, &resp);
+	if (n == HTTP_INCOMPLETE) {
+		if (c->upstream_eof || avail == BUF_SIZE) {
+			upstream_failed(c, "incomplete response head");
+			return true;
+		}
+		return false;
+	}
+	if (n == HTTP_MALFORMED) {
+		upstream_failed(c, resp.error);
+		return true;
+	}
+	out->fwd += (size_t)n;
+	c->req.status = resp.status;
+	bool switching = resp.status == 101 ||
+			 (resp.status == 200 && is_raw_stream(resp.content_type, resp.content_type_len));
+	if (switching && c->rq_hijackable) {
+		c->rs = RS_TUNNEL;
+		c->rq = RQ_TUNNEL;
+		return true;
+	}
+	if (resp.status == 101) {
+		abort_conn(c, "protocol switch on a route that does not hijack");
+		return true;
+	}
+	if (resp.status < 200)
+		return true; /* interim (100 Continue): the real head follows */
+	c->rs_body = resp.body;
+	c->rs_remaining = resp.content_length;
+	c->rs_keep_alive = resp.keep_alive;
+	memset(&c->rs_chunk, 0, sizeof(c->rs_chunk));
+	c->rs = resp.body == HTTP_BODY_NONE ? RS_DONE : RS_BODY;
+	return true;
+}
+
+static bool response_body(struct conn *c)
+{
+	struct buf *out = &c->out;
+	size_t avail = buf_unexamined(out);
+	size_t take = 0;
+
+	switch (c->rs_body) {
+	case HTTP_BODY_LENGTH:
+		take = avail < c->rs_remaining ? avail : (size_t)c->rs_remaining;
+		c->rs_remaining -= take;
+		if (c->rs_remaining == 0)
+			c->rs = RS_DONE;
+		break;
+	case HTTP_BODY_CHUNKED: {
+		ssize_t used = http_chunked_scan(&c->rs_chunk, out->data + out->start + out->fwd,
+						 avail);
+		if (used < 0) {
+			/* Relay what was sound, then end: the client sees a cut body. */
+			c->rs_keep_alive = false;
+			c->rs = RS_DONE;
+			out->end = out->start + out->fwd;
+			return true;
+		}
+		take = (size_t)used;
+		if (c->rs_chunk.done)
+			c->rs = RS_DONE;
+		break;
+	}
+	case HTTP_BODY_CLOSE:
+	case HTTP_BODY_NONE:
+		take = avail;
+		break;
+	}
+	out->fwd += take;
+	if (c->rs == RS_BODY && c->upstream_eof && buf_unexamined(out) == 0) {
+		/* Close-delimited bodies end here; others were cut short. */
+		c->rs_keep_alive = false;
+		c->rs = RS_DONE;
+		return true;
+	}
+	return take > 0 || c->rs == RS_DONE;
+}
+
+static void finish_request(struct conn *c)
+{
+	record_log(c, "allow", c->req.rule);
+	if (!c->rs_keep_alive || c->upstream_shut)
+		close_upstream(c);
+	if (!c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining)
+		c->close_after = true;
+	c->rq = RQ_HEAD;
+	c->rs = RS_NONE;
+	c->served_one = true;
+	c->idle_since_ms = loop_now(c->srv->loop);
+}
+
+static bool response_step(struct conn *c)
+{
+	struct buf *out = &c->out;
+
+	switch (c->rs) {
+	case RS_NONE:
+		/* Nothing asked: bytes or EOF from dockerd end this upstream. */
+		if (c->ufd >= 0 && (buf_unexamined(out) || c->upstream_eof)) {
+			out->end = out->start + out->fwd;
+			close_upstream(c);
+			return true;
+		}
+		return false;
+	case RS_HEAD:
+		return response_head(c);
+	case RS_BODY:
+		return response_body(c);
+	case RS_DONE:
+		if (c->rq != RQ_SENT)
+			return false;
+		finish_request(c);
+		return true;
+	case RS_TUNNEL:
+		if (buf_unexamined(out)) {
+			out->fwd = buf_used(out);
+			return true;
+		}
+		if (c->upstream_eof && !buf_used(out) && !c->close_after) {
+			/* dockerd ended the stream: flush done, close towards the client. */
+			record_log(c, "allow", c->req.rule);
+			c->close_after = true;
+			return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+static bool client_read(struct conn *c)
+{
+	struct buf *in = &c->in;
+
+	if (!c->c_readable || c->client_eof)
+		return false;
+	if (!buf_ensure(c->srv, in)) {
+		abort_conn(c, "out of memory");
+		return true;
+	}
+	size_t room = buf_room(in);
+	if (room == 0)
+		return false;
+	ssize_t n = read(c->cfd, in->data + in->end, room);
+	if (n > 0) {
+		if (c->rq == RQ_HEAD && !c->head_started_ms && !buf_used(in))
+			c->head_started_ms = loop_now(c->srv->loop);
+		in->end += (size_t)n;
+		return true;
+	}
+	if (n == 0) {
+		c->client_eof = true;
+		return true;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		c->c_readable = false;
+		return false;
+	}
+	if (errno == EINTR)
+		return true;
+	abort_conn(c, "client connection reset");
+	return true;
+}
+
+static bool client_write(struct conn *c)
+{
+	struct buf *out = &c->out;
+
+	if (out->fwd == 0 || c->c_wblocked)
+		return false;
+	ssize_t n = send(c->cfd, out->data + out->start, out->fwd, MSG_NOSIGNAL);
+	if (n > 0) {
+		out->start += (size_t)n;
+		out->fwd -= (size_t)n;
+		if (c->req.active)
+			c->req.bytes_out += (uint64_t)n;
+		return true;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->c_wblocked = true;
+		return false;
+	}
+	if (n < 0 && errno == EINTR)
+		return true;
+	abort_conn(c, "client went away");
+	return true;
+}
+
+/*
+ * Closing after a response: shut our write side and read what the client
+ * still sends until it closes (or a short deadline), so that the kernel does
+ * not answer unread bytes with a reset that could destroy the response.
+ */
+static bool close_step(struct conn *c)
+{
+	if (!c->close_after || c->lingering || c->out.fwd)
+		return false;
+	if (c->rs != RS_NONE && c->rs != RS_TUNNEL)
+		return false;
+	record_log(c, "allow", c->req.rule);
+	close_upstream(c);
+	shutdown(c->cfd, SHUT_WR);
+	buf_drop(c->srv, &c->in);
+	buf_drop(c->srv, &c->out);
+	c->lingering = true;
+	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
+	if (c->client_eof)
+		c->dead = true;
+	return true;
+}
+
+static void linger_read(struct conn *c)
+{
+	char scratch[4096];
+
+	for (;;) {
+		ssize_t n = read(c->cfd, scratch, sizeof(scratch));
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		c->dead = true;
+		return;
+	}
+}
+
+static void update_poll(struct conn *c)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct loop *loop = c->srv->loop;
+	short ce = 0, ue = 0;
+	int64_t deadline = 0;
+
+	if (c->lingering) {
+		loop_set_events(loop, c->cfd, POLLIN);
+		loop_set_deadline(loop, c->cfd, c->linger_deadline_ms);
+		return;
+	}
+	if (!c->client_eof && buf_used(&c->in) < BUF_SIZE)
+		ce |= POLLIN;
+	if (c->out.fwd && c->c_wblocked)
+		ce |= POLLOUT;
+	if (c->ufd >= 0) {
+		if (!c->upstream_eof && buf_used(&c->out) < BUF_SIZE)
+			ue |= POLLIN;
+		if (c->in.fwd && c->u_wblocked)
+			ue |= POLLOUT;
+		loop_set_events(loop, c->ufd, ue);
+	}
+	loop_set_events(loop, c->cfd, ce);
+
+	if (c->rs == RS_NONE) {
+		/* Between requests: release buffers, and time the wait. */
+		if (!buf_used(&c->in))
+			buf_release(c->srv, &c->in);
+		if (!buf_used(&c->out))
+			buf_release(c->srv, &c->out);
+		if (c->head_started_ms && !buf_used(&c->out))
+			deadline = c->head_started_ms + cfg->head_timeout_ms;
+		else if (!c->served_one)
+			deadline = c->idle_since_ms + cfg->head_timeout_ms;
+		else if (cfg->idle_timeout_ms)
+			deadline = c->idle_since_ms + cfg->idle_timeout_ms;
+	}
+	/* Streams and tunnels never time out: they end when either side ends them. */
+	loop_set_deadline(loop, c->cfd, deadline);
+}
+
+static void conn_timeout(struct conn *c)
+{
+	if (c->lingering || c->rs != RS_NONE) {
+		c->dead = true;
+		return;
+	}
+	if (c->head_started_ms && buf_used(&c->in) && !buf_used(&c->out)) {
+		local_response(c, 408,
+			       "sockwall: request head not received in time (SOCKWALL_HEAD_TIMEOUT)",
+			       true, "error", "head timeout");
+		return;
+	}
+	c->dead = true; /* idle keep-alive: a silent close is what HTTP expects */
+}
+
+static void conn_pump(struct conn *c)
+{
+	bool progress;
+
+	do {
+		if (c->lingering) {
+			linger_read(c);
+			break;
+		}
+		progress = client_read(c);
+		progress |= !c->dead && request_step(c);
+		progress |= !c->dead && upstream_write(c);
+		progress |= !c->dead && upstream_read(c);
+		progress |= !c->dead && response_step(c);
+		progress |= !c->dead && client_write(c);
+		progress |= !c->dead && close_step(c);
+	} while (progress && !c->dead);
+	if (c->dead)
+		conn_free(c);
+	else
+		update_poll(c);
+}
+
+static void conn_event(struct loop *loop, int fd, int revents, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)loop;
+	if (revents & LOOP_TIMEOUT)
+		conn_timeout(c);
+	if (fd == c->cfd) {
+		if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
+			c->c_readable = true;
+		if (revents & (POLLOUT | POLLHUP | POLLERR))
+			c->c_wblocked = false;
+	} else if (fd == c->ufd) {
+		if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
+			c->u_readable = true;
+		if (revents & (POLLOUT | POLLHUP | POLLERR))
+			c->u_wblocked = false;
+	}
+	if (c->dead) {
+		conn_free(c);
+		return;
+	}
+	conn_pump(c);
+}
+
+/* ---- accepting ---- */
+
+static void reject_busy(const struct listener *l, int fd, const char *client)
+{
+	char resp[512];
+	size_t n = format_error(resp, sizeof(resp), 503,
+				"sockwall: too many connections (SOCKWALL_MAX_CONNS)", true, false);
+	ssize_t w = send(fd, resp, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)w;
+	struct request_log line = { .listener = l->spec->url, .client = client, .method = "-",
+				    .method_len = 1, .target = "-", .target_len = 1,
+				    .decision = "error", .reason = "connection limit",
+				    .status = 503 };
+	log_request(&line);
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
+{
+	struct listener *l = ctx;
+	struct server *srv = l->srv;
+
+	if ((revents & LOOP_TIMEOUT) && l->paused) {
+		l->paused = false;
+		loop_set_events(loop, fd, POLLIN);
+		return;
+	}
+	if (!(revents & POLLIN))
+		return;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* Level-triggered poll would spin: pause this listener. */
+				log_msg(LOGL_WARNING, "%s: accept: %s; pausing accepts for %d ms",
+					l->spec->url, strerror(errno), ACCEPT_PAUSE_MS);
+				l->paused = true;
+				loop_set_events(loop, fd, 0);
+				loop_set_deadline(loop, fd, loop_now(loop) + ACCEPT_PAUSE_MS);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				log_msg(LOGL_ERR, "%s: accept: %s", l->spec->url, strerror(errno));
+			}
+			return;
+		}
+		char client[64];
+		net_peer_name(cfd, client, sizeof(client));
+		/* Each client costs two descriptors: itself and its upstream. */
+		if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds) {
+			reject_busy(l, cfd, client);
+			continue;
+		}
+		struct conn *c = calloc(1, sizeof(*c));
+		if (!c || loop_add(loop, cfd, POLLIN, conn_event, c) < 0) {
+			free(c);
+			reject_busy(l, cfd, client);
+			continue;
+		}
+		if (l->spec->kind == LISTEN_TCP) {
+			int one = 1;
+			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		}
+		c->srv = srv;
+		c->listener = l;
+		c->cfd = cfd;
+		c->ufd = -1;
+		c->idle_since_ms = loop_now(loop);
+		memcpy(c->client, client, sizeof(c->client));
+		c->next = srv->conns;
+		if (srv->conns)
+			srv->conns->prev = c;
+		srv->conns = c;
+		srv->nconns++;
+		update_poll(c);
+	}
+}
+
+void server_drain(struct server *srv)
+{
+	struct conn *c = srv->conns, *next;
+
+	srv->draining = true;
+	for (; c; c = next) {
+		next = c->next;
+		if (c->rs == RS_NONE && !buf_used(&c->in) && !buf_used(&c->out)) {
+			c->dead = true;
+			conn_free(c);
+		}
+	}
+}
+
+void server_close_all(struct server *srv)
+{
+	while (srv->conns)
+		conn_free(srv->conns);
+	while (srv->n_spare)
+		free(srv->spare_bufs[--srv->n_spare]);
+}

@@ -1,0 +1,493 @@
+#include "http.h"
+
+#include <string.h>
+
+static bool is_tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* Field values: HTAB, visible ASCII, space and obs-text; never CR, LF, NUL. */
+static bool is_value_char(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+bool http_token_eq(const char *s, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)s[i]) != lower((unsigned char)lit[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Finds the CRLF ending the line that starts at pos.  A LF without CR, or a
+ * CR not followed by LF, is malformed: peers that accept bare LF would split
+ * lines where we do not.
+ */
+static int line_end(const char *buf, size_t len, size_t pos, size_t *end)
+{
+	for (size_t i = pos; i < len; i++) {
+		if (buf[i] == '\n')
+			return HTTP_MALFORMED;
+		if (buf[i] == '\r') {
+			if (i + 1 == len)
+				return HTTP_INCOMPLETE;
+			if (buf[i + 1] != '\n')
+				return HTTP_MALFORMED;
+			*end = i;
+			return 0;
+		}
+	}
+	return HTTP_INCOMPLETE;
+}
+
+static bool parse_version(const char *s, size_t len, int *minor)
+{
+	if (len != 8 || memcmp(s, "HTTP/1.", 7) != 0)
+		return false;
+	if (s[7] != '0' && s[7] != '1')
+		return false;
+	*minor = s[7] - '0';
+	return true;
+}
+
+static bool parse_content_length(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 18)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+struct head_fields {
+	struct http_header *headers;
+	size_t num_headers;
+	const char *error;
+	int error_status;
+};
+
+/* Header lines from pos up to and including the empty line. */
+static int parse_header_block(const char *buf, size_t len, size_t pos, struct head_fields *h)
+{
+	h->num_headers = 0;
+	for (;;) {
+		size_t end;
+		int rc = line_end(buf, len, pos, &end);
+
+		if (rc == HTTP_MALFORMED) {
+			h->error = "bare CR or LF in header";
+			return rc;
+		}
+		if (rc == HTTP_INCOMPLETE)
+			return rc;
+		if (end == pos)
+			return (int)(end + 2);
+		if (buf[pos] == ' ' || buf[pos] == '\t') {
+			h->error = "obsolete header line folding";
+			return HTTP_MALFORMED;
+		}
+		size_t i = pos;
+		while (i < end && is_tchar((unsigned char)buf[i]))
+			i++;
+		if (i == pos || i == end || buf[i] != ':') {
+			h->error = "invalid header name";
+			return HTTP_MALFORMED;
+		}
+		size_t name_end = i++;
+		while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
+			i++;
+		size_t vstart = i, vend = end;
+		for (size_t j = vstart; j < end; j++) {
+			if (!is_value_char((unsigned char)buf[j])) {
+				h->error = "invalid byte in header value";
+				return HTTP_MALFORMED;
+			}
+		}
+		while (vend > vstart && (buf[vend - 1] == ' ' || buf[vend - 1] == '\t'))
+			vend--;
+		if (h->num_headers == HTTP_MAX_HEADERS) {
+			h->error = "too many header fields";
+			h->error_status = 431;
+			return HTTP_MALFORMED;
+		}
+		struct http_header *f = &h->headers[h->num_headers++];
+		f->name = buf + pos;
+		f->name_len = name_end - pos;
+		f->value = buf + vstart;
+		f->value_len = vend - vstart;
+		pos = end + 2;
+	}
+}
+
+/* Calls fn for each comma-separated, trimmed element of a list header. */
+static void each_list_item(const char *v, size_t len, void (*fn)(const char *, size_t, void *),
+			   void *ctx)
+{
+	size_t i = 0;
+
+	while (i <= len) {
+		size_t start = i;
+		while (i < len && v[i] != ',')
+			i++;
+		size_t end = i;
+		while (start < end && (v[start] == ' ' || v[start] == '\t'))
+			start++;
+		while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+			end--;
+		if (end > start)
+			fn(v + start, end - start, ctx);
+		i++;
+	}
+}
+
+struct connection_tokens {
+	bool close, keep_alive, upgrade;
+};
+
+static void note_connection_token(const char *t, size_t len, void *ctx)
+{
+	struct connection_tokens *ct = ctx;
+
+	if (http_token_eq(t, len, "close"))
+		ct->close = true;
+	else if (http_token_eq(t, len, "keep-alive"))
+		ct->keep_alive = true;
+	else if (http_token_eq(t, len, "upgrade"))
+		ct->upgrade = true;
+}
+
+/* The framing and connection headers, shared by requests and responses. */
+struct framing {
+	int content_lengths, transfer_encodings, content_types, hosts, expects;
+	uint64_t content_length;
+	bool chunked, bad_length, bad_coding, has_upgrade, expect_continue;
+	const char *content_type;
+	size_t content_type_len;
+	struct connection_tokens conn;
+};
+
+static void read_framing(const struct http_header *hs, size_t n, struct framing *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < n; i++) {
+		const struct http_header *h = &hs[i];
+
+		if (http_token_eq(h->name, h->name_len, "content-length")) {
+			f->content_lengths++;
+			if (!parse_content_length(h->value, h->value_len, &f->content_length))
+				f->bad_length = true;
+		} else if (http_token_eq(h->name, h->name_len, "transfer-encoding")) {
+			f->transfer_encodings++;
+			if (http_token_eq(h->value, h->value_len, "chunked"))
+				f->chunked = true;
+			else
+				f->bad_coding = true;
+		} else if (http_token_eq(h->name, h->name_len, "connection")) {
+			each_list_item(h->value, h->value_len, note_connection_token, &f->conn);
+		} else if (http_token_eq(h->name, h->name_len, "content-type")) {
+			f->content_types++;
+			f->content_type = h->value;
+			f->content_type_len = h->value_len;
+		} else if (http_token_eq(h->name, h->name_len, "host")) {
+			f->hosts++;
+		} else if (http_token_eq(h->name, h->name_len, "upgrade")) {
+			f->has_upgrade = true;
+		} else if (http_token_eq(h->name, h->name_len, "expect")) {
+			f->expects++;
+			f->expect_continue = http_token_eq(h->value, h->value_len, "100-continue");
+		}
+	}
+}
+
+static int malformed(struct http_request *req, const char *why, int status)
+{
+	req->error = why;
+	req->error_status = status;
+	return HTTP_MALFORMED;
+}
+
+int http_parse_request(const char *buf, size_t len, struct http_request *req)
+{
+	size_t end, i = 0;
+	int rc;
+
+	req->error = NULL;
+	req->error_status = 400;
+	req->num_headers = 0;
+	rc = line_end(buf, len, 0, &end);
+	if (rc == HTTP_MALFORMED)
+		return malformed(req, "bare CR or LF in request line", 400);
+	if (rc == HTTP_INCOMPLETE) {
+		/* Refuse at once what can never become a request line (a TLS
+		 * hello on the plain port, binary garbage) instead of waiting
+		 * for the head timeout. */
+		for (size_t j = 0; j < len; j++) {
+			unsigned char c = (unsigned char)buf[j];
+			if ((c < 0x20 && c != '\r') || c >= 0x7f)
+				return malformed(req, "not an HTTP request", 400);
+		}
+		return HTTP_INCOMPLETE;
+	}
+	if (end == 0)
+		return malformed(req, "empty line before request line", 400);
+
+	while (i < end && is_tchar((unsigned char)buf[i]))
+		i++;
+	if (i == 0 || i == end || buf[i] != ' ')
+		return malformed(req, "invalid method", 400);
+	req->method = buf;
+	req->method_len = i++;
+
+	size_t tstart = i;
+	while (i < end && buf[i] > 0x20 && buf[i] < 0x7f)
+		i++;
+	if (i == tstart || i == end || buf[i] != ' ')
+		return malformed(req, "invalid request target", 400);
+	req->target = buf + tstart;
+	req->target_len = i - tstart;
+	i++;
+	if (!parse_version(buf + i, end - i, &req->minor_version))
+		return malformed(req, "unsupported HTTP version", 505);
+
+	struct head_fields h = { .headers = req->headers };
+	rc = parse_header_block(buf, len, end + 2, &h);
+	req->num_headers = h.num_headers;
+	if (rc == HTTP_INCOMPLETE)
+		return rc;
+	if (rc == HTTP_MALFORMED)
+		return malformed(req, h.error, h.error_status ? h.error_status : 400);
+
+	struct framing f;
+	read_framing(req->headers, req->num_headers, &f);
+	if (f.content_lengths > 1)
+		return malformed(req, "repeated Content-Length", 400);
+	if (f.bad_length)
+		return malformed(req, "invalid Content-Length", 400);
+	if (f.transfer_encodings > 1 || f.bad_coding)
+		return malformed(req, "unsupported Transfer-Encoding", 400);
+	if (f.transfer_encodings && f.content_lengths)
+		return malformed(req, "Content-Length with Transfer-Encoding", 400);
+	if (f.transfer_encodings && req->minor_version == 0)
+		return malformed(req, "Transfer-Encoding in HTTP/1.0", 400);
+	if (f.content_types > 1)
+		return malformed(req, "repeated Content-Type", 400);
+	if (f.hosts > 1 || (f.hosts == 0 && req->minor_version == 1))
+		return malformed(req, "exactly one Host header is required", 400);
+	if (f.expects > 1 || (f.expects == 1 && !f.expect_continue))
+		return malformed(req, "unsupported Expect", 417);
+
+	if (f.chunked) {
+		req->body = HTTP_BODY_CHUNKED;
+		req->content_length = 0;
+	} else if (f.content_lengths && f.content_length > 0) {
+		req->body = HTTP_BODY_LENGTH;
+		req->content_length = f.content_length;
+	} else {
+		req->body = HTTP_BODY_NONE;
+		req->content_length = 0;
+	}
+	req->content_type = f.content_type;
+	req->content_type_len = f.content_type_len;
+	req->expect_continue = f.expect_continue;
+	req->upgrade = f.conn.upgrade && f.has_upgrade;
+	if (req->minor_version == 1)
+		req->keep_alive = !f.conn.close;
+	else
+		req->keep_alive = f.conn.keep_alive && !f.conn.close;
+	return rc;
+}
+
+int http_parse_response(const char *buf, size_t len, bool request_was_head,
+			struct http_response *resp)
+{
+	size_t end;
+	int rc;
+
+	resp->error = NULL;
+	resp->num_headers = 0;
+	rc = line_end(buf, len, 0, &end);
+	if (rc == HTTP_MALFORMED) {
+		resp->error = "bare CR or LF in status line";
+		return rc;
+	}
+	if (rc == HTTP_INCOMPLETE)
+		return rc;
+	/* "HTTP/1.1 200" followed by nothing or by " reason" */
+	if (end < 12 || !parse_version(buf, 8, &resp->minor_version) || buf[8] != ' ' ||
+	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' || buf[11] < '0' ||
+	    buf[11] > '9' || (end > 12 && buf[12] != ' ')) {
+		resp->error = "invalid status line";
+		return HTTP_MALFORMED;
+	}
+	resp->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+
+	struct head_fields h = { .headers = resp->headers };
+	rc = parse_header_block(buf, len, end + 2, &h);
+	resp->num_headers = h.num_headers;
+	if (rc == HTTP_INCOMPLETE)
+		return rc;
+	if (rc == HTTP_MALFORMED) {
+		resp->error = h.error;
+		return rc;
+	}
+
+	struct framing f;
+	read_framing(resp->headers, resp->num_headers, &f);
+	if (f.content_lengths > 1 || f.bad_length || f.transfer_encodings > 1 || f.bad_coding ||
+	    (f.transfer_encodings && f.content_lengths)) {
+		resp->error = "ambiguous response framing";
+		return HTTP_MALFORMED;
+	}
+	resp->content_type = f.content_type;
+	resp->content_type_len = f.content_type_len;
+	resp->content_length = 0;
+	resp->keep_alive = resp->minor_version == 1 ? !f.conn.close
+						    : (f.conn.keep_alive && !f.conn.close);
+	if (request_was_head || resp->status < 200 || resp->status == 204 || resp->status == 304) {
+		resp->body = HTTP_BODY_NONE;
+	} else if (f.chunked) {
+		resp->body = HTTP_BODY_CHUNKED;
+	} else if (f.content_lengths) {
+		resp->content_length = f.content_length;
+		resp->body = f.content_length ? HTTP_BODY_LENGTH : HTTP_BODY_NONE;
+	} else {
+		resp->body = HTTP_BODY_CLOSE;
+		resp->keep_alive = false;
+	}
+	return rc;
+}
+
+enum chunk_state {
+	CH_SIZE = 0,   /* first hex digit of a chunk size */
+	CH_SIZE_MORE,  /* more hex digits, or CR */
+	CH_SIZE_LF,
+	CH_DATA,
+	CH_DATA_CR,
+	CH_DATA_LF,
+	CH_TRAILER,    /* start of a trailer line, or CR of the final empty line */
+	CH_TRAILER_LINE,
+	CH_TRAILER_LF,
+	CH_END_LF,
+	CH_DONE
+};
+
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Chunk extensions are refused: no Docker client sends them, and their
+ * parsing is where proxies and servers have disagreed before. */
+ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && c->state != CH_DONE) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		switch (c->state) {
+		case CH_SIZE:
+		case CH_SIZE_MORE: {
+			int v = hex_value(ch);
+			if (v >= 0) {
+				if (++c->size_digits > 15)
+					return -1;
+				c->remaining = c->remaining * 16 + (uint64_t)v;
+				c->state = CH_SIZE_MORE;
+			} else if (ch == '\r' && c->state == CH_SIZE_MORE) {
+				c->state = CH_SIZE_LF;
+			} else {
+				return -1;
+			}
+			i++;
+			break;
+		}
+		case CH_SIZE_LF:
+			if (ch != '\n')
+				return -1;
+			c->size_digits = 0;
+			c->state = c->remaining ? CH_DATA : CH_TRAILER;
+			i++;
+			break;
+		case CH_DATA: {
+			size_t take = len - i;
+			if (take > c->remaining)
+				take = (size_t)c->remaining;
+			c->remaining -= take;
+			i += take;
+			if (c->remaining == 0)
+				c->state = CH_DATA_CR;
+			break;
+		}
+		case CH_DATA_CR:
+			if (ch != '\r')
+				return -1;
+			c->state = CH_DATA_LF;
+			i++;
+			break;
+		case CH_DATA_LF:
+			if (ch != '\n')
+				return -1;
+			c->state = CH_SIZE;
+			i++;
+			break;
+		case CH_TRAILER:
+			if (ch == '\r')
+				c->state = CH_END_LF;
+			else if (is_tchar(ch))
+				c->state = CH_TRAILER_LINE;
+			else
+				return -1;
+			i++;
+			break;
+		case CH_TRAILER_LINE:
+			if (ch == '\r')
+				c->state = CH_TRAILER_LF;
+			else if (ch == '\n' || !is_value_char(ch))
+				return -1;
+			i++;
+			break;
+		case CH_TRAILER_LF:
+			if (ch != '\n')
+				return -1;
+			c->state = CH_TRAILER;
+			i++;
+			break;
+		case CH_END_LF:
+			if (ch != '\n')
+				return -1;
+			c->state = CH_DONE;
+			i++;
+			break;
+		default:
+			return -1;
+		}
+	}
+	c->done = c->state == CH_DONE;
+	return (ssize_t)i;
+}

@@ -1,0 +1,35 @@
+/*
+ * log: one line per decision on stderr, JSON (default) or text, written with
+ * a single write(2) so lines from one process never interleave.
+ */
+#ifndef SOCKWALL_LOG_H
+#define SOCKWALL_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct request_log {
+	const char *listener;
+	const char *client;
+	const char *method;
+	size_t method_len;
+	const char *target;
+	size_t target_len;
+	const char *decision; /* "allow", "deny", "error" */
+	const char *reason;   /* the rule that decided, or what went wrong */
+	int status;           /* as sent to the client; 0 if none was */
+	uint64_t bytes_in, bytes_out;
+	int64_t duration_us;
+};
+
+/* Set once at start-up, before the loop runs. */
+void log_init(enum log_level level, enum log_format format);
+void log_request(const struct request_log *r);
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Escapes bytes for a JSON string body; returns the length written (< out_len). */
+size_t json_escape(char *out, size_t out_len, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * main: flags, start-up, signals.  Everything is validated before the first
+ * socket opens; after that the loop runs until SIGTERM/SIGINT, then stops
+ * accepting, lets in-flight requests finish for SOCKWALL_SHUTDOWN_TIMEOUT,
+ * and exits 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "conn.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "policy.h"
+#include "route.h"
+
+#ifndef SOCKWALL_VERSION
+#define SOCKWALL_VERSION "dev"
+#endif
+
+extern char **environ;
+
+static const char usage[] =
+	"usage: sockwall [--check-config | --healthcheck | --version | --help]\n"
+	"\n"
+	"A firewall for the Docker Engine API socket.  Configured from the environment:\n"
+	"\n"
+	"Sections (1/0, true/false, yes/no, on/off), as tecnativa/docker-socket-proxy:\n"
+	"  EVENTS=1 PING=1 VERSION=1   on by default\n"
+	"  AUTH BUILD COMMIT CONFIGS CONTAINERS DISTRIBUTION EXEC GRPC IMAGES INFO\n"
+	"  NETWORKS NODES PLUGINS SECRETS SERVICES SESSION SWARM SYSTEM TASKS VOLUMES\n"
+	"                              off by default; GET/HEAD on the section when on\n"
+	"  POST=0                      1 opens POST/PUT/DELETE on enabled sections\n"
+	"  DELETE, PUT                 unset: follow POST; 0 closes that method\n"
+	"Per-action (POST /containers/{id}/<action>, without POST=1), as linuxserver:\n"
+	"  ALLOW_START=0 ALLOW_STOP=0 ALLOW_RESTARTS=0 (restart, stop, kill)\n"
+	"  ALLOW_PAUSE=0 ALLOW_UNPAUSE=0\n"
+	"Container reads and writes that need their own switch (with CONTAINERS=1):\n"
+	"  ALLOW_ARCHIVE=0 ALLOW_EXPORT=0 ALLOW_LOGS=1 ALLOW_TOP=1; EXEC=1 for exec create\n"
+	"Network and daemon:\n"
+	"  SOCKWALL_LISTEN=tcp://[::]:2375   comma-separated tcp://HOST:PORT, unix:///PATH[?mode=0660&group=GID]\n"
+	"  DISABLE_IPV6=0                    1: the default listener is 0.0.0.0:2375\n"
+	"  SOCKWALL_UNIX_MODE=0660           default mode of unix listener sockets\n"
+	"  SOCKWALL_UNIX_GROUP=              default group (name or gid) of unix listener sockets\n"
+	"  SOCKET_PATH=/var/run/docker.sock  the Docker daemon's socket\n"
+	"Limits and timeouts (durations: 30, 30s, 500ms, 2m):\n"
+	"  SOCKWALL_HEAD_TIMEOUT=10s         a request head must arrive within this\n"
+	"  SOCKWALL_IDLE_TIMEOUT=120s        idle keep-alive connections close (0: never)\n"
+	"  SOCKWALL_SHUTDOWN_TIMEOUT=10s     on SIGTERM, in-flight requests get this long\n"
+	"  SOCKWALL_MAX_CONNS=1024           client connections at once (503 beyond)\n"
+	"  SOCKWALL_MAX_HEAD=32768           bytes in a request head (431 beyond)\n"
+	"Logs (stderr, one line per request):\n"
+	"  LOG_LEVEL=info                    debug, info, notice, warning, err, crit, alert, emerg\n"
+	"  SOCKWALL_LOG_FORMAT=json          json or text\n"
+	"\n"
+	"  --check-config  validate the settings, print the effective table, exit 0 (or 2)\n"
+	"  --healthcheck   exit 0 if the running proxy answers GET /_ping with 200\n";
+
+/* The self-pipe turns a signal into a poll event. */
+struct signals {
+	int pipe_rd, pipe_wr;
+	struct server *srv;
+	int64_t stop_at_ms;
+};
+
+static int signal_pipe_wr = -1;
+
+static void on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+	ssize_t w = write(signal_pipe_wr, &b, 1);
+
+	(void)w;
+	errno = saved;
+}
+
+static void close_listeners(struct server *srv)
+{
+	for (size_t i = 0; i < srv->n_listeners; i++) {
+		struct listener *l = &srv->listeners[i];
+		if (l->fd < 0)
+			continue;
+		loop_del(srv->loop, l->fd);
+		close(l->fd);
+		l->fd = -1;
+		net_unlink_listener(l->spec);
+	}
+}
+
+static void on_signal_pipe(struct loop *loop, int fd, int revents, void *ctx)
+{
+	struct signals *s = ctx;
+	unsigned char b[16];
+
+	if (revents & POLLIN) {
+		while (read(fd, b, sizeof(b)) > 0)
+			;
+		if (!s->srv->draining) {
+			log_msg(LOGL_NOTICE, "stopping: no new connections; %d in flight",
+				s->srv->nconns);
+			close_listeners(s->srv);
+			server_drain(s->srv);
+			s->stop_at_ms = loop_now(loop) + s->srv->cfg->shutdown_timeout_ms;
+		}
+	}
+	if (!s->srv->draining)
+		return;
+	if (s->srv->nconns == 0 || loop_now(loop) >= s->stop_at_ms) {
+		loop->stop = 1;
+		return;
+	}
+	/* Check again shortly whether the last connection has gone. */
+	loop_set_deadline(loop, fd, loop_now(loop) + 50);
+}
+
+static int check_config(const struct config *cfg)
+{
+	char table[2048];
+
+	config_describe_acl(cfg, table, sizeof(table));
+	printf("listeners:\n");
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		printf("  %s\n", cfg->listeners[i].url);
+	printf("upstream: unix://%s\naccess:\n", cfg->socket_path);
+	for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n"))
+		printf("  %s\n", line);
+	return 0;
+}
+
+/* Connects to the first listener and asks for /_ping, as a HEALTHCHECK. */
+static int healthcheck(const struct config *cfg)
+{
+	const struct listen_spec *l = &cfg->listeners[0];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct timeval tv = { .tv_sec = 5 };
+	char buf[512];
+	size_t got = 0;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (l->kind == LISTEN_UNIX) {
+		struct sockaddr_un *su = (struct sockaddr_un *)&ss;
+		su->sun_family = AF_UNIX;
+		strcpy(su->sun_path, l->path);
+		sl = sizeof(*su);
+	} else if (strchr(l->host, ':') && strcmp(l->host, "::") != 0) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(l->port);
+		inet_pton(AF_INET6, l->host, &s6->sin6_addr);
+		sl = sizeof(*s6);
+	} else {
+		/* A wildcard listener (dual-stack or not) answers on 127.0.0.1. */
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		const char *host = strcmp(l->host, "::") == 0 || strcmp(l->host, "0.0.0.0") == 0
+					   ? "127.0.0.1"
+					   : l->host;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(l->port);
+		inet_pton(AF_INET, host, &s4->sin_addr);
+		sl = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0)
+		goto fail;
+	static const char req[] = "GET /_ping HTTP/1.1\r\nHost: sockwall\r\nConnection: close\r\n\r\n";
+	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1)
+		goto fail;
+	while (got < sizeof(buf) - 1) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	if (strncmp(buf, "HTTP/1.1 200 ", 13) == 0 || strncmp(buf, "HTTP/1.0 200 ", 13) == 0)
+		return 0;
+	fprintf(stderr, "sockwall: healthcheck: %s answered: %.*s\n", l->url,
+		(int)strcspn(buf, "\r\n"), got ? buf : "(nothing)");
+	return 1;
+fail:
+	fprintf(stderr, "sockwall: healthcheck: %s: %s\n", l->url, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return 1;
+}
+
+/* Two descriptors per connection; keep a few for listeners and logs. */
+static int descriptor_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur > (1 << 20) || rl.rlim_cur == RLIM_INFINITY)
+			return 1 << 20;
+		return (int)rl.rlim_cur;
+	}
+	return 1024;
+}
+
+static bool is_loopback(const struct listen_spec *l)
+{
+	return l->kind == LISTEN_UNIX || strncmp(l->host, "127.", 4) == 0 ||
+	       strcmp(l->host, "::1") == 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	char problems[4096];
+	int mode_check = 0, mode_health = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("sockwall %s\n", SOCKWALL_VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "--check-config") == 0) {
+			mode_check = 1;
+		} else if (strcmp(argv[i], "--healthcheck") == 0) {
+			mode_health = 1;
+		} else {
+			fprintf(stderr, "sockwall: unknown argument '%s'\n%s", argv[i], usage);
+			return 2;
+		}
+	}
+
+	int n_problems = config_load(&cfg, environ, problems, sizeof(problems));
+	if (n_problems) {
+		fprintf(stderr, "sockwall: %d configuration problem%s:\n%s", n_problems,
+			n_problems == 1 ? "" : "s", problems);
+		return 2;
+	}
+	if (mode_check)
+		return check_config(&cfg);
+	if (mode_health)
+		return healthcheck(&cfg);
+
+	log_init(cfg.log_level, cfg.log_format);
+	signal(SIGPIPE, SIG_IGN);
+
+	static struct loop loop;
+	static struct server srv;
+	int max_fds = descriptor_budget();
+	if (loop_init(&loop, max_fds) < 0) {
+		fprintf(stderr, "sockwall: out of memory\n");
+		return 1;
+	}
+	srv.cfg = &cfg;
+	srv.loop = &loop;
+	srv.max_conns = cfg.max_conns;
+	if (srv.max_conns > (max_fds - 16) / 2) {
+		srv.max_conns = (max_fds - 16) / 2;
+		log_msg(LOGL_WARNING,
+			"SOCKWALL_MAX_CONNS=%d exceeds the descriptor limit (%d); using %d",
+			cfg.max_conns, max_fds, srv.max_conns);
+	}
+
+	for (size_t i = 0; i < cfg.n_listeners; i++) {
+		char err[256];
+		int fd = net_listen(&cfg.listeners[i], err, sizeof(err));
+		if (fd < 0) {
+			fprintf(stderr, "sockwall: cannot listen on %s\n", err);
+			close_listeners(&srv);
+			return 1;
+		}
+		struct listener *l = &srv.listeners[srv.n_listeners++];
+		l->srv = &srv;
+		l->fd = fd;
+		l->spec = &cfg.listeners[i];
+		loop_add(&loop, fd, POLLIN, conn_accept, l);
+		log_msg(LOGL_NOTICE, "listening on %s", l->spec->url);
+		if (!is_loopback(l->spec))
+			log_msg(LOGL_WARNING,
+				"%s is plain TCP on a non-loopback address: whoever reaches it "
+				"controls what this policy allows",
+				l->spec->url);
+	}
+
+	int sp[2];
+	static struct signals sig;
+	if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) < 0) {
+		fprintf(stderr, "sockwall: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	sig.pipe_rd = sp[0];
+	sig.pipe_wr = sp[1];
+	sig.srv = &srv;
+	signal_pipe_wr = sp[1];
+	loop_add(&loop, sp[0], POLLIN, on_signal_pipe, &sig);
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	char table[2048], *p;
+	config_describe_acl(&cfg, table, sizeof(table));
+	for (p = table; (p = strchr(p, '\n')); p++)
+		*p = p[1] ? ' ' : '\0';
+	log_msg(LOGL_NOTICE, "sockwall %s upstream=unix://%s policy: %s", SOCKWALL_VERSION,
+		cfg.socket_path, table);
+
+	int rc = loop_run(&loop);
+	close_listeners(&srv);
+	server_close_all(&srv);
+	log_msg(LOGL_NOTICE, "stopped");
+	loop_free(&loop);
+	return rc == 0 ? 0 : 1;
+}

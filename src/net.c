@@ -1,0 +1,165 @@
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int tcp_listen_at(int family, const char *host, unsigned short port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int one = 1, zero = 0, saved;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) {
+			errno = EINVAL;
+			return -1;
+		}
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) {
+			errno = EINVAL;
+			return -1;
+		}
+		sl = sizeof(*s4);
+	}
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* "[::]" serves IPv4 clients too, as docker-socket-proxy's does. */
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 511) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int unix_listen_at(const struct listen_spec *l, char *err, size_t err_len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	strcpy(sa.sun_path, l->path);
+	/* A socket file left by an earlier run would make bind fail. */
+	if (lstat(l->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, err_len, "%s: %s exists and is not a socket", l->url, l->path);
+			return -1;
+		}
+		unlink(l->path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail;
+	if (chmod(l->path, l->mode) < 0)
+		goto fail;
+	if (l->has_gid && chown(l->path, (uid_t)-1, l->gid) < 0)
+		goto fail;
+	if (listen(fd, 511) < 0)
+		goto fail;
+	return fd;
+fail:
+	snprintf(err, err_len, "%s: %s", l->url, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int net_listen(const struct listen_spec *l, char *err, size_t err_len)
+{
+	if (l->kind == LISTEN_UNIX)
+		return unix_listen_at(l, err, err_len);
+
+	int family = strchr(l->host, ':') ? AF_INET6 : AF_INET;
+	int fd = tcp_listen_at(family, l->host, l->port);
+
+	/* The built-in default asks for dual-stack; a host without IPv6 gets IPv4. */
+	if (fd < 0 && l->is_default && family == AF_INET6 &&
+	    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL || errno == EPROTONOSUPPORT))
+		fd = tcp_listen_at(AF_INET, "0.0.0.0", l->port);
+	if (fd < 0)
+		snprintf(err, err_len, "%s: %s", l->url, strerror(errno));
+	return fd;
+}
+
+int net_connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, saved;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* AF_UNIX connects complete at once or fail (EAGAIN: backlog full). */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+void net_peer_name(int fd, char *out, size_t out_len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+
+	snprintf(out, out_len, "unknown");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(out, out_len, "%s:%u", host, ntohs(s4->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(out, out_len, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else if (ss.ss_family == AF_UNIX) {
+		struct ucred cred;
+		socklen_t cl = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0)
+			snprintf(out, out_len, "unix:uid=%u,pid=%d", (unsigned)cred.uid,
+				 (int)cred.pid);
+		else
+			snprintf(out, out_len, "unix");
+	}
+}
+
+void net_unlink_listener(const struct listen_spec *l)
+{
+	struct stat st;
+
+	if (l->kind == LISTEN_UNIX && lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(l->path);
+}

@@ -1,0 +1,25 @@
+/*
+ * net: sockets.  Listeners (TCP dual-stack with IPv4 fall-back, unix with
+ * mode and group), the upstream unix connection, and peer names for logs.
+ * Every descriptor returned is non-blocking and close-on-exec.
+ */
+#ifndef SOCKWALL_NET_H
+#define SOCKWALL_NET_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* Returns a listening fd, or -1 with a message naming the listener in err. */
+int net_listen(const struct listen_spec *l, char *err, size_t err_len);
+
+/* Connects to a unix socket; -1 with errno set when it cannot. */
+int net_connect_unix(const char *path);
+
+/* "203.0.113.7:51234", "[::1]:40000", or "unix:uid=0,pid=42". */
+void net_peer_name(int fd, char *out, size_t out_len);
+
+/* Removes a unix listener's socket file at exit. */
+void net_unlink_listener(const struct listen_spec *l);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * policy: one parsed request -> one verdict.  Pure: no I/O, no clock, no
+ * allocation, so tests, fuzzers and --explain can call it without a socket.
+ *
+ * Access control follows tecnativa/linuxserver docker-socket-proxy:
+ *  - a section toggle (CONTAINERS=1, ...) opens GET/HEAD on its routes;
+ *  - POST=1 opens the other methods on enabled sections; DELETE=0 / PUT=0,
+ *    when set, close those methods again;
+ *  - linuxserver's ALLOW_START/STOP/RESTARTS/PAUSE/UNPAUSE open exactly
+ *    POST /containers/{name}/<action>, without POST=1 or CONTAINERS=1;
+ *  - routes that read a whole filesystem or write into a container need
+ *    their own switch on top (ALLOW_ARCHIVE, ALLOW_EXPORT, attach/ws needs
+ *    POST=1, exec create needs EXEC=1), and ALLOW_LOGS=0 / ALLOW_TOP=0 close
+ *    those reads;
+ *  - routes unknown to dockerd's table are denied.
+ */
+#ifndef SOCKWALL_POLICY_H
+#define SOCKWALL_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "route.h"
+
+enum toggle_state { TOGGLE_UNSET = 0, TOGGLE_OFF, TOGGLE_ON };
+
+struct acl {
+	bool section[SEC_COUNT];   /* indexed by enum section */
+	bool post;
+	enum toggle_state delete_; /* unset: follows POST */
+	enum toggle_state put;     /* unset: follows POST */
+	bool allow_start, allow_stop, allow_restarts, allow_pause, allow_unpause;
+	bool allow_archive, allow_export, allow_logs, allow_top;
+};
+
+/* tecnativa's defaults: EVENTS, PING, VERSION on; ALLOW_LOGS, ALLOW_TOP on. */
+void acl_defaults(struct acl *acl);
+
+enum decision { DECISION_ALLOW, DECISION_DENY };
+
+#define VERDICT_MESSAGE_MAX 240
+
+struct verdict {
+	enum decision decision;
+	int status;          /* 403 on deny, 0 on allow */
+	const char *rule;    /* what decided: "CONTAINERS", "POST", "ALLOW_START", "unknown-route" */
+	char message[VERDICT_MESSAGE_MAX]; /* client-facing, names the toggle to set */
+};
+
+void policy_judge(const struct acl *acl, const char *method, size_t method_len,
+		  const struct route_match *m, struct verdict *v);
+
+#endif

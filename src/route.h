@@ -1,0 +1,129 @@
+/*
+ * route: request target -> Docker API endpoint, the way dockerd's router sees it.
+ *
+ * dockerd (gorilla/mux behind Go's net/http) percent-decodes the path once,
+ * strips an optional "/v<version>" prefix and matches the rest against a table
+ * in which most object names are "{name:.*}": a name may contain '/', so the
+ * action is what stands at the END of the path.  We decode once, refuse every
+ * spelling whose meaning could differ between us and dockerd (dot segments,
+ * empty segments, control bytes, malformed escapes, odd version prefixes) and
+ * classify the decoded path by the same table.
+ *
+ * Nothing here allocates or does I/O.  The decoded path lives in the caller's
+ * struct route_match; every pointer in it points into that struct or into the
+ * target the caller passed in.
+ */
+#ifndef SOCKWALL_ROUTE_H
+#define SOCKWALL_ROUTE_H
+
+#include <stddef.h>
+
+#define ROUTE_PATH_MAX 2048 /* decoded path, without the query */
+
+/* tecnativa/docker-socket-proxy section names, in README order. */
+enum section {
+	SEC_NONE = 0, /* route unknown to us */
+	SEC_AUTH,
+	SEC_BUILD,
+	SEC_COMMIT,
+	SEC_CONFIGS,
+	SEC_CONTAINERS,
+	SEC_DISTRIBUTION,
+	SEC_EVENTS,
+	SEC_EXEC,
+	SEC_GRPC,
+	SEC_IMAGES,
+	SEC_INFO,
+	SEC_NETWORKS,
+	SEC_NODES,
+	SEC_PING,
+	SEC_PLUGINS,
+	SEC_SECRETS,
+	SEC_SERVICES,
+	SEC_SESSION,
+	SEC_SWARM,
+	SEC_SYSTEM,
+	SEC_TASKS,
+	SEC_VERSION,
+	SEC_VOLUMES,
+	SEC_COUNT
+};
+
+/* Endpoints that some rule singles out; everything else is ACT_OTHER
+ * and is judged by its section and method alone. */
+enum route_action {
+	ACT_OTHER = 0,
+	ACT_CONTAINER_LIST,
+	ACT_CONTAINER_CREATE,
+	ACT_CONTAINER_INSPECT,
+	ACT_CONTAINER_START,
+	ACT_CONTAINER_STOP,
+	ACT_CONTAINER_RESTART,
+	ACT_CONTAINER_KILL,
+	ACT_CONTAINER_PAUSE,
+	ACT_CONTAINER_UNPAUSE,
+	ACT_CONTAINER_LOGS,
+	ACT_CONTAINER_TOP,
+	ACT_CONTAINER_STATS,
+	ACT_CONTAINER_CHANGES,
+	ACT_CONTAINER_ATTACH,    /* POST .../attach: hijacked */
+	ACT_CONTAINER_ATTACH_WS, /* GET .../attach/ws: websocket, writes stdin */
+	ACT_CONTAINER_ARCHIVE,   /* GET/HEAD/PUT .../archive, POST .../copy */
+	ACT_CONTAINER_EXPORT,
+	ACT_CONTAINER_EXEC,      /* exec create */
+	ACT_CONTAINER_WAIT,
+	ACT_CONTAINER_RESIZE,
+	ACT_CONTAINER_RENAME,
+	ACT_CONTAINER_UPDATE,
+	ACT_CONTAINER_DELETE,
+	ACT_CONTAINER_PRUNE,
+	ACT_EXEC_START,          /* hijacked */
+	ACT_EXEC_RESIZE,
+	ACT_EXEC_INSPECT,
+	ACT_COUNT
+};
+
+struct route_def {
+	const char *method;     /* "GET", "HEAD", "POST", "PUT", "DELETE" */
+	const char *pattern;    /* as in moby, e.g. "/containers/{name:.*}/start" */
+	enum section section;
+	enum route_action action;
+};
+
+struct route_match {
+	const struct route_def *def; /* NULL: no route in dockerd's table */
+	char path[ROUTE_PATH_MAX];   /* decoded, version prefix removed, NUL-terminated */
+	size_t path_len;
+	char version[16];            /* "1.41", or "" when unversioned */
+	const char *name;            /* the {name}/{id} variable, into path; NULL if none */
+	size_t name_len;
+	const char *query;           /* raw query after the first '?', into the target;
+	                                NULL if no '?', "" (len 0) for a bare '?' */
+	size_t query_len;
+};
+
+/*
+ * Parse an origin-form request target and look the endpoint up.
+ * Returns 0 on success (m->def may still be NULL: unknown route) and -1 when
+ * the target must be refused with 400; *why then names the problem in a few
+ * words suitable for a client-facing message (why may be NULL).  Refused:
+ * anything but "/path[?query]", raw bytes outside 0x21..0x7e, '#', bad or
+ * control-producing %-escapes, empty or dot segments (also "/" and a
+ * trailing '/'), a decoded path of ROUTE_PATH_MAX bytes or more, and a
+ * first segment dockerd could read as a version other than v<N>.<N>.
+ * The method is compared exactly (case-sensitive); HEAD is only a route
+ * where dockerd registers it.  m->name is the first variable of the
+ * pattern (for the checkpoint DELETE, the container).
+ */
+int route_resolve(const char *method, size_t method_len,
+		  const char *target, size_t target_len,
+		  struct route_match *m, const char **why);
+
+/* "CONTAINERS", "EVENTS", ...: the environment variable of a section;
+ * "NONE" for SEC_NONE and for values out of range. */
+const char *section_name(enum section s);
+
+/* Every route dockerd knows, for --check-config and tests. */
+const struct route_def *route_table(size_t *count);
+
+#endif
