@@ -1,0 +1,306 @@
+/*
+ * policy: access control on a resolved route.  See policy.h for the rules.
+ *
+ * A route's requirements are listed most specific first (EXEC for exec
+ * create, ALLOW_ARCHIVE, ...), then its section, then the method switches
+ * (POST, then DELETE or PUT).  A deny names the first unmet one as its rule
+ * and lists the other unmet ones in the message, so one message tells the
+ * operator everything to set.  An allow names the section, or the specific
+ * switch for routes closed by default (EXEC, ALLOW_ARCHIVE, ALLOW_EXPORT),
+ * or the linuxserver ALLOW_* toggle that opened it.
+ */
+#include "policy.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void acl_defaults(struct acl *acl)
+{
+	memset(acl, 0, sizeof(*acl));
+	acl->section[SEC_EVENTS] = true;
+	acl->section[SEC_PING] = true;
+	acl->section[SEC_VERSION] = true;
+	acl->allow_logs = true;
+	acl->allow_top = true;
+	acl->delete_ = TOGGLE_UNSET;
+	acl->put = TOGGLE_UNSET;
+}
+
+/* ---- bounded message building ---- */
+
+struct msg {
+	char *buf;
+	size_t cap, len;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void msg_add(struct msg *b, const char *fmt, ...)
+{
+	if (b->len + 1 >= b->cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		b->buf[b->len] = '\0';
+	else if ((size_t)n >= b->cap - b->len)
+		b->len = b->cap - 1; /* truncated; vsnprintf terminated it */
+	else
+		b->len += (size_t)n;
+}
+
+/* Client-controlled bytes, made printable and cut to fit: at most max
+ * bytes of src go into dst (size max + 4), then "..." if there was more. */
+static void printable(char *dst, size_t max, const char *src, size_t len)
+{
+	size_t n = len < max ? len : max;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+		dst[i] = (c >= 0x20 && c <= 0x7e) ? (char)c : '?';
+	}
+	if (len > max) {
+		memcpy(dst + n, "...", 3);
+		n += 3;
+	}
+	dst[n] = '\0';
+}
+
+#define METHOD_SHOW 16
+#define PATH_SHOW 120
+
+/* ---- requirements ---- */
+
+struct need {
+	const char *rule;    /* setting to change: "CONTAINERS", "POST", ... */
+	const char *purpose; /* "to allow exec"; NULL: the section's endpoints */
+	bool met;
+};
+
+struct needs {
+	struct need v[5];
+	size_t n;
+};
+
+static void need(struct needs *ns, const char *rule, bool met,
+		 const char *purpose)
+{
+	if (ns->n < sizeof(ns->v) / sizeof(ns->v[0]))
+		ns->v[ns->n++] = (struct need){ rule, purpose, met };
+}
+
+enum method_kind { M_READ, M_POST, M_PUT, M_DELETE, M_OTHER };
+
+static bool method_is(const char *method, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(method, name, len) == 0;
+}
+
+static enum method_kind method_kind(const char *method, size_t len)
+{
+	if (method_is(method, len, "GET") || method_is(method, len, "HEAD"))
+		return M_READ;
+	if (method_is(method, len, "POST"))
+		return M_POST;
+	if (method_is(method, len, "PUT"))
+		return M_PUT;
+	if (method_is(method, len, "DELETE"))
+		return M_DELETE;
+	return M_OTHER;
+}
+
+/* linuxserver's per-action toggles: the one that opens this action, if
+ * it is on (ALLOW_STOP before ALLOW_RESTARTS for a stop). */
+static const char *action_toggle(const struct acl *acl, enum route_action a)
+{
+	switch (a) {
+	case ACT_CONTAINER_START:
+		return acl->allow_start ? "ALLOW_START" : NULL;
+	case ACT_CONTAINER_STOP:
+		if (acl->allow_stop)
+			return "ALLOW_STOP";
+		return acl->allow_restarts ? "ALLOW_RESTARTS" : NULL;
+	case ACT_CONTAINER_RESTART:
+	case ACT_CONTAINER_KILL:
+		return acl->allow_restarts ? "ALLOW_RESTARTS" : NULL;
+	case ACT_CONTAINER_PAUSE:
+		return acl->allow_pause ? "ALLOW_PAUSE" : NULL;
+	case ACT_CONTAINER_UNPAUSE:
+		return acl->allow_unpause ? "ALLOW_UNPAUSE" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* The toggles that could open this action alone, for the deny message. */
+static const char *action_toggle_hint(enum route_action a)
+{
+	switch (a) {
+	case ACT_CONTAINER_START:
+		return "ALLOW_START=1";
+	case ACT_CONTAINER_STOP:
+		return "ALLOW_STOP=1 or ALLOW_RESTARTS=1";
+	case ACT_CONTAINER_RESTART:
+	case ACT_CONTAINER_KILL:
+		return "ALLOW_RESTARTS=1";
+	case ACT_CONTAINER_PAUSE:
+		return "ALLOW_PAUSE=1";
+	case ACT_CONTAINER_UNPAUSE:
+		return "ALLOW_UNPAUSE=1";
+	default:
+		return NULL;
+	}
+}
+
+static void list_needs(const struct acl *acl, const struct route_def *d,
+		       enum method_kind mk, struct needs *ns)
+{
+	ns->n = 0;
+	switch (d->action) {
+	case ACT_CONTAINER_EXEC:
+		need(ns, "EXEC", acl->section[SEC_EXEC], "to allow exec");
+		break;
+	case ACT_CONTAINER_ARCHIVE:
+		need(ns, "ALLOW_ARCHIVE", acl->allow_archive,
+		     "to allow copying files into or out of containers");
+		break;
+	case ACT_CONTAINER_EXPORT:
+		need(ns, "ALLOW_EXPORT", acl->allow_export,
+		     "to allow exporting container filesystems");
+		break;
+	case ACT_CONTAINER_ATTACH_WS:
+		need(ns, "POST", acl->post,
+		     "to allow writing to a container's stdin");
+		break;
+	case ACT_CONTAINER_LOGS:
+		need(ns, "ALLOW_LOGS", acl->allow_logs,
+		     "to allow container logs");
+		break;
+	case ACT_CONTAINER_TOP:
+		need(ns, "ALLOW_TOP", acl->allow_top,
+		     "to allow listing container processes");
+		break;
+	default:
+		break;
+	}
+	need(ns, section_name(d->section), acl->section[d->section], NULL);
+	if (mk != M_READ)
+		need(ns, "POST", acl->post, "to allow write requests");
+	if (mk == M_DELETE)
+		need(ns, "DELETE", acl->delete_ != TOGGLE_OFF,
+		     "to allow DELETE requests");
+	if (mk == M_PUT)
+		need(ns, "PUT", acl->put != TOGGLE_OFF,
+		     "to allow PUT requests");
+}
+
+/* "/containers" of "/containers/{name:.*}/json": what a section covers. */
+static int first_segment_len(const char *pattern)
+{
+	const char *slash = strchr(pattern + 1, '/');
+	return slash ? (int)(slash - pattern) : (int)strlen(pattern);
+}
+
+static void deny(struct verdict *v, const char *rule)
+{
+	v->decision = DECISION_DENY;
+	v->status = 403;
+	v->rule = rule;
+}
+
+void policy_judge(const struct acl *acl, const char *method, size_t method_len,
+		  const struct route_match *m, struct verdict *v)
+{
+	struct msg b = { v->message, sizeof(v->message), 0 };
+	char meth[METHOD_SHOW + 4];
+
+	v->message[0] = '\0';
+	printable(meth, METHOD_SHOW, method ? method : "", method ? method_len : 0);
+
+	if (!m || !m->def) {
+		char path[PATH_SHOW + 4 + sizeof(m->version) + 2];
+		char shown[PATH_SHOW + 4];
+		size_t len = m ? m->path_len : 0;
+		if (len > ROUTE_PATH_MAX - 1)
+			len = ROUTE_PATH_MAX - 1;
+		printable(shown, PATH_SHOW, m ? m->path : "", len);
+		/* m->version is ours (digits and a dot) and NUL-terminated
+		 * within its array; %.*s keeps us inside it regardless. */
+		snprintf(path, sizeof(path), "%s%.*s%s",
+			 m && m->version[0] ? "/v" : "",
+			 m ? (int)sizeof(m->version) - 1 : 0,
+			 m ? m->version : "", shown);
+		deny(v, "unknown-route");
+		msg_add(&b, "sockwall: %s %s is denied: not an endpoint of the "
+			    "Docker API, no setting allows it", meth, path);
+		return;
+	}
+
+	const struct route_def *d = m->def;
+	enum method_kind mk = method_kind(method, method_len);
+	if (mk == M_OTHER || !method_is(method, method_len, d->method)) {
+		deny(v, "method");
+		msg_add(&b, "sockwall: %s %s is denied: method %s is never "
+			    "allowed on this endpoint", meth, d->pattern, meth);
+		return;
+	}
+
+	const char *toggle = action_toggle(acl, d->action);
+	if (toggle) {
+		v->decision = DECISION_ALLOW;
+		v->status = 0;
+		v->rule = toggle;
+		msg_add(&b, "sockwall: %s %s is allowed by %s=1", meth,
+			d->pattern, toggle);
+		return;
+	}
+
+	struct needs ns;
+	list_needs(acl, d, mk, &ns);
+
+	size_t first = ns.n, missing = 0;
+	for (size_t i = 0; i < ns.n; i++) {
+		if (!ns.v[i].met) {
+			if (first == ns.n)
+				first = i;
+			missing++;
+		}
+	}
+
+	if (first == ns.n) {
+		const char *rule = section_name(d->section);
+		if (d->action == ACT_CONTAINER_EXEC ||
+		    d->action == ACT_CONTAINER_ARCHIVE ||
+		    d->action == ACT_CONTAINER_EXPORT)
+			rule = ns.v[0].rule;
+		v->decision = DECISION_ALLOW;
+		v->status = 0;
+		v->rule = rule;
+		msg_add(&b, "sockwall: %s %s is allowed by %s=1", meth,
+			d->pattern, rule);
+		return;
+	}
+
+	const struct need *n = &ns.v[first];
+	deny(v, n->rule);
+	msg_add(&b, "sockwall: %s %s is denied: set %s=1 ", meth, d->pattern,
+		n->rule);
+	if (n->purpose)
+		msg_add(&b, "%s", n->purpose);
+	else
+		msg_add(&b, "to allow %.*s endpoints",
+			first_segment_len(d->pattern), d->pattern);
+	if (missing > 1) {
+		msg_add(&b, " (");
+		for (size_t i = first + 1, k = 0; i < ns.n; i++) {
+			if (ns.v[i].met)
+				continue;
+			msg_add(&b, "%s%s=1", k++ ? " " : "", ns.v[i].rule);
+		}
+		msg_add(&b, " %s also needed)", missing > 2 ? "are" : "is");
+	}
+	const char *hint = action_toggle_hint(d->action);
+	if (hint)
+		msg_add(&b, "; or set %s to allow only this action", hint);
+}

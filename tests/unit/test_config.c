@@ -1,0 +1,143 @@
+/* Environment -> config: defaults, toggles, listeners, and every kind of bad value. */
+#include "../../src/config.h"
+#include "test.h"
+
+static int load(struct config *cfg, char *err, size_t len, char **env)
+{
+	return config_load(cfg, env, err, len);
+}
+
+static void test_defaults(void)
+{
+	struct config cfg;
+	char err[1024];
+	char *env[] = { "PATH=/bin", "HOME=/root", NULL };
+
+	CHECK(load(&cfg, err, sizeof(err), env) == 0, "defaults load: %s", err);
+	CHECK(cfg.n_listeners == 1, "one default listener");
+	CHECK(cfg.listeners[0].kind == LISTEN_TCP && cfg.listeners[0].port == 2375 &&
+		      strcmp(cfg.listeners[0].host, "::") == 0 && cfg.listeners[0].is_default,
+	      "default listener is [::]:2375");
+	CHECK(strcmp(cfg.socket_path, "/var/run/docker.sock") == 0, "default socket");
+	CHECK(cfg.acl.section[SEC_EVENTS] && cfg.acl.section[SEC_PING] &&
+		      cfg.acl.section[SEC_VERSION],
+	      "EVENTS PING VERSION on");
+	CHECK(!cfg.acl.section[SEC_CONTAINERS] && !cfg.acl.section[SEC_EXEC] &&
+		      !cfg.acl.section[SEC_IMAGES] && !cfg.acl.section[SEC_BUILD] && !cfg.acl.post,
+	      "the rest off");
+	CHECK(cfg.acl.delete_ == TOGGLE_UNSET && cfg.acl.put == TOGGLE_UNSET, "DELETE/PUT unset");
+	CHECK(cfg.acl.allow_logs && cfg.acl.allow_top && !cfg.acl.allow_archive, "switches");
+	CHECK(cfg.max_conns == 1024 && cfg.max_head == 32768, "limits");
+	CHECK(cfg.head_timeout_ms == 10000 && cfg.idle_timeout_ms == 120000, "timeouts");
+	CHECK(cfg.log_level == LOGL_INFO && cfg.log_format == LOG_JSON, "logs");
+}
+
+static void test_toggles(void)
+{
+	struct config cfg;
+	char err[1024];
+	char *env[] = { "CONTAINERS=1", "IMAGES=true",   "POST=Yes",       "EVENTS=off",
+			"DELETE=0",     "EXEC=TRUE",     "ALLOW_START=on", "ALLOW_LOGS=no",
+			"DISABLE_IPV6=1", NULL };
+
+	CHECK(load(&cfg, err, sizeof(err), env) == 0, "toggles load: %s", err);
+	CHECK(cfg.acl.section[SEC_CONTAINERS] && cfg.acl.section[SEC_IMAGES] &&
+		      cfg.acl.section[SEC_EXEC],
+	      "sections on");
+	CHECK(!cfg.acl.section[SEC_EVENTS], "EVENTS=off");
+	CHECK(cfg.acl.post && cfg.acl.delete_ == TOGGLE_OFF, "POST, DELETE");
+	CHECK(cfg.acl.allow_start && !cfg.acl.allow_logs, "ALLOW_*");
+	CHECK(strcmp(cfg.listeners[0].host, "0.0.0.0") == 0, "DISABLE_IPV6 default listener");
+}
+
+static void test_listeners(void)
+{
+	struct config cfg;
+	char err[1024];
+	char *env[] = { "SOCKWALL_LISTEN=tcp://127.0.0.1:2375, unix:///run/sw.sock?mode=0600&group=123,"
+			"tcp://[::1]:23750,tcp://localhost:1",
+			NULL };
+
+	CHECK(load(&cfg, err, sizeof(err), env) == 0, "listeners load: %s", err);
+	CHECK(cfg.n_listeners == 4, "four listeners, got %zu", cfg.n_listeners);
+	CHECK(cfg.listeners[0].kind == LISTEN_TCP && cfg.listeners[0].port == 2375 &&
+		      strcmp(cfg.listeners[0].host, "127.0.0.1") == 0,
+	      "tcp v4");
+	CHECK(cfg.listeners[1].kind == LISTEN_UNIX && strcmp(cfg.listeners[1].path, "/run/sw.sock") == 0 &&
+		      cfg.listeners[1].mode == 0600 && cfg.listeners[1].has_gid &&
+		      cfg.listeners[1].gid == 123,
+	      "unix with mode and group");
+	CHECK(strcmp(cfg.listeners[2].host, "::1") == 0 && cfg.listeners[2].port == 23750, "tcp v6");
+	CHECK(strcmp(cfg.listeners[3].host, "127.0.0.1") == 0, "localhost");
+}
+
+struct bad_case {
+	const char *setting;
+	const char *must_name; /* the error names this */
+};
+
+static void test_bad_values(void)
+{
+	static const struct bad_case cases[] = {
+		{ "CONTAINERS=2", "CONTAINERS" },
+		{ "POST=enabled", "POST" },
+		{ "EXEC=", "EXEC" },
+		{ "DELETE=maybe", "DELETE" },
+		{ "ALLOW_RESTARTS=y", "ALLOW_RESTARTS" },
+		{ "SOCKWALL_LISTEN=http://0.0.0.0:2375", "SOCKWALL_LISTEN" },
+		{ "SOCKWALL_LISTEN=tcp://0.0.0.0", "SOCKWALL_LISTEN" },
+		{ "SOCKWALL_LISTEN=tcp://0.0.0.0:99999", "SOCKWALL_LISTEN" },
+		{ "SOCKWALL_LISTEN=unix://relative.sock", "SOCKWALL_LISTEN" },
+		{ "SOCKWALL_LISTEN=unix:///a.sock?mode=999", "SOCKWALL_LISTEN" },
+		{ "SOCKWALL_LISTEN=unix:///a.sock?owner=1", "SOCKWALL_LISTEN" },
+		{ "SOCKWALL_HEAD_TIMEOUT=0", "SOCKWALL_HEAD_TIMEOUT" },
+		{ "SOCKWALL_IDLE_TIMEOUT=10h", "SOCKWALL_IDLE_TIMEOUT" },
+		{ "SOCKWALL_MAX_CONNS=0", "SOCKWALL_MAX_CONNS" },
+		{ "SOCKWALL_MAX_HEAD=100", "SOCKWALL_MAX_HEAD" },
+		{ "SOCKWALL_MAX_HEAD=1000000", "SOCKWALL_MAX_HEAD" },
+		{ "SOCKWALL_LOG_FORMAT=xml", "SOCKWALL_LOG_FORMAT" },
+		{ "SOCKWALL_LISTN=tcp://0.0.0.0:1", "SOCKWALL_LISTN" },
+		{ "SOCKET_PATH=docker.sock", "SOCKET_PATH" },
+		{ "LOG_LEVEL=loud", "LOG_LEVEL" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct config cfg;
+		char err[1024];
+		char *env[] = { (char *)cases[i].setting, NULL };
+		int n = load(&cfg, err, sizeof(err), env);
+
+		CHECK(n == 1, "%s: %d problems: %s", cases[i].setting, n, err);
+		CHECK(strstr(err, cases[i].must_name) != NULL, "%s: error does not name it: %s",
+		      cases[i].setting, err);
+	}
+
+	/* Every problem is reported, not only the first. */
+	struct config cfg;
+	char err[1024];
+	char *env[] = { "CONTAINERS=2", "POST=x", "SOCKWALL_NOPE=1", NULL };
+	CHECK(load(&cfg, err, sizeof(err), env) == 3, "three problems: %s", err);
+}
+
+static void test_durations(void)
+{
+	struct config cfg;
+	char err[1024];
+	char *env[] = { "SOCKWALL_HEAD_TIMEOUT=500ms", "SOCKWALL_IDLE_TIMEOUT=2m",
+			"SOCKWALL_SHUTDOWN_TIMEOUT=0", NULL };
+
+	CHECK(load(&cfg, err, sizeof(err), env) == 0, "durations: %s", err);
+	CHECK(cfg.head_timeout_ms == 500, "500ms");
+	CHECK(cfg.idle_timeout_ms == 120000, "2m");
+	CHECK(cfg.shutdown_timeout_ms == 0, "0");
+}
+
+int main(void)
+{
+	test_defaults();
+	test_toggles();
+	test_listeners();
+	test_bad_values();
+	test_durations();
+	TEST_DONE();
+}

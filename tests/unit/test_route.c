@@ -1,0 +1,425 @@
+/*
+ * route: what dockerd's router would make of a request line, and what we
+ * refuse to guess about.  Each row is a method and a request target as a
+ * client sends them, then the endpoint dockerd would run (pattern, section,
+ * action, the {name} it would act on) or the 400 we answer instead.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "route.h"
+#include "test.h"
+
+#define REFUSE (-1)
+#define UNKNOWN NULL
+
+struct row {
+	const char *method;
+	const char *target;
+	int rc;              /* 0, or REFUSE */
+	const char *pattern; /* UNKNOWN: no route (rc 0) */
+	enum section section;
+	enum route_action action;
+	const char *name;    /* NULL: no variable */
+	const char *version; /* "" when unversioned */
+	const char *query;   /* NULL: no '?' */
+};
+
+static const struct row rows[] = {
+	/* plain reads, versioned and not, with and without a query */
+	{ "GET", "/containers/json", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "", NULL },
+	{ "GET", "/v1.41/containers/json", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "1.41", NULL },
+	{ "GET", "/v1.24/containers/json?all=1&filters=%7B%22status%22%3A%5B%22running%22%5D%7D", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "1.24", "all=1&filters=%7B%22status%22%3A%5B%22running%22%5D%7D" },
+	{ "GET", "/containers/json?", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "", "" },
+	{ "GET", "/containers/json?a=1?b=2", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "", "a=1?b=2" },
+	{ "GET", "/v1.43/containers/abc123/json?size=1", 0, "/containers/{name:.*}/json", SEC_CONTAINERS, ACT_CONTAINER_INSPECT, "abc123", "1.43", "size=1" },
+	{ "GET", "/v01.041/version", 0, "/version", SEC_VERSION, ACT_OTHER, NULL, "01.041", NULL },
+	/* the version prefix is found after decoding, like dockerd does */
+	{ "GET", "/%761.41/containers/json", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "1.41", NULL },
+
+	/* {name:.*} takes '/': the action is what ends the path */
+	{ "GET", "/containers/x/json", 0, "/containers/{name:.*}/json", SEC_CONTAINERS, ACT_CONTAINER_INSPECT, "x", "", NULL },
+	{ "GET", "/containers/json/json", 0, "/containers/{name:.*}/json", SEC_CONTAINERS, ACT_CONTAINER_INSPECT, "json", "", NULL },
+	{ "GET", "/containers/x/export/json", 0, "/containers/{name:.*}/json", SEC_CONTAINERS, ACT_CONTAINER_INSPECT, "x/export", "", NULL },
+	{ "POST", "/containers/create", 0, "/containers/create", SEC_CONTAINERS, ACT_CONTAINER_CREATE, NULL, "", NULL },
+	{ "POST", "/v1.41/containers/create?name=web", 0, "/containers/create", SEC_CONTAINERS, ACT_CONTAINER_CREATE, NULL, "1.41", "name=web" },
+	{ "POST", "/containers/create/start", 0, "/containers/{name:.*}/start", SEC_CONTAINERS, ACT_CONTAINER_START, "create", "", NULL },
+	{ "POST", "/containers/a%2Fb/start", 0, "/containers/{name:.*}/start", SEC_CONTAINERS, ACT_CONTAINER_START, "a/b", "", NULL },
+	{ "POST", "/containers/a%2fb/stop", 0, "/containers/{name:.*}/stop", SEC_CONTAINERS, ACT_CONTAINER_STOP, "a/b", "", NULL },
+	{ "POST", "/containers/x/stop/start", 0, "/containers/{name:.*}/start", SEC_CONTAINERS, ACT_CONTAINER_START, "x/stop", "", NULL },
+	{ "POST", "/containers/linker/alias/exec", 0, "/containers/{name:.*}/exec", SEC_CONTAINERS, ACT_CONTAINER_EXEC, "linker/alias", "", NULL },
+	{ "POST", "/v1.41/containers/linker/alias/exec", 0, "/containers/{name:.*}/exec", SEC_CONTAINERS, ACT_CONTAINER_EXEC, "linker/alias", "1.41", NULL },
+	{ "POST", "/containers/a%3Fb/kill", 0, "/containers/{name:.*}/kill", SEC_CONTAINERS, ACT_CONTAINER_KILL, "a?b", "", NULL },
+	{ "POST", "/containers/a%20b/restart", 0, "/containers/{name:.*}/restart", SEC_CONTAINERS, ACT_CONTAINER_RESTART, "a b", "", NULL },
+	{ "POST", "/containers/.hidden/pause", 0, "/containers/{name:.*}/pause", SEC_CONTAINERS, ACT_CONTAINER_PAUSE, ".hidden", "", NULL },
+	{ "POST", "/containers/.../unpause", 0, "/containers/{name:.*}/unpause", SEC_CONTAINERS, ACT_CONTAINER_UNPAUSE, "...", "", NULL },
+	{ "POST", "/containers/x/wait?condition=removed", 0, "/containers/{name:.*}/wait", SEC_CONTAINERS, ACT_CONTAINER_WAIT, "x", "", "condition=removed" },
+	{ "POST", "/containers/x/resize?h=10&w=20", 0, "/containers/{name:.*}/resize", SEC_CONTAINERS, ACT_CONTAINER_RESIZE, "x", "", "h=10&w=20" },
+	{ "POST", "/containers/x/attach?stream=1", 0, "/containers/{name:.*}/attach", SEC_CONTAINERS, ACT_CONTAINER_ATTACH, "x", "", "stream=1" },
+	{ "GET", "/containers/x/attach/ws", 0, "/containers/{name:.*}/attach/ws", SEC_CONTAINERS, ACT_CONTAINER_ATTACH_WS, "x", "", NULL },
+	{ "POST", "/containers/x/attach/ws", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/x/logs?follow=1", 0, "/containers/{name:.*}/logs", SEC_CONTAINERS, ACT_CONTAINER_LOGS, "x", "", "follow=1" },
+	{ "GET", "/containers/x/top", 0, "/containers/{name:.*}/top", SEC_CONTAINERS, ACT_CONTAINER_TOP, "x", "", NULL },
+	{ "GET", "/containers/x/stats", 0, "/containers/{name:.*}/stats", SEC_CONTAINERS, ACT_CONTAINER_STATS, "x", "", NULL },
+	{ "GET", "/containers/x/changes", 0, "/containers/{name:.*}/changes", SEC_CONTAINERS, ACT_CONTAINER_CHANGES, "x", "", NULL },
+	{ "GET", "/containers/x/export", 0, "/containers/{name:.*}/export", SEC_CONTAINERS, ACT_CONTAINER_EXPORT, "x", "", NULL },
+	{ "GET", "/containers/x/archive?path=/etc", 0, "/containers/{name:.*}/archive", SEC_CONTAINERS, ACT_CONTAINER_ARCHIVE, "x", "", "path=/etc" },
+	{ "PUT", "/containers/x/archive?path=/", 0, "/containers/{name:.*}/archive", SEC_CONTAINERS, ACT_CONTAINER_ARCHIVE, "x", "", "path=/" },
+	{ "POST", "/containers/x/copy", 0, "/containers/{name:.*}/copy", SEC_CONTAINERS, ACT_CONTAINER_ARCHIVE, "x", "", NULL },
+	{ "POST", "/containers/x/rename?name=y", 0, "/containers/{name:.*}/rename", SEC_CONTAINERS, ACT_CONTAINER_RENAME, "x", "", "name=y" },
+	{ "POST", "/containers/x/update", 0, "/containers/{name:.*}/update", SEC_CONTAINERS, ACT_CONTAINER_UPDATE, "x", "", NULL },
+	{ "POST", "/containers/prune", 0, "/containers/prune", SEC_CONTAINERS, ACT_CONTAINER_PRUNE, NULL, "", NULL },
+	{ "DELETE", "/containers/x", 0, "/containers/{name:.*}", SEC_CONTAINERS, ACT_CONTAINER_DELETE, "x", "", NULL },
+	{ "DELETE", "/v1.41/containers/x?force=1", 0, "/containers/{name:.*}", SEC_CONTAINERS, ACT_CONTAINER_DELETE, "x", "1.41", "force=1" },
+	{ "DELETE", "/containers/x/json", 0, "/containers/{name:.*}", SEC_CONTAINERS, ACT_CONTAINER_DELETE, "x/json", "", NULL },
+	/* the checkpoint router is registered first: its DELETE wins when
+	 * {name} is one segment, DELETE /containers/{name:.*} otherwise */
+	{ "DELETE", "/containers/x/checkpoints/c1", 0, "/containers/{name}/checkpoints/{checkpoint}", SEC_CONTAINERS, ACT_OTHER, "x", "", NULL },
+	{ "DELETE", "/containers/a/b/checkpoints/c1", 0, "/containers/{name:.*}", SEC_CONTAINERS, ACT_CONTAINER_DELETE, "a/b/checkpoints/c1", "", NULL },
+	{ "GET", "/containers/x/checkpoints", 0, "/containers/{name:.*}/checkpoints", SEC_CONTAINERS, ACT_OTHER, "x", "", NULL },
+	{ "POST", "/containers/x/checkpoints", 0, "/containers/{name:.*}/checkpoints", SEC_CONTAINERS, ACT_OTHER, "x", "", NULL },
+	/* exec */
+	{ "GET", "/exec/e1/json", 0, "/exec/{id:.*}/json", SEC_EXEC, ACT_EXEC_INSPECT, "e1", "", NULL },
+	{ "POST", "/v1.41/exec/e1/start", 0, "/exec/{name:.*}/start", SEC_EXEC, ACT_EXEC_START, "e1", "1.41", NULL },
+	{ "POST", "/exec/e1/resize?h=1&w=1", 0, "/exec/{name:.*}/resize", SEC_EXEC, ACT_EXEC_RESIZE, "e1", "", "h=1&w=1" },
+
+	/* HEAD is a route only where moby registers it */
+	{ "HEAD", "/_ping", 0, "/_ping", SEC_PING, ACT_OTHER, NULL, "", NULL },
+	{ "HEAD", "/v1.41/_ping", 0, "/_ping", SEC_PING, ACT_OTHER, NULL, "1.41", NULL },
+	{ "HEAD", "/containers/x/archive?path=/", 0, "/containers/{name:.*}/archive", SEC_CONTAINERS, ACT_CONTAINER_ARCHIVE, "x", "", "path=/" },
+	{ "HEAD", "/containers/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "HEAD", "/version", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "HEAD", "/containers/x/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+
+	/* methods and literals are case-sensitive */
+	{ "get", "/_ping", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "Get", "/containers/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/CONTAINERS/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/Containers/x/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "POST", "/containers/x/START", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/V1.41/containers/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+
+	/* unknown methods and paths: no route, not a refusal */
+	{ "PATCH", "/containers/x/update", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "OPTIONS", "/containers/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "", "/_ping", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/nope", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/debug/vars", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "POST", "/containers/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "POST", "/containers/start", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.41", 0, UNKNOWN, 0, 0, NULL, "1.41", NULL },
+	{ "GET", "/v1.41/v1.41/containers/json", 0, UNKNOWN, 0, 0, NULL, "1.41", NULL },
+	{ "GET", "/vx/containers/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/v/containers/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1x/containers/json", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "GET", "/services/a/b", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+	{ "POST", "/volumes/x", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+
+	/* one row per section */
+	{ "POST", "/auth", 0, "/auth", SEC_AUTH, ACT_OTHER, NULL, "", NULL },
+	{ "POST", "/v1.41/build?t=x", 0, "/build", SEC_BUILD, ACT_OTHER, NULL, "1.41", "t=x" },
+	{ "POST", "/build/prune", 0, "/build/prune", SEC_BUILD, ACT_OTHER, NULL, "", NULL },
+	{ "POST", "/commit?container=x", 0, "/commit", SEC_COMMIT, ACT_OTHER, NULL, "", "container=x" },
+	{ "GET", "/configs/c1", 0, "/configs/{id}", SEC_CONFIGS, ACT_OTHER, "c1", "", NULL },
+	{ "GET", "/containers/json", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "", NULL },
+	{ "GET", "/distribution/docker.io/library/alpine:3/json", 0, "/distribution/{name:.*}/json", SEC_DISTRIBUTION, ACT_OTHER, "docker.io/library/alpine:3", "", NULL },
+	{ "GET", "/events?since=1", 0, "/events", SEC_EVENTS, ACT_OTHER, NULL, "", "since=1" },
+	{ "POST", "/exec/abc/start", 0, "/exec/{name:.*}/start", SEC_EXEC, ACT_EXEC_START, "abc", "", NULL },
+	{ "POST", "/grpc", 0, "/grpc", SEC_GRPC, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/images/json", 0, "/images/json", SEC_IMAGES, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/images/get", 0, "/images/get", SEC_IMAGES, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/images/library/alpine/get", 0, "/images/{name:.*}/get", SEC_IMAGES, ACT_OTHER, "library/alpine", "", NULL },
+	{ "DELETE", "/images/docker.io/library/alpine:3", 0, "/images/{name:.*}", SEC_IMAGES, ACT_OTHER, "docker.io/library/alpine:3", "", NULL },
+	{ "GET", "/info", 0, "/info", SEC_INFO, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/networks", 0, "/networks", SEC_NETWORKS, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/networks/a/b", 0, "/networks/{id:.+}", SEC_NETWORKS, ACT_OTHER, "a/b", "", NULL },
+	{ "POST", "/networks/n1/connect", 0, "/networks/{id:.*}/connect", SEC_NETWORKS, ACT_OTHER, "n1", "", NULL },
+	{ "GET", "/nodes/n1", 0, "/nodes/{id}", SEC_NODES, ACT_OTHER, "n1", "", NULL },
+	{ "GET", "/_ping", 0, "/_ping", SEC_PING, ACT_OTHER, NULL, "", NULL },
+	{ "POST", "/plugins/vieux/sshfs:latest/enable", 0, "/plugins/{name:.*}/enable", SEC_PLUGINS, ACT_OTHER, "vieux/sshfs:latest", "", NULL },
+	{ "GET", "/plugins/privileges?remote=x", 0, "/plugins/privileges", SEC_PLUGINS, ACT_OTHER, NULL, "", "remote=x" },
+	{ "DELETE", "/secrets/s1", 0, "/secrets/{id}", SEC_SECRETS, ACT_OTHER, "s1", "", NULL },
+	{ "POST", "/services/s1/update?version=3", 0, "/services/{id}/update", SEC_SERVICES, ACT_OTHER, "s1", "", "version=3" },
+	{ "GET", "/services/create", 0, "/services/{id}", SEC_SERVICES, ACT_OTHER, "create", "", NULL },
+	{ "POST", "/session", 0, "/session", SEC_SESSION, ACT_OTHER, NULL, "", NULL },
+	{ "POST", "/swarm/init", 0, "/swarm/init", SEC_SWARM, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/system/df", 0, "/system/df", SEC_SYSTEM, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/tasks/t1/logs", 0, "/tasks/{id}/logs", SEC_TASKS, ACT_OTHER, "t1", "", NULL },
+	{ "GET", "/version", 0, "/version", SEC_VERSION, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/volumes", 0, "/volumes", SEC_VOLUMES, ACT_OTHER, NULL, "", NULL },
+	{ "GET", "/volumes/create", 0, "/volumes/{name:.*}", SEC_VOLUMES, ACT_OTHER, "create", "", NULL },
+	{ "PUT", "/volumes/v1?version=2", 0, "/volumes/{name:.*}", SEC_VOLUMES, ACT_OTHER, "v1", "", "version=2" },
+	{ "GET", "/v1.41/volumes", 0, "/volumes", SEC_VOLUMES, ACT_OTHER, NULL, "1.41", NULL },
+
+	/* refused: not origin-form */
+	{ "GET", "", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "*", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "http://docker/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "?x=1", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "%2Fcontainers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	/* refused: fragment anywhere */
+	{ "GET", "/containers/json#x", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json?all=1#x", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "#", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	/* refused: raw bytes a request target cannot hold */
+	{ "GET", "/containers/a b/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json?a=b c", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/a\tb/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/a\rb/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json?\n", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/a\x7f/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/\xc3\xa9/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json?q=\xff", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	/* refused: bad escapes */
+	{ "GET", "/containers/%zz/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/%4/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json%4", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json%", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/%%41/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/%g1/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json%?a=1", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	/* refused: control bytes after decoding (decoding happens once:
+	 * %2541 is "%41", a name, not "A") */
+	{ "GET", "/containers/%00/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/a%0Ab/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/a%0db/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/a%1fb/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/a%7Fb/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/%2541/json", 0, "/containers/{name:.*}/json", SEC_CONTAINERS, ACT_CONTAINER_INSPECT, "%41", "", NULL },
+	{ "GET", "/containers/%C3%A9/json", 0, "/containers/{name:.*}/json", SEC_CONTAINERS, ACT_CONTAINER_INSPECT, "\xc3\xa9", "", NULL },
+	/* refused: dot segments, raw or encoded */
+	{ "GET", "/containers/x/../json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/./json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/./containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json/..", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json/.", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/..", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/%2e%2e/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/%2E/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "POST", "/containers/x%2F..%2Fy/start", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.41/../containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	/* refused: empty segments */
+	{ "GET", "/", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/?a=1", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "//containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers//json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json/", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/containers/json/?all=1", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/networks/", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "POST", "/containers/a%2F/start", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "POST", "/containers/a%2F%2Fb/start", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.41/", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.41//containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	/* refused: version prefixes dockerd would strip but we will not guess */
+	{ "GET", "/v1/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1./containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v.1/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v./containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1..2/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.41.0/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.41v/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1v41/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/%76.1/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1234567890.12345/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1234567890.1234/containers/json", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "1234567890.1234", NULL },
+};
+
+static bool eq_or_null(const char *want, const char *got, size_t got_len)
+{
+	if (!want)
+		return got == NULL;
+	return got && strlen(want) == got_len && memcmp(want, got, got_len) == 0;
+}
+
+static void check_row(const struct row *r)
+{
+	struct route_match m;
+	const char *why = "unset";
+	int rc = route_resolve(r->method, strlen(r->method), r->target,
+			       strlen(r->target), &m, &why);
+
+	CHECK(rc == r->rc, "%s %s: rc %d, want %d (why: %s)", r->method,
+	      r->target, rc, r->rc, why ? why : "-");
+	if (rc != r->rc)
+		return;
+	if (rc < 0) {
+		CHECK(why && *why, "%s %s: refused without a reason",
+		      r->method, r->target);
+		CHECK(m.def == NULL && m.path_len == 0 && m.path[0] == '\0' &&
+			      m.query == NULL && m.name == NULL,
+		      "%s %s: refused but match left filled", r->method,
+		      r->target);
+		return;
+	}
+	CHECK(why == NULL, "%s %s: why set on success", r->method, r->target);
+	CHECK(strcmp(m.version, r->version) == 0, "%s %s: version '%s', want '%s'",
+	      r->method, r->target, m.version, r->version);
+	CHECK(eq_or_null(r->query, m.query, m.query_len),
+	      "%s %s: query '%.*s'", r->method, r->target,
+	      m.query ? (int)m.query_len : 6, m.query ? m.query : "(null)");
+	CHECK(m.path_len == strlen(m.path), "%s %s: path_len", r->method,
+	      r->target);
+	if (!r->pattern) {
+		CHECK(m.def == NULL, "%s %s: matched %s %s, want unknown",
+		      r->method, r->target, m.def->method, m.def->pattern);
+		return;
+	}
+	CHECK(m.def != NULL, "%s %s: unknown, want %s", r->method, r->target,
+	      r->pattern);
+	if (!m.def)
+		return;
+	CHECK(strcmp(m.def->pattern, r->pattern) == 0 &&
+		      strcmp(m.def->method, r->method) == 0,
+	      "%s %s: matched %s %s, want %s", r->method, r->target,
+	      m.def->method, m.def->pattern, r->pattern);
+	CHECK(m.def->section == r->section, "%s %s: section %s, want %s",
+	      r->method, r->target, section_name(m.def->section),
+	      section_name(r->section));
+	CHECK(m.def->action == r->action, "%s %s: action %d, want %d",
+	      r->method, r->target, (int)m.def->action, (int)r->action);
+	CHECK(eq_or_null(r->name, m.name, m.name_len), "%s %s: name '%.*s', want '%s'",
+	      r->method, r->target, m.name ? (int)m.name_len : 6,
+	      m.name ? m.name : "(null)", r->name ? r->name : "(null)");
+	if (m.name)
+		CHECK(m.name >= m.path && m.name + m.name_len <= m.path + m.path_len,
+		      "%s %s: name outside path", r->method, r->target);
+}
+
+/* Target lengths around ROUTE_PATH_MAX: the limit is on the decoded path. */
+static void check_lengths(void)
+{
+	static char target[3 * ROUTE_PATH_MAX + 64];
+	struct route_match m;
+	const char *why;
+	size_t n;
+
+	/* "/containers/" + name + "/json", decoded length ROUTE_PATH_MAX - 1 */
+	n = (size_t)snprintf(target, sizeof(target), "/containers/");
+	size_t name_len = ROUTE_PATH_MAX - 1 - strlen("/containers/") - strlen("/json");
+	memset(target + n, 'a', name_len);
+	n += name_len;
+	memcpy(target + n, "/json", 6);
+	n += 5;
+	CHECK(route_resolve("GET", 3, target, n, &m, &why) == 0 && m.def &&
+		      m.def->action == ACT_CONTAINER_INSPECT &&
+		      m.name_len == name_len && m.path_len == ROUTE_PATH_MAX - 1,
+	      "longest path: rc/def/name_len %zu", m.name_len);
+
+	/* one byte more is refused */
+	memmove(target + n - 4, target + n - 5, 6);
+	target[n - 5] = 'a';
+	n++;
+	CHECK(route_resolve("GET", 3, target, n, &m, &why) == -1,
+	      "path of ROUTE_PATH_MAX bytes accepted");
+
+	/* long raw target, short decoded path: accepted */
+	n = (size_t)snprintf(target, sizeof(target), "/containers/");
+	for (size_t i = 0; i < 1000; i++)
+		n += (size_t)snprintf(target + n, sizeof(target) - n, "%%61");
+	n += (size_t)snprintf(target + n, sizeof(target) - n, "/json");
+	CHECK(route_resolve("GET", 3, target, n, &m, &why) == 0 && m.def &&
+		      m.name_len == 1000 && m.name[0] == 'a',
+	      "3000-byte raw, 1000-byte decoded name");
+
+	/* a long query does not count against the path */
+	n = (size_t)snprintf(target, sizeof(target), "/_ping?");
+	memset(target + n, 'q', 2 * ROUTE_PATH_MAX);
+	n += 2 * ROUTE_PATH_MAX;
+	CHECK(route_resolve("GET", 3, target, n, &m, &why) == 0 && m.def &&
+		      m.query_len == 2 * ROUTE_PATH_MAX,
+	      "long query");
+
+	/* the target is not NUL-terminated: only target_len counts */
+	const char *t = "/_pingXXXX";
+	CHECK(route_resolve("GET", 3, t, 6, &m, &why) == 0 && m.def &&
+		      strcmp(m.def->pattern, "/_ping") == 0,
+	      "target_len bounds the target");
+	/* nor is the method */
+	CHECK(route_resolve("GETX", 3, "/_ping", 6, &m, &why) == 0 && m.def,
+	      "method_len bounds the method");
+	/* a raw NUL inside target_len is a control byte */
+	CHECK(route_resolve("GET", 3, "/_ping\0x", 8, &m, &why) == -1,
+	      "raw NUL accepted");
+}
+
+/* Every route in the table: its section is its first path segment, its
+ * variables are shapes we implement, and a concrete path built from it
+ * resolves back to it, versioned and not. */
+static void check_table(void)
+{
+	size_t count;
+	const struct route_def *t = route_table(&count);
+
+	CHECK(count > 100, "route table has %zu routes", count);
+	for (size_t i = 0; i < count; i++) {
+		const struct route_def *d = &t[i];
+		const char *p = d->pattern;
+		char seg[32];
+		size_t k = 0;
+
+		for (const char *s = p[1] == '_' ? p + 2 : p + 1;
+		     *s && *s != '/' && k < sizeof(seg) - 1; s++)
+			seg[k++] = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
+		seg[k] = '\0';
+		/* exec create lives under /containers and so in CONTAINERS */
+		CHECK(strcmp(seg, section_name(d->section)) == 0,
+		      "%s %s: section %s", d->method, p, section_name(d->section));
+
+		char path[256];
+		size_t n = 0;
+		bool vars_ok = true;
+		for (const char *s = p; *s && n < sizeof(path) - 8;) {
+			if (*s == '{') {
+				const char *close = strchr(s, '}');
+				size_t vl = (size_t)(close - s + 1);
+				if (!(vl > 2 && (memchr(s, ':', vl) == NULL ||
+						 strncmp(close - 3, ":.*}", 4) == 0 ||
+						 strncmp(close - 3, ":.+}", 4) == 0)))
+					vars_ok = false;
+				path[n++] = 'x';
+				s = close + 1;
+			} else {
+				path[n++] = *s++;
+			}
+		}
+		path[n] = '\0';
+		CHECK(vars_ok, "%s %s: variable shape", d->method, p);
+		if (strcmp(p, "/networks/") == 0)
+			continue; /* trailing '/', refused by design */
+
+		struct route_match m;
+		const char *why;
+		char vpath[300];
+		snprintf(vpath, sizeof(vpath), "/v1.41%s", path);
+		CHECK(route_resolve(d->method, strlen(d->method), path,
+				    strlen(path), &m, &why) == 0 && m.def == d,
+		      "%s %s: not reached by %s (got %s)", d->method, p, path,
+		      m.def ? m.def->pattern : "none");
+		CHECK(route_resolve(d->method, strlen(d->method), vpath,
+				    strlen(vpath), &m, &why) == 0 && m.def == d &&
+			      strcmp(m.version, "1.41") == 0,
+		      "%s %s: not reached by %s", d->method, p, vpath);
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(t[j].method, d->method) != 0 ||
+				      strcmp(t[j].pattern, p) != 0,
+			      "%s %s: registered twice", d->method, p);
+	}
+	for (int s = 0; s < SEC_COUNT; s++)
+		CHECK(section_name((enum section)s) != NULL &&
+			      *section_name((enum section)s),
+		      "section %d has no name", s);
+	CHECK(strcmp(section_name(SEC_NONE), "NONE") == 0, "SEC_NONE");
+	CHECK(strcmp(section_name(SEC_COUNT), "NONE") == 0, "out of range");
+	CHECK(strcmp(section_name(SEC_CONTAINERS), "CONTAINERS") == 0, "name");
+}
+
+int main(void)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		check_row(&rows[i]);
+	check_lengths();
+	check_table();
+	TEST_DONE();
+}
