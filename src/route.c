@@ -62,7 +62,7 @@ static const struct route_def routes[] = {
 	C("POST", "/containers/{name:.*}/rename", ACT_CONTAINER_RENAME),
 	C("POST", "/containers/{name:.*}/update", ACT_CONTAINER_UPDATE),
 	C("POST", "/containers/prune", ACT_CONTAINER_PRUNE),
-	{ "POST", "/commit", SEC_COMMIT, ACT_OTHER },
+	{ "POST", "/commit", SEC_COMMIT, ACT_COMMIT },
 	C("PUT", "/containers/{name:.*}/archive", ACT_CONTAINER_ARCHIVE),
 	C("DELETE", "/containers/{name:.*}", ACT_CONTAINER_DELETE),
 
@@ -74,9 +74,9 @@ static const struct route_def routes[] = {
 	{ "GET", "/images/{name:.*}/history", SEC_IMAGES, ACT_OTHER },
 	{ "GET", "/images/{name:.*}/json", SEC_IMAGES, ACT_OTHER },
 	{ "POST", "/images/load", SEC_IMAGES, ACT_OTHER },
-	{ "POST", "/images/create", SEC_IMAGES, ACT_OTHER },
+	{ "POST", "/images/create", SEC_IMAGES, ACT_IMAGE_CREATE },
 	{ "POST", "/images/{name:.*}/push", SEC_IMAGES, ACT_OTHER },
-	{ "POST", "/images/{name:.*}/tag", SEC_IMAGES, ACT_OTHER },
+	{ "POST", "/images/{name:.*}/tag", SEC_IMAGES, ACT_IMAGE_TAG },
 	{ "POST", "/images/prune", SEC_IMAGES, ACT_OTHER },
 	{ "DELETE", "/images/{name:.*}", SEC_IMAGES, ACT_OTHER },
 
@@ -92,13 +92,13 @@ static const struct route_def routes[] = {
 	/* volume */
 	{ "GET", "/volumes", SEC_VOLUMES, ACT_OTHER },
 	{ "GET", "/volumes/{name:.*}", SEC_VOLUMES, ACT_OTHER },
-	{ "POST", "/volumes/create", SEC_VOLUMES, ACT_OTHER },
+	{ "POST", "/volumes/create", SEC_VOLUMES, ACT_VOLUME_CREATE },
 	{ "POST", "/volumes/prune", SEC_VOLUMES, ACT_OTHER },
 	{ "PUT", "/volumes/{name:.*}", SEC_VOLUMES, ACT_OTHER },
-	{ "DELETE", "/volumes/{name:.*}", SEC_VOLUMES, ACT_OTHER },
+	{ "DELETE", "/volumes/{name:.*}", SEC_VOLUMES, ACT_VOLUME_DELETE },
 
 	/* build */
-	{ "POST", "/build", SEC_BUILD, ACT_OTHER },
+	{ "POST", "/build", SEC_BUILD, ACT_BUILD },
 	{ "POST", "/build/prune", SEC_BUILD, ACT_OTHER },
 	{ "POST", "/build/cancel", SEC_BUILD, ACT_OTHER },
 
@@ -115,8 +115,8 @@ static const struct route_def routes[] = {
 	{ "POST", "/swarm/unlock", SEC_SWARM, ACT_OTHER },
 	{ "GET", "/services", SEC_SERVICES, ACT_OTHER },
 	{ "GET", "/services/{id}", SEC_SERVICES, ACT_OTHER },
-	{ "POST", "/services/create", SEC_SERVICES, ACT_OTHER },
-	{ "POST", "/services/{id}/update", SEC_SERVICES, ACT_OTHER },
+	{ "POST", "/services/create", SEC_SERVICES, ACT_SERVICE_CREATE },
+	{ "POST", "/services/{id}/update", SEC_SERVICES, ACT_SERVICE_UPDATE },
 	{ "DELETE", "/services/{id}", SEC_SERVICES, ACT_OTHER },
 	{ "GET", "/services/{id}/logs", SEC_SERVICES, ACT_OTHER },
 	{ "GET", "/nodes", SEC_NODES, ACT_OTHER },
@@ -161,11 +161,11 @@ static const struct route_def routes[] = {
 	{ "GET", "/networks", SEC_NETWORKS, ACT_OTHER },
 	{ "GET", "/networks/", SEC_NETWORKS, ACT_OTHER },
 	{ "GET", "/networks/{id:.+}", SEC_NETWORKS, ACT_OTHER },
-	{ "POST", "/networks/create", SEC_NETWORKS, ACT_OTHER },
-	{ "POST", "/networks/{id:.*}/connect", SEC_NETWORKS, ACT_OTHER },
-	{ "POST", "/networks/{id:.*}/disconnect", SEC_NETWORKS, ACT_OTHER },
+	{ "POST", "/networks/create", SEC_NETWORKS, ACT_NETWORK_CREATE },
+	{ "POST", "/networks/{id:.*}/connect", SEC_NETWORKS, ACT_NETWORK_CONNECT },
+	{ "POST", "/networks/{id:.*}/disconnect", SEC_NETWORKS, ACT_NETWORK_DISCONNECT },
 	{ "POST", "/networks/prune", SEC_NETWORKS, ACT_OTHER },
-	{ "DELETE", "/networks/{id:.*}", SEC_NETWORKS, ACT_OTHER },
+	{ "DELETE", "/networks/{id:.*}", SEC_NETWORKS, ACT_NETWORK_DELETE },
 };
 
 #undef C

@@ -80,6 +80,19 @@ enum route_action {
 	ACT_EXEC_START,          /* hijacked */
 	ACT_EXEC_RESIZE,
 	ACT_EXEC_INSPECT,
+	/* routes whose body or query the inspector and the filters read */
+	ACT_IMAGE_CREATE,    /* pull or import: fromImage, tag */
+	ACT_IMAGE_TAG,
+	ACT_BUILD,           /* t */
+	ACT_COMMIT,
+	ACT_VOLUME_CREATE,
+	ACT_VOLUME_DELETE,
+	ACT_NETWORK_CREATE,
+	ACT_NETWORK_CONNECT,
+	ACT_NETWORK_DISCONNECT,
+	ACT_NETWORK_DELETE,
+	ACT_SERVICE_CREATE,
+	ACT_SERVICE_UPDATE,
 	ACT_COUNT
 };
 
