@@ -26,8 +26,13 @@ all: deps build/sockwall
 deps:
 	@scripts/deps.sh
 
-build/obj/%.o: src/%.c $(HDRS) | build/obj
-	$(CC) $(CFLAGS) -DSOCKWALL_VERSION='"$(VERSION)"' -c -o $@ $<
+# musl-gcc does not search /usr/include: give it jsmn's one header alone.
+build/include/jsmn.h: | build/obj
+	@mkdir -p build/include
+	cp /usr/include/jsmn.h $@
+
+build/obj/%.o: src/%.c $(HDRS) build/include/jsmn.h | build/obj
+	$(CC) $(CFLAGS) -Ibuild/include -DSOCKWALL_VERSION='"$(VERSION)"' -c -o $@ $<
 
 build/sockwall: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)

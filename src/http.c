@@ -266,8 +266,11 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 	req->target = buf + tstart;
 	req->target_len = i - tstart;
 	i++;
-	if (!parse_version(buf + i, end - i, &req->minor_version))
-		return malformed(req, "unsupported HTTP version", 505);
+	if (!parse_version(buf + i, end - i, &req->minor_version)) {
+		bool versionish = end - i == 8 && memcmp(buf + i, "HTTP/", 5) == 0;
+		return versionish ? malformed(req, "unsupported HTTP version", 505)
+				  : malformed(req, "invalid request line", 400);
+	}
 
 	struct head_fields h = { .headers = req->headers };
 	rc = parse_header_block(buf, len, end + 2, &h);
