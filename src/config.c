@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <grp.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,35 @@ static const char *const sockwall_vars[] = {
 	"SOCKWALL_LISTEN",       "SOCKWALL_HEAD_TIMEOUT", "SOCKWALL_IDLE_TIMEOUT",
 	"SOCKWALL_SHUTDOWN_TIMEOUT", "SOCKWALL_MAX_CONNS", "SOCKWALL_MAX_HEAD",
 	"SOCKWALL_LOG_FORMAT",   "SOCKWALL_UNIX_MODE",    "SOCKWALL_UNIX_GROUP",
+	"SOCKWALL_MAX_BODY",
+};
+
+static const struct {
+	const char *key;
+	size_t offset;
+} pattern_keys[] = {
+	{ "DKRPRX__VOLUMES__ALLOWED_NAMES", offsetof(struct filters, vol_allowed_names) },
+	{ "DKRPRX__VOLUMES__DENIED_NAMES", offsetof(struct filters, vol_denied_names) },
+	{ "DKRPRX__VOLUMES__ALLOWED_PATHS", offsetof(struct filters, vol_allowed_paths) },
+	{ "DKRPRX__VOLUMES__DENIED_PATHS", offsetof(struct filters, vol_denied_paths) },
+	{ "DKRPRX__VOLUMES__ALLOWED_DRIVERS", offsetof(struct filters, vol_allowed_drivers) },
+	{ "DKRPRX__CONTAINERS__ALLOWED_IMAGES", offsetof(struct filters, ctr_allowed_images) },
+	{ "DKRPRX__CONTAINERS__DENIED_IMAGES", offsetof(struct filters, ctr_denied_images) },
+	{ "DKRPRX__CONTAINERS__ALLOWED_NAMES", offsetof(struct filters, ctr_allowed_names) },
+	{ "DKRPRX__CONTAINERS__DENIED_NAMES", offsetof(struct filters, ctr_denied_names) },
+	{ "DKRPRX__IMAGES__ALLOWED_REPOS", offsetof(struct filters, img_allowed_repos) },
+	{ "DKRPRX__IMAGES__DENIED_REPOS", offsetof(struct filters, img_denied_repos) },
+	{ "DKRPRX__IMAGES__ALLOWED_TAGS", offsetof(struct filters, img_allowed_tags) },
+	{ "DKRPRX__IMAGES__DENIED_TAGS", offsetof(struct filters, img_denied_tags) },
+	{ "DKRPRX__NETWORKS__ALLOWED_NAMES", offsetof(struct filters, net_allowed_names) },
+	{ "DKRPRX__NETWORKS__DENIED_NAMES", offsetof(struct filters, net_denied_names) },
+	{ "DKRPRX__NETWORKS__ALLOWED_DRIVERS", offsetof(struct filters, net_allowed_drivers) },
+};
+
+static const char *const dkrprx_flags[] = {
+	"DKRPRX__DISABLE_DEFAULTS", "DKRPRX__CONTAINERS__DENY_PRIVILEGED",
+	"DKRPRX__CONTAINERS__DENY_HOST_NETWORK", "DKRPRX__CONTAINERS__HARDENED",
+	"DKRPRX__CONTAINERS__REQUIRE_LABELS",
 };
 
 /* A typo in our own namespace must not silently fall back to a default. */
@@ -300,14 +330,98 @@ static void check_unknown(char *const *envp, struct problems *p)
 		size_t n = eq ? (size_t)(eq - *envp) : strlen(*envp);
 		bool known = false;
 
-		if (strncmp(*envp, "SOCKWALL_", 9) != 0)
+		if (strncmp(*envp, "SOCKWALL_", 9) == 0) {
+			for (size_t i = 0; i < sizeof(sockwall_vars) / sizeof(*sockwall_vars); i++)
+				known |= strlen(sockwall_vars[i]) == n &&
+					 strncmp(*envp, sockwall_vars[i], n) == 0;
+		} else if (strncmp(*envp, "DKRPRX__", 8) == 0) {
+			for (size_t i = 0; i < sizeof(pattern_keys) / sizeof(*pattern_keys); i++)
+				known |= strlen(pattern_keys[i].key) == n &&
+					 strncmp(*envp, pattern_keys[i].key, n) == 0;
+			for (size_t i = 0; i < sizeof(dkrprx_flags) / sizeof(*dkrprx_flags); i++)
+				known |= strlen(dkrprx_flags[i]) == n &&
+					 strncmp(*envp, dkrprx_flags[i], n) == 0;
+		} else {
 			continue;
-		for (size_t i = 0; i < sizeof(sockwall_vars) / sizeof(*sockwall_vars); i++)
-			if (strlen(sockwall_vars[i]) == n && strncmp(*envp, sockwall_vars[i], n) == 0)
-				known = true;
+		}
 		if (!known)
 			problem(p, "%.*s: unknown setting (see sockwall --help)", (int)n, *envp);
 	}
+}
+
+/* "k=v,k2" -> required labels (a key alone requires presence). */
+static void parse_labels(struct filters *f, const char *spec, struct problems *p)
+{
+	const char *item = spec;
+
+	while (*item) {
+		const char *end = strchr(item, ',');
+		size_t len = end ? (size_t)(end - item) : strlen(item);
+		const char *eq = memchr(item, '=', len);
+		size_t klen = eq ? (size_t)(eq - item) : len;
+		size_t vlen = eq ? len - klen - 1 : 0;
+
+		if (klen == 0 || klen >= FILTER_NAME_MAX || vlen >= FILTER_NAME_MAX ||
+		    f->n_require_labels == FILTER_MAX_LABELS) {
+			problem(p, "DKRPRX__CONTAINERS__REQUIRE_LABELS=%s: expected key=value,... "
+				   "(at most %d)", spec, FILTER_MAX_LABELS);
+			return;
+		}
+		char (*kv)[FILTER_NAME_MAX] = f->require_labels[f->n_require_labels++];
+		memcpy(kv[0], item, klen);
+		kv[0][klen] = '\0';
+		if (eq)
+			memcpy(kv[1], eq + 1, vlen);
+		kv[1][vlen] = '\0';
+		if (!end)
+			break;
+		item = end + 1;
+	}
+}
+
+static void read_name(char *const *envp, const char *key, char *out, size_t cap,
+		      struct problems *p)
+{
+	const char *v = env_get(envp, key);
+
+	if (!v)
+		return;
+	if (strlen(v) >= cap || strchr(v, '/'))
+		problem(p, "%s=%s: expected a container or network name", key, v);
+	else
+		strcpy(out, v);
+}
+
+static void load_filters(struct config *cfg, char *const *envp, struct problems *p)
+{
+	struct filters *f = &cfg->filters;
+	char err[256];
+
+	filters_defaults(f, cfg->socket_path);
+	f->defaults = !read_bool(envp, "DKRPRX__DISABLE_DEFAULTS", false, p);
+	f->deny_privileged = read_bool(envp, "DKRPRX__CONTAINERS__DENY_PRIVILEGED", false, p);
+	f->deny_host_network = read_bool(envp, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK", false, p);
+	f->hardened = read_bool(envp, "DKRPRX__CONTAINERS__HARDENED", false, p);
+	const char *v = env_get(envp, "DKRPRX__CONTAINERS__REQUIRE_LABELS");
+	if (v)
+		parse_labels(f, v, p);
+	read_name(envp, "PROXY_CONTAINER_NAME", f->proxy_container_name,
+		  sizeof(f->proxy_container_name), p);
+	read_name(envp, "PROXY_NETWORK_NAME", f->proxy_network_name,
+		  sizeof(f->proxy_network_name), p);
+	for (size_t i = 0; i < sizeof(pattern_keys) / sizeof(*pattern_keys); i++) {
+		v = env_get(envp, pattern_keys[i].key);
+		if (!v)
+			continue;
+		struct pattern_list *pl = (struct pattern_list *)((char *)f + pattern_keys[i].offset);
+		if (pattern_list_compile(pl, v, err, sizeof(err)) < 0)
+			problem(p, "%s: %s", pattern_keys[i].key, err);
+	}
+}
+
+void config_free(struct config *cfg)
+{
+	filters_free(&cfg->filters);
 }
 
 static const struct {
@@ -376,6 +490,10 @@ int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len
 	cfg->max_conns = (int)read_number(envp, "SOCKWALL_MAX_CONNS", 1024, 1, 1000000, &p);
 	cfg->max_head =
 		(size_t)read_number(envp, "SOCKWALL_MAX_HEAD", 32768, 1024, MAX_HEAD_LIMIT, &p);
+
+	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1 << 20, 1024,
+					    64L << 20, &p);
+	load_filters(cfg, envp, &p);
 
 	cfg->log_level = LOGL_INFO;
 	if ((v = env_get(envp, "LOG_LEVEL"))) {

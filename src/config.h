@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "filter.h"
 #include "policy.h"
 
 #define CONFIG_MAX_LISTENERS 8
@@ -48,6 +49,8 @@ struct config {
 	int shutdown_timeout_ms; /* SIGTERM: in-flight requests get this long */
 	int max_conns;
 	size_t max_head;
+	size_t max_body;         /* inspected request bodies */
+	struct filters filters;
 	enum log_level log_level;
 	enum log_format log_format;
 };
@@ -57,6 +60,9 @@ struct config {
  * of problems found; each problem is written as one line into err.
  */
 int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len);
+
+/* Releases the compiled patterns. */
+void config_free(struct config *cfg);
 
 /* Appends the effective access table, one "NAME=value" per line, to out. */
 void config_describe_acl(const struct config *cfg, char *out, size_t out_len);

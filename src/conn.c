@@ -10,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
+#include "filter.h"
 #include "http.h"
+#include "inspect.h"
 #include "log.h"
 #include "net.h"
 #include "policy.h"
@@ -21,16 +24,20 @@
 #define ACCEPT_PAUSE_MS 200
 #define ACCEPT_BATCH 64
 
-/* [start, start+fwd) is cleared to be sent on; [start+fwd, end) is not yet examined. */
+/*
+ * [start, start+fwd) is cleared to be sent on; [start+fwd, end) is not yet
+ * examined.  cap is BUF_SIZE, or more while an inspected body is held whole.
+ */
 struct buf {
 	char *data;
-	size_t start, end, fwd;
+	size_t start, end, fwd, cap;
 };
 
 enum rq_state {
 	RQ_HEAD, /* waiting for (or judging) the next request head */
 	RQ_BODY, /* relaying an allowed request's body */
 	RQ_SENT, /* request relayed whole; its response is still coming */
+	RQ_LOOKUP, /* held while dockerd tells us which container a reference means */
 	RQ_TUNNEL
 };
 
@@ -54,12 +61,37 @@ struct request_record {
 	int64_t start_us;
 };
 
+/* How an allowed request goes on: what is cleared at once, what follows. */
+struct forward_plan {
+	size_t clear;        /* the head, or the head and the whole (inspected) body */
+	enum http_body body; /* what follows and is not cleared yet */
+	uint64_t remaining;
+	bool keep_alive, hijackable;
+	const char *rule;
+};
+
+/* A request held for answers from dockerd (see daemon.h). */
+struct pending {
+	struct forward_plan plan;
+	struct filter_refs refs;
+	struct ref_answer answers[FILTER_MAX_REFS];
+	size_t next;
+	char req[512];
+	size_t req_len, req_sent;
+	char *resp;
+	size_t resp_len, resp_cap;
+};
+
+#define LOOKUP_MAX_ANSWER (1 << 20)
+
 struct conn {
 	struct conn *prev, *next;
 	struct server *srv;
 	const struct listener *listener;
-	int cfd, ufd;
+	int cfd, ufd, lfd; /* client, upstream, lookup */
 	struct buf in, out;
+	struct pending *pending;
+	bool sent_continue;
 	enum rq_state rq;
 	enum rs_state rs;
 
@@ -101,6 +133,7 @@ static bool buf_ensure(struct server *srv, struct buf *b)
 		return true;
 	b->data = srv->n_spare ? srv->spare_bufs[--srv->n_spare] : malloc(BUF_SIZE);
 	b->start = b->end = b->fwd = 0;
+	b->cap = BUF_SIZE;
 	return b->data != NULL;
 }
 
@@ -108,7 +141,8 @@ static void buf_release(struct server *srv, struct buf *b)
 {
 	if (!b->data || b->start != b->end)
 		return;
-	if (srv->n_spare < (int)(sizeof(srv->spare_bufs) / sizeof(*srv->spare_bufs)))
+	if (b->cap == BUF_SIZE &&
+	    srv->n_spare < (int)(sizeof(srv->spare_bufs) / sizeof(*srv->spare_bufs)))
 		srv->spare_bufs[srv->n_spare++] = b->data;
 	else
 		free(b->data);
@@ -138,12 +172,30 @@ static size_t buf_room(struct buf *b)
 {
 	if (b->start == b->end) {
 		b->start = b->end = 0;
-	} else if (b->end == BUF_SIZE && b->start > 0) {
+	} else if (b->end == b->cap && b->start > 0) {
 		memmove(b->data, b->data + b->start, b->end - b->start);
 		b->end -= b->start;
 		b->start = 0;
 	}
-	return BUF_SIZE - b->end;
+	return b->cap - b->end;
+}
+
+/* Room for `need` bytes from start: an inspected request is held whole. */
+static bool buf_grow(struct buf *b, size_t need)
+{
+	if (b->start > 0) {
+		memmove(b->data, b->data + b->start, b->end - b->start);
+		b->end -= b->start;
+		b->start = 0;
+	}
+	if (need <= b->cap)
+		return true;
+	char *bigger = realloc(b->data, need);
+	if (!bigger)
+		return false;
+	b->data = bigger;
+	b->cap = need;
+	return true;
 }
 
 /* ---- request records and logs ---- */
@@ -200,11 +252,14 @@ static void close_upstream(struct conn *c)
 	c->upstream_eof = c->upstream_shut = false;
 }
 
+static void pending_free(struct conn *c);
+
 static void conn_free(struct conn *c)
 {
 	struct server *srv = c->srv;
 
 	record_log(c, "allow", "connection closed");
+	pending_free(c);
 	close_upstream(c);
 	loop_del(srv->loop, c->cfd);
 	close(c->cfd);
@@ -236,6 +291,7 @@ static const char *reason_phrase(int status)
 	case 403: return "Forbidden";
 	case 408: return "Request Timeout";
 	case 413: return "Payload Too Large";
+	case 411: return "Length Required";
 	case 417: return "Expectation Failed";
 	case 431: return "Request Header Fields Too Large";
 	case 502: return "Bad Gateway";
@@ -276,7 +332,7 @@ static void local_response(struct conn *c, int status, const char *message, bool
 		return;
 	}
 	buf_room(o);
-	size_t n = format_error(o->data + o->end, BUF_SIZE - o->end, status, message, close,
+	size_t n = format_error(o->data + o->end, o->cap - o->end, status, message, close,
 				c->rq_is_head);
 	o->end += n;
 	o->fwd += n;
@@ -343,6 +399,304 @@ static bool is_hijackable(const struct route_match *m)
 	default:
 		return m->def->section == SEC_SESSION || m->def->section == SEC_GRPC;
 	}
+}
+
+static bool is_form(const char *ct, size_t len)
+{
+	/* Media types compare case-insensitively, parameters aside. */
+	size_t n = 0;
+
+	while (n < len && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
+		n++;
+	return ct && (http_token_eq(ct, n, "application/x-www-form-urlencoded") ||
+		      http_token_eq(ct, n, "multipart/form-data"));
+}
+
+static void start_forward(struct conn *c, const struct forward_plan *plan)
+{
+	if (c->ufd < 0 && !upstream_connect(c))
+		return;
+	c->req.rule = plan->rule;
+	c->rq_keep_alive = plan->keep_alive;
+	c->rq_hijackable = plan->hijackable;
+	c->rq_body = plan->body;
+	c->rq_remaining = plan->remaining;
+	memset(&c->rq_chunk, 0, sizeof(c->rq_chunk));
+	c->in.fwd = plan->clear;
+	c->rq = plan->body == HTTP_BODY_NONE ? RQ_SENT : RQ_BODY;
+	c->rs = RS_HEAD;
+	c->head_started_ms = 0;
+}
+
+/* A refusal after the filters: the connection goes on only if the body was read whole. */
+static void refuse_held(struct conn *c, const struct forward_plan *plan, const struct verdict *v,
+			const char *decision)
+{
+	bool whole = plan->body == HTTP_BODY_NONE;
+
+	if (whole)
+		c->in.start += plan->clear;
+	c->in.fwd = 0;
+	c->req.bytes_in = plan->clear;
+	c->head_started_ms = 0;
+	c->rq = RQ_HEAD;
+	local_response(c, v->status ? v->status : 403, v->message, !whole || !plan->keep_alive,
+		       decision, v->rule);
+}
+
+static void lookup_begin(struct conn *c);
+
+/*
+ * Holds an inspected request whole in `in`: head and body, Content-Length
+ * or chunked, up to SOCKWALL_MAX_BODY.  Returns 1 with *total (head and
+ * body bytes) once all of it is here, 0 to wait for more, -1 when it wrote
+ * to the client itself (an error, or the 100 Continue the client waits for).
+ */
+static int hold_body(struct conn *c, const struct http_request *req, size_t head_len,
+		     size_t *total)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct buf *in = &c->in;
+	size_t have = buf_used(in) - head_len, limit = cfg->max_body;
+	size_t need;
+
+	if (req->body == HTTP_BODY_LENGTH) {
+		if (req->content_length > limit) {
+			local_response(c, 413, "sockwall: request body too large (SOCKWALL_MAX_BODY)",
+				       true, "error", "body too large");
+			return -1;
+		}
+		need = head_len + (size_t)req->content_length;
+		if (have >= req->content_length) {
+			*total = need;
+			return 1;
+		}
+	} else {
+		/* Framing costs a few bytes per chunk: allow for it beyond the limit. */
+		struct http_chunked ch = { 0 };
+		ssize_t used = http_chunked_scan(&ch, in->data + in->start + head_len, have);
+		if (used < 0) {
+			local_response(c, 400, "sockwall: malformed chunked body", true, "error",
+				       "malformed chunked body");
+			return -1;
+		}
+		if (ch.done) {
+			*total = head_len + (size_t)used;
+			return 1;
+		}
+		if (have >= limit + limit / 8 + 4096) {
+			local_response(c, 413, "sockwall: request body too large (SOCKWALL_MAX_BODY)",
+				       true, "error", "body too large");
+			return -1;
+		}
+		need = in->cap < head_len + 2 * have + 4096 ? head_len + 2 * have + 4096 : in->cap;
+		if (need > head_len + limit + limit / 8 + 4096)
+			need = head_len + limit + limit / 8 + 4096;
+	}
+	if (!buf_grow(in, need)) {
+		abort_conn(c, "out of memory");
+		return -1;
+	}
+	/* The client waits for this before it sends what we must read. */
+	if (req->expect_continue && !c->sent_continue && buf_ensure(c->srv, &c->out)) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+		buf_room(&c->out);
+		memcpy(c->out.data + c->out.end, cont, sizeof(cont) - 1);
+		c->out.end += sizeof(cont) - 1;
+		c->out.fwd += sizeof(cont) - 1;
+		c->sent_continue = true;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Routes the filters read: hold an inspected body whole (up to
+ * SOCKWALL_MAX_BODY), read it as dockerd will, judge, and either answer,
+ * forward, or ask dockerd which containers the request names.
+ */
+static bool request_filter(struct conn *c, const struct http_request *req, size_t head_len,
+			   const struct route_match *m, struct forward_plan *plan)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct buf *in = &c->in;
+	struct body_facts facts;
+	struct filter_refs refs;
+	struct verdict v;
+	char *scratch = NULL;
+	const char *why;
+
+	memset(&facts, 0, sizeof(facts));
+	if (inspect_wants_body(m->def->action) && req->body != HTTP_BODY_NONE) {
+		size_t total, body_len;
+		int held = hold_body(c, req, head_len, &total);
+		if (held <= 0)
+			return held < 0;
+		/* Strings the inspector decodes go after the body in scratch. */
+		body_len = total - head_len;
+		scratch = malloc(2 * body_len + 2);
+		if (!scratch) {
+			abort_conn(c, "out of memory");
+			return true;
+		}
+		const char *body = in->data + in->start + head_len;
+		if (req->body == HTTP_BODY_CHUNKED) {
+			body_len = http_chunked_decode(body, body_len, scratch);
+			body = scratch;
+		}
+		if (inspect_body(m->def->action, body, body_len, scratch + total - head_len + 1,
+				 total - head_len + 1, &facts, &why) < 0) {
+			char msg[VERDICT_MESSAGE_MAX];
+			snprintf(msg, sizeof(msg), "sockwall: refused request body: %s", why);
+			free(scratch);
+			local_response(c, 400, msg, true, "error", why);
+			return true;
+		}
+		plan->clear = total;
+		plan->body = HTTP_BODY_NONE;
+		plan->remaining = 0;
+	}
+	enum decision d = filter_judge(&cfg->filters, m, &facts, &refs, &v);
+	free(scratch);
+	if (d == DECISION_DENY) {
+		refuse_held(c, plan, &v, v.status == 400 ? "error" : "deny");
+		return true;
+	}
+	if (refs.n == 0) {
+		start_forward(c, plan);
+		return true;
+	}
+	c->pending = calloc(1, sizeof(*c->pending));
+	if (!c->pending) {
+		abort_conn(c, "out of memory");
+		return true;
+	}
+	c->pending->plan = *plan;
+	c->pending->refs = refs;
+	c->rq = RQ_LOOKUP;
+	lookup_begin(c);
+	return true;
+}
+
+static void lookup_close(struct conn *c)
+{
+	if (c->lfd < 0)
+		return;
+	loop_del(c->srv->loop, c->lfd);
+	close(c->lfd);
+	c->lfd = -1;
+}
+
+static void pending_free(struct conn *c)
+{
+	lookup_close(c);
+	if (c->pending) {
+		free(c->pending->resp);
+		free(c->pending);
+		c->pending = NULL;
+	}
+}
+
+/* Fail closed: a request we could not verify does not pass. */
+static void lookup_failed(struct conn *c, const char *why)
+{
+	struct verdict v = { .decision = DECISION_DENY, .status = 502, .rule = "lookup" };
+	struct forward_plan plan = c->pending->plan;
+
+	snprintf(v.message, sizeof(v.message),
+		 "sockwall: cannot check which container this request names: %s", why);
+	pending_free(c);
+	refuse_held(c, &plan, &v, "error");
+}
+
+static void lookup_finish(struct conn *c)
+{
+	struct pending *pd = c->pending;
+	struct verdict v;
+	struct forward_plan plan = pd->plan;
+	enum decision d = filter_judge_refs(&c->srv->cfg->filters, c->srv->self_id, &pd->refs,
+					    pd->answers, &v);
+
+	pending_free(c);
+	if (d == DECISION_DENY)
+		refuse_held(c, &plan, &v, "deny");
+	else
+		start_forward(c, &plan);
+}
+
+/* Opens the connection for the next reference, or judges when all are answered. */
+static void lookup_begin(struct conn *c)
+{
+	struct pending *pd = c->pending;
+
+	if (pd->next == pd->refs.n) {
+		lookup_finish(c);
+		return;
+	}
+	const struct container_ref *r = &pd->refs.refs[pd->next];
+	pd->req_len = daemon_lookup_request(pd->req, sizeof(pd->req), r->kind, r->ref);
+	pd->req_sent = 0;
+	pd->resp_len = 0;
+	if (pd->req_len == 0) {
+		lookup_failed(c, "reference too long");
+		return;
+	}
+	int fd = net_connect_unix(c->srv->cfg->socket_path);
+	if (fd < 0 || loop_add(c->srv->loop, fd, POLLOUT, conn_event, c) < 0) {
+		if (fd >= 0)
+			close(fd);
+		lookup_failed(c, "the Docker daemon is unreachable");
+		return;
+	}
+	c->lfd = fd;
+}
+
+static bool lookup_step(struct conn *c)
+{
+	struct pending *pd = c->pending;
+
+	if (!pd || c->lfd < 0)
+		return false;
+	if (pd->req_sent < pd->req_len) {
+		ssize_t n = send(c->lfd, pd->req + pd->req_sent, pd->req_len - pd->req_sent,
+				 MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return false;
+		if (n <= 0) {
+			lookup_failed(c, "write to the Docker daemon failed");
+			return true;
+		}
+		pd->req_sent += (size_t)n;
+		return true;
+	}
+	if (pd->resp_len == pd->resp_cap) {
+		size_t cap = pd->resp_cap ? pd->resp_cap * 2 : 16384;
+		char *bigger = cap <= LOOKUP_MAX_ANSWER ? realloc(pd->resp, cap) : NULL;
+		if (!bigger) {
+			lookup_failed(c, "answer too large");
+			return true;
+		}
+		pd->resp = bigger;
+		pd->resp_cap = cap;
+	}
+	ssize_t n = read(c->lfd, pd->resp + pd->resp_len, pd->resp_cap - pd->resp_len);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return false;
+	if (n > 0) {
+		pd->resp_len += (size_t)n;
+		return true;
+	}
+	/* HTTP/1.0: the answer ends when dockerd closes. */
+	lookup_close(c);
+	const struct container_ref *r = &pd->refs.refs[pd->next];
+	if (n < 0 || daemon_parse_answer(r->kind, pd->resp, pd->resp_len, &c->srv->cfg->filters,
+					 &pd->answers[pd->next]) < 0) {
+		lookup_failed(c, "unexpected answer from the Docker daemon");
+		return true;
+	}
+	pd->next++;
+	lookup_begin(c);
+	return true;
 }
 
 static bool request_head(struct conn *c)
@@ -417,17 +771,24 @@ static bool request_head(struct conn *c)
 		local_response(c, v.status ? v.status : 403, v.message, close, "deny", v.rule);
 		return true;
 	}
-	if (c->ufd < 0 && !upstream_connect(c))
+	if (is_form(req.content_type, req.content_type_len)) {
+		local_response(c, 400,
+			       "sockwall: form bodies are refused: dockerd would read their fields "
+			       "ahead of the query string",
+			       true, "error", "form body");
 		return true;
-	c->rq_keep_alive = req.keep_alive;
-	c->rq_hijackable = is_hijackable(m);
-	c->rq_body = req.body;
-	c->rq_remaining = req.content_length;
-	memset(&c->rq_chunk, 0, sizeof(c->rq_chunk));
-	in->fwd = (size_t)n;
-	c->rq = req.body == HTTP_BODY_NONE ? RQ_SENT : RQ_BODY;
-	c->rs = RS_HEAD;
-	c->head_started_ms = 0;
+	}
+	struct forward_plan plan = {
+		.clear = (size_t)n,
+		.body = req.body,
+		.remaining = req.content_length,
+		.keep_alive = req.keep_alive,
+		.hijackable = is_hijackable(m),
+		.rule = v.rule,
+	};
+	if (m->def && filter_applies(&cfg->filters, m->def->action))
+		return request_filter(c, &req, (size_t)n, m, &plan);
+	start_forward(c, &plan);
 	return true;
 }
 
@@ -469,6 +830,8 @@ static bool request_step(struct conn *c)
 		return request_head(c);
 	case RQ_BODY:
 		return request_body(c);
+	case RQ_LOOKUP:
+		return lookup_step(c);
 	case RQ_TUNNEL:
 		if (c->upstream_shut && buf_used(&c->in)) {
 			buf_drop(c->srv, &c->in); /* nowhere left to send it */
@@ -572,7 +935,7 @@ static bool response_head(struct conn *c)
 	}
 	int n = http_parse_response(out->data + out->start + out->fwd, avail, c->rq_is_head, &resp);
 	if (n == HTTP_INCOMPLETE) {
-		if (c->upstream_eof || avail == BUF_SIZE) {
+		if (c->upstream_eof || avail == out->cap) {
 			upstream_failed(c, "incomplete response head");
 			return true;
 		}
@@ -595,8 +958,17 @@ static bool response_head(struct conn *c)
 		abort_conn(c, "protocol switch on a route that does not hijack");
 		return true;
 	}
-	if (resp.status < 200)
-		return true; /* interim (100 Continue): the real head follows */
+	if (resp.status < 200) {
+		/* Interim: the real head follows.  A 100 Continue we already sent
+		 * ourselves (to read an inspected body) is not sent twice. */
+		if (resp.status == 100 && c->sent_continue) {
+			char *at = out->data + out->start + out->fwd - (size_t)n;
+			memmove(at, at + n, out->end - (out->start + out->fwd));
+			out->fwd -= (size_t)n;
+			out->end -= (size_t)n;
+		}
+		return true;
+	}
 	c->rs_body = resp.body;
 	c->rs_remaining = resp.content_length;
 	c->rs_keep_alive = resp.keep_alive;
@@ -657,6 +1029,7 @@ static void finish_request(struct conn *c)
 		c->close_after = true;
 	c->rq = RQ_HEAD;
 	c->rs = RS_NONE;
+	c->sent_continue = false;
 	c->served_one = true;
 	c->idle_since_ms = loop_now(c->srv->loop);
 }
@@ -809,18 +1182,21 @@ static void update_poll(struct conn *c)
 		loop_set_deadline(loop, c->cfd, c->linger_deadline_ms);
 		return;
 	}
-	if (!c->client_eof && buf_used(&c->in) < BUF_SIZE)
+	if (!c->client_eof && (!c->in.data || buf_used(&c->in) < c->in.cap))
 		ce |= POLLIN;
 	if (c->out.fwd && c->c_wblocked)
 		ce |= POLLOUT;
 	if (c->ufd >= 0) {
-		if (!c->upstream_eof && buf_used(&c->out) < BUF_SIZE)
+		if (!c->upstream_eof && (!c->out.data || buf_used(&c->out) < c->out.cap))
 			ue |= POLLIN;
 		if (c->in.fwd && c->u_wblocked)
 			ue |= POLLOUT;
 		loop_set_events(loop, c->ufd, ue);
 	}
 	loop_set_events(loop, c->cfd, ce);
+	if (c->lfd >= 0)
+		loop_set_events(loop, c->lfd,
+				c->pending->req_sent < c->pending->req_len ? POLLOUT : POLLIN);
 
 	if (c->rs == RS_NONE) {
 		/* Between requests: release buffers, and time the wait. */
@@ -895,6 +1271,7 @@ static void conn_event(struct loop *loop, int fd, int revents, void *ctx)
 		if (revents & (POLLOUT | POLLHUP | POLLERR))
 			c->u_wblocked = false;
 	}
+	/* The lookup connection (c->lfd) is simply retried on every wake-up. */
 	if (c->dead) {
 		conn_free(c);
 		return;
@@ -971,6 +1348,7 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 		c->listener = l;
 		c->cfd = cfd;
 		c->ufd = -1;
+		c->lfd = -1;
 		c->idle_since_ms = loop_now(loop);
 		memcpy(c->client, client, sizeof(c->client));
 		c->next = srv->conns;

@@ -40,6 +40,7 @@ struct server {
 	int nconns;
 	int max_conns;
 	bool draining;
+	char self_id[65]; /* the proxy's own container, when it runs in one */
 	char *spare_bufs[16]; /* released buffers kept for reuse */
 	int n_spare;
 };

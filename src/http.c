@@ -494,3 +494,24 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
 	c->done = c->state == CH_DONE;
 	return (ssize_t)i;
 }
+
+size_t http_chunked_decode(const char *raw, size_t len, char *out)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		uint64_t size = 0;
+		int v;
+		while (i < len && (v = hex_value((unsigned char)raw[i])) >= 0) {
+			size = size * 16 + (uint64_t)v;
+			i++;
+		}
+		i += 2; /* CRLF, validated by the scanner */
+		if (size == 0 || i + size > len)
+			break; /* the last chunk: trailers follow */
+		memcpy(out + o, raw + i, (size_t)size);
+		o += (size_t)size;
+		i += (size_t)size + 2;
+	}
+	return o;
+}

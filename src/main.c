@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "daemon.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -274,6 +275,10 @@ int main(int argc, char **argv)
 	srv.cfg = &cfg;
 	srv.loop = &loop;
 	srv.max_conns = cfg.max_conns;
+	daemon_self_id(srv.self_id);
+	if (srv.self_id[0])
+		log_msg(LOGL_NOTICE, "running in container %.12s: it is protected like "
+			"PROXY_CONTAINER_NAME=%s", srv.self_id, cfg.filters.proxy_container_name);
 	if (srv.max_conns > (max_fds - 16) / 2) {
 		srv.max_conns = (max_fds - 16) / 2;
 		log_msg(LOGL_WARNING,
@@ -331,5 +336,6 @@ int main(int argc, char **argv)
 	server_close_all(&srv);
 	log_msg(LOGL_NOTICE, "stopped");
 	loop_free(&loop);
+	config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }

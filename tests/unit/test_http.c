@@ -272,8 +272,31 @@ static void test_chunked(void)
 	}
 }
 
+static void test_chunked_decode(void)
+{
+	static const struct {
+		const char *raw, *data;
+	} cases[] = {
+		{ "5\r\nhello\r\n0\r\n\r\n", "hello" },
+		{ "3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\nX-T: 1\r\n\r\n", "{\"a\":1}" },
+		{ "0\r\n\r\n", "" },
+		{ "A\r\n0123456789\r\n1\r\n!\r\n0\r\n\r\n", "0123456789!" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char out[64];
+		size_t len = strlen(cases[i].raw);
+		struct http_chunked c = { 0 };
+		CHECK(http_chunked_scan(&c, cases[i].raw, len) == (ssize_t)len && c.done,
+		      "decode %zu: scans whole", i);
+		size_t n = http_chunked_decode(cases[i].raw, len, out);
+		CHECK(n == strlen(cases[i].data) && memcmp(out, cases[i].data, n) == 0,
+		      "decode %zu: %.*s", i, (int)n, out);
+	}
+}
+
 int main(void)
 {
+	test_chunked_decode();
 	test_requests();
 	test_request_fields();
 	test_responses();

@@ -1,0 +1,204 @@
+#include "daemon.h"
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "match.h"
+
+size_t daemon_lookup_request(char *out, size_t cap, enum ref_kind kind, const char *ref)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char enc[FILTER_NAME_MAX * 3 + 1];
+	size_t o = 0;
+
+	/* Escape everything but unreserved bytes: dockerd decodes once, as we do. */
+	for (const unsigned char *p = (const unsigned char *)ref; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+			enc[o++] = (char)*p;
+		} else {
+			enc[o++] = '%';
+			enc[o++] = hex[*p >> 4];
+			enc[o++] = hex[*p & 15];
+		}
+	}
+	enc[o] = '\0';
+	int n = snprintf(out, cap, "GET /%s/%s%s HTTP/1.0\r\nHost: docker\r\n\r\n",
+			 kind == REF_NETWORK ? "networks" : "containers", enc,
+			 kind == REF_NETWORK ? "" : "/json");
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+static bool tok_is(const char *js, const jsmntok_t *t, const char *s)
+{
+	size_t n = strlen(s);
+	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
+	       memcmp(js + t->start, s, n) == 0;
+}
+
+/* Index of the token after the value starting at i. */
+static int skip(const jsmntok_t *t, int i, int count)
+{
+	int end = i + 1;
+
+	for (int pending = t[i].size; pending > 0 && end < count; end++)
+		pending += t[end].size - 1;
+	return end;
+}
+
+/* Copies a JSON string token without escapes (IDs and names have none). */
+static bool copy_plain(const char *js, const jsmntok_t *t, char *out, size_t cap)
+{
+	size_t n = (size_t)(t->end - t->start);
+
+	if (t->type != JSMN_STRING || n >= cap || memchr(js + t->start, '\\', n))
+		return false;
+	memcpy(out, js + t->start, n);
+	out[n] = '\0';
+	return true;
+}
+
+static bool source_is_protected(const struct filters *f, const char *js, const jsmntok_t *t)
+{
+	char path[4096], clean[4098];
+	size_t n;
+
+	if (!copy_plain(js, t, path, sizeof(path)))
+		return true; /* an escaped or huge path: assume the worst */
+	n = path_clean(path, strlen(path), clean, sizeof(clean));
+	return n != (size_t)-1 && filter_path_is_protected(f, clean, n);
+}
+
+/* Mounts[] of an inspect answer: {"Type":"bind","Source":"/var/run/docker.sock",...} */
+static bool mounts_hold_socket(const struct filters *f, const char *js, const jsmntok_t *t,
+			       int i, int count)
+{
+	if (t[i].type != JSMN_ARRAY)
+		return false;
+	int end = skip(t, i, count);
+	for (int j = i + 1; j < end; j = skip(t, j, count)) {
+		if (t[j].type != JSMN_OBJECT)
+			continue;
+		int obj_end = skip(t, j, count);
+		bool bind = false;
+		int source = -1;
+		for (int k = j + 1; k + 1 < obj_end; k = skip(t, k + 1, count)) {
+			if (tok_is(js, &t[k], "Type"))
+				bind = tok_is(js, &t[k + 1], "bind");
+			else if (tok_is(js, &t[k], "Source"))
+				source = k + 1;
+		}
+		if (bind && source >= 0 && source_is_protected(f, js, &t[source]))
+			return true;
+	}
+	return false;
+}
+
+int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
+			const struct filters *f, struct ref_answer *a)
+{
+	struct http_response r;
+	jsmn_parser p;
+
+	memset(a, 0, sizeof(*a));
+	int head = http_parse_response(resp, len, false, &r);
+	if (head <= 0)
+		return -1;
+	if (r.status == 404)
+		return 0;
+	if (r.status != 200)
+		return -1;
+	const char *js = resp + head;
+	size_t jlen = len - (size_t)head;
+
+	jsmn_init(&p);
+	int count = jsmn_parse(&p, js, jlen, NULL, 0);
+	if (count <= 0)
+		return -1;
+	jsmntok_t *t = malloc(sizeof(*t) * (size_t)count);
+	if (!t)
+		return -1;
+	jsmn_init(&p);
+	int rc = -1;
+	if (jsmn_parse(&p, js, jlen, t, (unsigned)count) != count || t[0].type != JSMN_OBJECT)
+		goto out;
+	for (int i = 1; i + 1 < count; i = skip(t, i + 1, count)) {
+		if (tok_is(js, &t[i], "Id")) {
+			if (!copy_plain(js, &t[i + 1], a->id, sizeof(a->id)))
+				goto out;
+		} else if (tok_is(js, &t[i], "Name")) {
+			char name[FILTER_NAME_MAX + 1];
+			if (!copy_plain(js, &t[i + 1], name, sizeof(name)))
+				goto out;
+			const char *bare = name[0] == '/' ? name + 1 : name;
+			if (strlen(bare) >= sizeof(a->name))
+				goto out;
+			strcpy(a->name, bare);
+		} else if (kind != REF_NETWORK && tok_is(js, &t[i], "Mounts")) {
+			a->holds_socket |= mounts_hold_socket(f, js, t, i + 1, count);
+		}
+	}
+	a->found = a->id[0] != '\0';
+	rc = a->found ? 0 : -1;
+out:
+	free(t);
+	return rc;
+}
+
+static bool is_hex64(const char *s)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+void daemon_self_id_from(const char *text, size_t len, char out[65])
+{
+	static const char marker[] = "/containers/";
+	const char *p = text, *end = text + len;
+
+	out[0] = '\0';
+	while (p < end) {
+		const char *hit = memmem(p, (size_t)(end - p), marker, sizeof(marker) - 1);
+		if (!hit)
+			return;
+		const char *id = hit + sizeof(marker) - 1;
+		if (end - id >= 65 && is_hex64(id) && id[64] == '/') {
+			memcpy(out, id, 64);
+			out[64] = '\0';
+			return;
+		}
+		p = id;
+	}
+}
+
+void daemon_self_id(char out[65])
+{
+	char buf[32768];
+	size_t got = 0;
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(buf))
+			break;
+	}
+	close(fd);
+	daemon_self_id_from(buf, got, out);
+}

@@ -1,0 +1,105 @@
+/*
+ * filter: the default protections and the DKRPRX__ filters, judged on what
+ * the inspector read from a body and the query.  Pure, like policy: no I/O.
+ *
+ * Filters only narrow what the section toggles allow; they never open a
+ * route a toggle closed.  In each list the deny patterns are tried first,
+ * then the allow patterns (an allow list that is set must match).  The
+ * default protections (on unless DKRPRX__DISABLE_DEFAULTS=true) are never
+ * dropped because another filter of the same section was set.
+ *
+ * Protections that need to know which container a name or ID prefix means
+ * (the proxy's own container, containers holding the socket) are not
+ * decided here: filter_judge lists the references to resolve, and
+ * filter_judge_refs decides once the daemon has answered.
+ */
+#ifndef SOCKWALL_FILTER_H
+#define SOCKWALL_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "inspect.h"
+#include "match.h"
+#include "policy.h"
+#include "route.h"
+
+#define FILTER_MAX_LABELS 16
+#define FILTER_MAX_PROTECTED 8
+#define FILTER_NAME_MAX 128
+
+struct filters {
+	bool defaults; /* !DKRPRX__DISABLE_DEFAULTS */
+	struct pattern_list vol_allowed_names, vol_denied_names, vol_allowed_paths,
+		vol_denied_paths, vol_allowed_drivers;
+	struct pattern_list ctr_allowed_images, ctr_denied_images, ctr_allowed_names,
+		ctr_denied_names;
+	char require_labels[FILTER_MAX_LABELS][2][FILTER_NAME_MAX]; /* key, value */
+	size_t n_require_labels;
+	bool deny_privileged, deny_host_network, hardened;
+	struct pattern_list img_allowed_repos, img_denied_repos, img_allowed_tags,
+		img_denied_tags;
+	struct pattern_list net_allowed_names, net_denied_names, net_allowed_drivers;
+	char proxy_container_name[FILTER_NAME_MAX];
+	char proxy_network_name[FILTER_NAME_MAX]; /* "" when unset */
+	/* cleaned absolute paths no bind source may expose */
+	char protected_paths[FILTER_MAX_PROTECTED][108];
+	size_t n_protected_paths;
+};
+
+/* What a request needs resolved through the daemon before a verdict. */
+#define FILTER_MAX_REFS 8
+
+enum ref_kind {
+	REF_TARGET,       /* the container the path names: must not be the proxy */
+	REF_LINK,         /* a container linked to: must not be the proxy */
+	REF_SHARE,        /* VolumesFrom, container:<ref> modes: not the proxy, no socket */
+	REF_NETWORK       /* a network the request removes or disconnects from */
+};
+
+struct container_ref {
+	enum ref_kind kind;
+	char ref[FILTER_NAME_MAX];
+};
+
+struct filter_refs {
+	struct container_ref refs[FILTER_MAX_REFS];
+	size_t n;
+	/* network disconnect: the container being disconnected (a REF_TARGET in refs) */
+};
+
+/* What the daemon said about one reference. */
+struct ref_answer {
+	bool found;
+	char id[65];         /* full ID */
+	char name[FILTER_NAME_MAX]; /* without the leading '/' */
+	bool holds_socket;   /* a bind source of it exposes a protected path */
+};
+
+/*
+ * Judges the request.  On allow, refs lists what must still be resolved
+ * (possibly nothing).  query may be NULL.  Fills v; returns v->decision.
+ */
+enum decision filter_judge(const struct filters *f, const struct route_match *m,
+			   const struct body_facts *facts, struct filter_refs *refs,
+			   struct verdict *v);
+
+/*
+ * Judges the answers for refs (answers[i] belongs to refs->refs[i]).
+ * self_id: the proxy's own container ID when it runs in one, else "".
+ */
+enum decision filter_judge_refs(const struct filters *f, const char *self_id,
+				const struct filter_refs *refs, const struct ref_answer *answers,
+				struct verdict *v);
+
+/* Whether filter_judge has anything to check for this action. */
+bool filter_applies(const struct filters *f, enum route_action action);
+
+/* Whether a bind source (any spelling) exposes a protected path. */
+bool filter_path_is_protected(const struct filters *f, const char *path, size_t len);
+
+/* Sets the defaults: protections on, the socket paths protected. */
+void filters_defaults(struct filters *f, const char *socket_path);
+void filters_free(struct filters *f);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * inspect: JSON request bodies read the way dockerd reads them.
+ *
+ * dockerd decodes bodies with Go's encoding/json into structs, so:
+ *  - object keys match struct fields case-insensitively after \uXXXX
+ *    decoding, with Unicode simple folding (U+017F 'ſ' is 's', U+212A
+ *    'K' is 'k');
+ *  - for POST /containers/create, HostConfig fields also count at the top
+ *    level of the body (a deprecated shape dockerd still honours when
+ *    "HostConfig" is absent or null): we read both places, always;
+ *  - a key given twice in one object (exactly, or in another case) would be
+ *    decoded twice with merge/last-wins rules: we refuse instead.  In Go
+ *    maps (Labels, DriverOpts, Options, Sysctls) keys are exact, as dockerd
+ *    reads them: only an exact repeat is refused there;
+ *  - null for a field is "absent" (Go keeps the zero value).
+ * Anything we cannot read exactly as dockerd would — invalid JSON, data
+ * after the value, invalid UTF-8 or lone surrogates in strings, a wrong type
+ * for a field we read, more entries than the limits below — is refused
+ * (the caller answers 400).
+ *
+ * The result is a list of facts the policy judges: host paths with where
+ * they came from, modes, flags, names.  Strings in the facts are decoded
+ * (escapes resolved) and point into the caller's scratch buffer, which must
+ * be at least as large as the body (a map value given as null is Go's "",
+ * a constant).  inspect_body makes one allocation (jsmn's tokens, sized by
+ * a counting pass, and room to sort one object's keys) and frees it before
+ * returning; nothing else allocates.  No global state, no I/O.
+ */
+#ifndef SOCKWALL_INSPECT_H
+#define SOCKWALL_INSPECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "route.h"
+
+#define INSPECT_MAX_ITEMS 64 /* per list below; more is refused */
+#define INSPECT_WHY_MAX 96    /* room for a reason that names a key */
+
+struct str {
+	const char *p; /* NULL when absent */
+	size_t len;
+};
+
+enum path_origin {
+	PATH_FROM_BINDS,        /* HostConfig.Binds "src:dst[:opts]", src absolute */
+	PATH_FROM_MOUNT,        /* Mounts[] Type bind: Source */
+	PATH_FROM_VOLUME_OPTS,  /* Mounts[] Type volume, local driver bind options: device */
+	PATH_FROM_VOLUME_CREATE,/* POST /volumes/create, local driver bind options: device */
+	PATH_FROM_SERVICE_MOUNT /* TaskTemplate.ContainerSpec.Mounts[]: bind Source or volume device */
+};
+
+struct host_path {
+	struct str path; /* as dockerd will use it: decoded, not cleaned; a relative
+			    local-volume device is reported as given (the policy
+			    resolves it against "/") */
+	enum path_origin origin;
+};
+
+struct kv {
+	struct str key, value;
+};
+
+struct body_facts {
+	/* host paths that end up bind-mounted into a container */
+	struct host_path paths[INSPECT_MAX_ITEMS];
+	size_t n_paths;
+
+	/* POST /containers/create (HostConfig or top level), /containers/{id}/update
+	 * (the Resources fields), and service ContainerSpec where noted */
+	struct str image;           /* Config.Image; service ContainerSpec.Image */
+	bool privileged;
+	struct str network_mode, pid_mode, ipc_mode, uts_mode, userns_mode, cgroupns_mode;
+	struct str cap_add[INSPECT_MAX_ITEMS];
+	size_t n_cap_add;
+	struct str security_opt[INSPECT_MAX_ITEMS];
+	size_t n_security_opt;
+	struct str volumes_from[INSPECT_MAX_ITEMS];
+	size_t n_volumes_from;
+	struct str links[INSPECT_MAX_ITEMS]; /* "name:alias" as given */
+	size_t n_links;
+	size_t n_devices, n_device_requests, n_device_cgroup_rules, n_sysctls;
+	struct kv labels[INSPECT_MAX_ITEMS]; /* Config.Labels; service Labels, then
+						ContainerSpec.Labels (a key may be in both) */
+	size_t n_labels;
+
+	/* POST /volumes/create, /networks/create: Name and Driver; service Name */
+	struct str name, driver;
+	/* POST /networks/{id}/connect and /disconnect: Container */
+	struct str container;
+
+	/* storage for *why when the reason names a field or key; keep it last
+	   (facts before it are cleared when the body is refused) */
+	char why[INSPECT_WHY_MAX];
+};
+
+/*
+ * Judges a body for the route's action.  Returns 0 with facts filled, or
+ * -1 with *why set to a short client-facing reason ("ambiguous body: key
+ * \"Binds\" given twice", "invalid JSON", ...); *why points to a constant
+ * or into facts->why, so it lives as long as facts; the other facts are
+ * cleared on -1, so a refused body leaves nothing to misread.  An empty body (or only
+ * whitespace) and a JSON null yield no facts and 0: dockerd refuses the
+ * first itself and ignores the second.  Actions without a JSON body to read
+ * yield no facts and 0 whatever the body.
+ * null for a field means absent; a string list's null element names nothing.
+ * Lists and counts from the top level and HostConfig add up; a scalar set in
+ * both places to different values is refused, Privileged is true if either is.
+ */
+int inspect_body(enum route_action action, const char *body, size_t len, char *scratch,
+		 size_t scratch_len, struct body_facts *facts, const char **why);
+
+/* True for the actions whose body inspect_body reads. */
+bool inspect_wants_body(enum route_action action);
+
+#endif

@@ -1,0 +1,143 @@
+#include "query.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes s[0..len) into out; returns the decoded length, or -1 if malformed.
+ * out may be NULL (validation only); at most out_len-1 bytes are stored. */
+static long decode(const char *s, size_t len, char *out, size_t out_len, bool *truncated)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+		if (c == '%') {
+			if (len - i < 3)
+				return -1;
+			int h = hex((unsigned char)s[i + 1]), l = hex((unsigned char)s[i + 2]);
+			if (h < 0 || l < 0)
+				return -1;
+			c = h * 16 + l;
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		if (out) {
+			if (o + 1 < out_len)
+				out[o] = (char)c;
+			else if (truncated)
+				*truncated = true;
+		}
+		o++;
+	}
+	if (out && out_len)
+		out[o < out_len ? o : out_len - 1] = '\0';
+	return (long)o;
+}
+
+bool query_valid(const char *q, size_t len)
+{
+	if (!q)
+		return true;
+	if (memchr(q, ';', len))
+		return false;
+	return decode(q, len, NULL, 0, NULL) >= 0;
+}
+
+/* Calls back for each pair: key [ks,ke), value [vs,ve). */
+static bool next_pair(const char *q, size_t len, size_t *pos, size_t *ks, size_t *ke,
+		      size_t *vs, size_t *ve)
+{
+	while (*pos <= len) {
+		size_t start = *pos, end = start;
+		while (end < len && q[end] != '&')
+			end++;
+		*pos = end + 1;
+		if (end == start)
+			continue; /* Go skips empty pairs */
+		const char *eq = memchr(q + start, '=', end - start);
+		*ks = start;
+		*ke = eq ? (size_t)(eq - q) : end;
+		*vs = eq ? *ke + 1 : end;
+		*ve = end;
+		return true;
+	}
+	return false;
+}
+
+static bool key_is(const char *q, size_t ks, size_t ke, const char *key)
+{
+	char buf[64];
+	bool trunc = false;
+	long n = decode(q + ks, ke - ks, buf, sizeof(buf), &trunc);
+
+	return n >= 0 && !trunc && (size_t)n == strlen(key) && memcmp(buf, key, (size_t)n) == 0;
+}
+
+bool query_get_nth(const char *q, size_t len, const char *key, int n, char *out,
+		   size_t out_len, bool *truncated)
+{
+	size_t pos = 0, ks, ke, vs, ve;
+	int seen = 0;
+
+	if (truncated)
+		*truncated = false;
+	if (!q)
+		return false;
+	while (next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
+		if (!key_is(q, ks, ke, key))
+			continue;
+		if (seen++ == n)
+			return decode(q + vs, ve - vs, out, out_len, truncated) >= 0;
+	}
+	return false;
+}
+
+int query_get(const char *q, size_t len, const char *key, char *out, size_t out_len,
+	      bool *truncated)
+{
+	size_t pos = 0, ks, ke, vs, ve;
+	int count = 0;
+
+	if (out_len)
+		out[0] = '\0';
+	if (truncated)
+		*truncated = false;
+	if (!q)
+		return 0;
+	while (next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
+		if (!key_is(q, ks, ke, key))
+			continue;
+		if (count++ == 0)
+			decode(q + vs, ve - vs, out, out_len, truncated);
+	}
+	return count;
+}
+
+/* httputils.BoolValue: lower-cased and space-trimmed first. */
+bool query_bool_value(const char *v)
+{
+	static const char *const falses[] = { "", "0", "no", "false", "none" };
+	size_t len;
+
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r' || *v == '\v' || *v == '\f')
+		v++;
+	len = strlen(v);
+	while (len && strchr(" \t\n\r\v\f", v[len - 1]))
+		len--;
+	for (size_t i = 0; i < sizeof(falses) / sizeof(*falses); i++)
+		if (strlen(falses[i]) == len && strncasecmp(v, falses[i], len) == 0)
+			return false;
+	return true;
+}

@@ -1,0 +1,31 @@
+/*
+ * query: the query string read as Go's url.ParseQuery reads it for dockerd:
+ * pairs split on '&', '+' is a space, %XX decoded once.  A ';' (which Go
+ * refuses since 1.17, and older Go split on) or a malformed escape makes the
+ * whole query unreadable: the caller refuses the request rather than guess.
+ */
+#ifndef SOCKWALL_QUERY_H
+#define SOCKWALL_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Checks the whole query; false when Go would fail to parse it. */
+bool query_valid(const char *q, size_t len);
+
+/*
+ * Finds the occurrences of key.  Decodes the first occurrence's value into
+ * out (NUL-terminated, truncated to out_len-1: *truncated says so) and
+ * returns how many times the key occurs.  Call query_valid first.
+ */
+int query_get(const char *q, size_t len, const char *key, char *out, size_t out_len,
+	      bool *truncated);
+
+/* The n-th (0-based) occurrence of key, decoded into out; false if absent. */
+bool query_get_nth(const char *q, size_t len, const char *key, int n, char *out,
+		   size_t out_len, bool *truncated);
+
+/* dockerd's boolean: only "", "0", "no", "false", "none" are false (any case). */
+bool query_bool_value(const char *v);
+
+#endif

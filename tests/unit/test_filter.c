@@ -1,0 +1,438 @@
+/*
+ * Default protections and DKRPRX__ filters on hand-made facts, the query
+ * reader, and the reading of dockerd's answers to lookups.
+ */
+#include "../../src/config.h"
+#include "../../src/daemon.h"
+#include "../../src/filter.h"
+#include "../../src/query.h"
+#include "test.h"
+
+#define S(lit) ((struct str){ lit, sizeof(lit) - 1 })
+
+/* A route_match points into itself: fill the caller's, never copy one. */
+static void resolve(const char *method, const char *target, struct route_match *m)
+{
+	const char *why;
+
+	if (route_resolve(method, strlen(method), target, strlen(target), m, &why) < 0)
+		fprintf(stderr, "resolve %s: %s\n", target, why);
+}
+
+static void load(struct config *cfg, char **env)
+{
+	char err[1024];
+	int n = config_load(cfg, env, err, sizeof(err));
+	CHECK(n == 0, "config: %s", err);
+}
+
+static void add_path(struct body_facts *b, struct str p, enum path_origin o)
+{
+	b->paths[b->n_paths].path = p;
+	b->paths[b->n_paths++].origin = o;
+}
+
+static enum decision judge(const struct config *cfg, const char *method, const char *target,
+			   const struct body_facts *b, struct filter_refs *refs, struct verdict *v)
+{
+	struct route_match m;
+	resolve(method, target, &m);
+	return filter_judge(&cfg->filters, &m, b, refs, v);
+}
+
+static void test_socket_paths(void)
+{
+	static const struct {
+		struct str path;
+		enum path_origin origin;
+		int denied;
+	} cases[] = {
+		{ S("/var/run/docker.sock"), PATH_FROM_BINDS, 1 },
+		{ S("/run/docker.sock"), PATH_FROM_MOUNT, 1 },
+		{ S("/"), PATH_FROM_BINDS, 1 },
+		{ S("/var"), PATH_FROM_BINDS, 1 },
+		{ S("/var/run"), PATH_FROM_BINDS, 1 },
+		{ S("/run"), PATH_FROM_BINDS, 1 },
+		{ S("/var/run/"), PATH_FROM_BINDS, 1 },
+		{ S("//var//run//docker.sock"), PATH_FROM_BINDS, 1 },
+		{ S("/var/lib/../run/./docker.sock"), PATH_FROM_BINDS, 1 },
+		{ S("/tmp/x/../../var/run/docker.sock"), PATH_FROM_BINDS, 1 },
+		{ S("/proc"), PATH_FROM_BINDS, 1 },
+		{ S("/proc/1/root"), PATH_FROM_BINDS, 1 },
+		{ S("/proc/self/root"), PATH_FROM_MOUNT, 1 },
+		{ S("/srv/docker.sock"), PATH_FROM_BINDS, 1 }, /* the upstream SOCKET_PATH */
+		{ S("var/run"), PATH_FROM_VOLUME_CREATE, 1 }, /* relative device: under "/" */
+		{ S("."), PATH_FROM_VOLUME_OPTS, 1 },
+		{ S("/var/lib/data"), PATH_FROM_BINDS, 0 },
+		{ S("/var/runner"), PATH_FROM_BINDS, 0 },
+		{ S("/run-foo"), PATH_FROM_BINDS, 0 },
+		{ S("/var/run/docker.sock.d"), PATH_FROM_BINDS, 0 },
+		{ S("/home/u/proc"), PATH_FROM_BINDS, 0 },
+	};
+	struct config cfg;
+	char *env[] = { "SOCKET_PATH=/srv/docker.sock", NULL };
+	load(&cfg, env);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct body_facts b = { 0 };
+		struct filter_refs refs;
+		struct verdict v;
+		add_path(&b, cases[i].path, cases[i].origin);
+		enum decision d = judge(&cfg, "POST", "/v1.41/containers/create", &b, &refs, &v);
+		CHECK((d == DECISION_DENY) == cases[i].denied, "path %.*s: %s",
+		      (int)cases[i].path.len, cases[i].path.p, v.message);
+		if (cases[i].denied && d == DECISION_DENY)
+			CHECK(strstr(v.message, "DKRPRX__VOLUMES__ALLOWED_PATHS") != NULL,
+			      "message names the setting: %s", v.message);
+	}
+
+	/* A NUL byte: dockerd cleans it as a name byte, we refuse what remains. */
+	struct body_facts b = { 0 };
+	struct filter_refs refs;
+	struct verdict v;
+	add_path(&b, (struct str){ "/tmp/x\0/../../var/run/docker.sock", 33 }, PATH_FROM_BINDS);
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY,
+	      "NUL spelling of the socket");
+	add_path(&b, (struct str){ "/data\0x", 7 }, PATH_FROM_BINDS);
+	b.paths[0] = b.paths[1];
+	b.n_paths = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY &&
+		      v.status == 400,
+	      "NUL left in a path is refused");
+	config_free(&cfg);
+
+	/* ALLOWED_PATHS lifts the socket protection for what it matches only. */
+	char *env2[] = { "DKRPRX__VOLUMES__ALLOWED_PATHS=^/var/run/docker\\.sock$", NULL };
+	load(&cfg, env2);
+	struct body_facts ok = { 0 }, other = { 0 };
+	add_path(&ok, S("/var/run/docker.sock"), PATH_FROM_BINDS);
+	add_path(&other, S("/var/run"), PATH_FROM_BINDS);
+	CHECK(judge(&cfg, "POST", "/containers/create", &ok, &refs, &v) == DECISION_ALLOW,
+	      "allowed socket: %s", v.message);
+	CHECK(judge(&cfg, "POST", "/containers/create", &other, &refs, &v) == DECISION_DENY,
+	      "parent still denied");
+	config_free(&cfg);
+
+	/* Defaults off: the socket may be mounted; a deny list still holds. */
+	char *env3[] = { "DKRPRX__DISABLE_DEFAULTS=true", "DKRPRX__VOLUMES__DENIED_PATHS=^/etc(/.*)?$",
+			 NULL };
+	load(&cfg, env3);
+	struct body_facts etc = { 0 };
+	add_path(&etc, S("/etc//passwd"), PATH_FROM_BINDS);
+	CHECK(judge(&cfg, "POST", "/containers/create", &ok, &refs, &v) == DECISION_ALLOW,
+	      "defaults off");
+	CHECK(judge(&cfg, "POST", "/containers/create", &etc, &refs, &v) == DECISION_DENY &&
+		      strcmp(v.rule, "DKRPRX__VOLUMES__DENIED_PATHS") == 0,
+	      "denied path after cleaning: %s", v.message);
+	config_free(&cfg);
+
+	/* A filter set in the same section never drops the defaults. */
+	char *env4[] = { "DKRPRX__VOLUMES__DENIED_PATHS=^/etc", NULL };
+	load(&cfg, env4);
+	CHECK(judge(&cfg, "POST", "/containers/create", &ok, &refs, &v) == DECISION_DENY,
+	      "defaults kept beside another filter");
+	config_free(&cfg);
+}
+
+static void test_container_filters(void)
+{
+	struct config cfg;
+	struct filter_refs refs;
+	struct verdict v;
+	char *env[] = { "DKRPRX__CONTAINERS__DENY_PRIVILEGED=true",
+			"DKRPRX__CONTAINERS__DENY_HOST_NETWORK=1",
+			"DKRPRX__CONTAINERS__ALLOWED_IMAGES=^(docker.io/library/)?bb(:.*)?$,^registry.private.com/",
+			"DKRPRX__CONTAINERS__DENIED_NAMES=^evil",
+			"DKRPRX__CONTAINERS__REQUIRE_LABELS=owner=bot,managed",
+			NULL };
+	load(&cfg, env);
+
+	struct body_facts good = { 0 };
+	good.image = S("docker.io/library/bb:1");
+	good.labels[0] = (struct kv){ S("owner"), S("bot") };
+	good.labels[1] = (struct kv){ S("managed"), S("") };
+	good.n_labels = 2;
+	CHECK(judge(&cfg, "POST", "/containers/create?name=web", &good, &refs, &v) == DECISION_ALLOW,
+	      "good create: %s", v.message);
+
+	struct body_facts b = good;
+	b.privileged = true;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY &&
+		      strcmp(v.rule, "DKRPRX__CONTAINERS__DENY_PRIVILEGED") == 0,
+	      "privileged");
+	b = good;
+	b.network_mode = S("host");
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY,
+	      "host network");
+	b = good;
+	b.image = S("alpine");
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY &&
+		      strcmp(v.rule, "DKRPRX__CONTAINERS__ALLOWED_IMAGES") == 0,
+	      "image not allowed: %s", v.message);
+	b.image = S("bb");
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY &&
+		      strstr(v.message, "ID prefix") != NULL,
+	      "a bare hex name could be an image ID prefix: %s", v.message);
+	b.image = S("registry.private.com/team/app:1");
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_ALLOW,
+	      "private registry image: %s", v.message);
+	CHECK(judge(&cfg, "POST", "/containers/create?name=evil-1", &good, &refs, &v) ==
+		      DECISION_DENY,
+	      "denied name");
+	CHECK(judge(&cfg, "POST", "/containers/create?name=a&name=evil", &good, &refs, &v) ==
+			      DECISION_DENY &&
+		      v.status == 400,
+	      "name given twice is ambiguous");
+	CHECK(judge(&cfg, "POST", "/containers/create?name=%65vil", &good, &refs, &v) ==
+		      DECISION_DENY,
+	      "escaped denied name");
+	CHECK(judge(&cfg, "POST", "/containers/create?name=a;b", &good, &refs, &v) ==
+			      DECISION_DENY &&
+		      v.status == 400,
+	      "semicolon query");
+	b = good;
+	b.n_labels = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY &&
+		      strcmp(v.rule, "DKRPRX__CONTAINERS__REQUIRE_LABELS") == 0,
+	      "missing label");
+	config_free(&cfg);
+}
+
+static void test_hardened(void)
+{
+	struct config cfg;
+	struct filter_refs refs;
+	struct verdict v;
+	char *env[] = { "DKRPRX__CONTAINERS__HARDENED=true", NULL };
+	load(&cfg, env);
+
+	struct body_facts base = { 0 };
+	CHECK(judge(&cfg, "POST", "/containers/create", &base, &refs, &v) == DECISION_ALLOW,
+	      "plain create");
+	struct body_facts b;
+	b = base; b.pid_mode = S("host");
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY, "pid host");
+	b = base; b.userns_mode = S("host");
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY, "userns host");
+	b = base; b.cap_add[0] = S("SYS_ADMIN"); b.n_cap_add = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY, "CapAdd");
+	b = base; b.n_devices = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY, "Devices");
+	CHECK(judge(&cfg, "POST", "/containers/x/update", &b, &refs, &v) == DECISION_DENY,
+	      "update with Devices");
+	b = base; b.security_opt[0] = S("seccomp=unconfined"); b.n_security_opt = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY, "seccomp");
+	b = base; b.security_opt[0] = S("no-new-privileges"); b.n_security_opt = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_ALLOW,
+	      "no-new-privileges is fine");
+	b = base; b.n_sysctls = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY, "Sysctls");
+	b = base; b.privileged = true;
+	CHECK(judge(&cfg, "POST", "/containers/x/start", &b, &refs, &v) == DECISION_DENY,
+	      "privileged start body");
+	config_free(&cfg);
+}
+
+static void test_images(void)
+{
+	struct config cfg;
+	struct filter_refs refs;
+	struct verdict v;
+	struct body_facts none = { 0 };
+	char *env[] = { "DKRPRX__IMAGES__DENIED_TAGS=^latest$",
+			"DKRPRX__IMAGES__ALLOWED_REPOS=^docker.io/library/,^localhost:5000/", NULL };
+	load(&cfg, env);
+
+	static const struct {
+		const char *target;
+		int denied;
+	} cases[] = {
+		{ "/images/create?fromImage=busybox&tag=1.36", 0 },
+		{ "/images/create?fromImage=busybox", 1 },          /* latest implied */
+		{ "/images/create?fromImage=busybox&tag=latest", 1 },
+		{ "/images/create?fromImage=busybox:latest", 1 },
+		{ "/images/create?fromImage=library%2Fbusybox&tag=1", 0 },
+		{ "/images/create?fromImage=evil.io/busybox&tag=1", 1 },
+		{ "/images/create?fromImage=localhost:5000/app&tag=v2", 0 },
+		{ "/images/create?fromImage=busybox&tag=1&tag=latest", 1 },
+		{ "/build?t=busybox:1&t=evil.io/x:1", 1 },
+		{ "/build?t=busybox:1&t=alpine:3", 0 },
+		{ "/images/busybox/tag?repo=evil.io/x&tag=1", 1 },
+		{ "/commit?container=x&repo=busybox&tag=2", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		enum decision d = judge(&cfg, "POST", cases[i].target, &none, &refs, &v);
+		CHECK((d == DECISION_DENY) == cases[i].denied, "%s: %s", cases[i].target, v.message);
+	}
+	struct body_facts b = { 0 };
+	b.image = S("busybox:latest");
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY,
+	      "create with a denied tag");
+	config_free(&cfg);
+}
+
+static void test_refs(void)
+{
+	struct config cfg;
+	struct filter_refs refs;
+	struct verdict v;
+	struct body_facts none = { 0 };
+	char *env[] = { "PROXY_NETWORK_NAME=proxy-net", NULL };
+	load(&cfg, env);
+
+	/* Every mutating call on a container names a reference to resolve. */
+	static const char *const targets[] = {
+		"/containers/abc/stop", "/containers/abc/kill", "/containers/abc/restart",
+		"/containers/abc/pause", "/containers/abc/update", "/containers/abc/rename?name=x",
+		"/containers/abc/exec", "/containers/abc/attach", "/containers/link/alias/stop",
+	};
+	for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++) {
+		CHECK(judge(&cfg, "POST", targets[i], &none, &refs, &v) == DECISION_ALLOW &&
+			      refs.n == 1 && refs.refs[0].kind == REF_TARGET,
+		      "%s: %zu refs", targets[i], refs.n);
+	}
+	CHECK(judge(&cfg, "DELETE", "/containers/abc", &none, &refs, &v) == DECISION_ALLOW &&
+		      refs.n == 1,
+	      "delete");
+	CHECK(judge(&cfg, "POST", "/containers/link/alias/stop", &none, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      strcmp(refs.refs[0].ref, "link/alias") == 0,
+	      "link alias is resolved whole");
+	CHECK(judge(&cfg, "POST", "/containers/create?name=docker-proxy", &none, &refs, &v) ==
+		      DECISION_DENY,
+	      "creating a second docker-proxy");
+	CHECK(judge(&cfg, "POST", "/containers/create?name=/docker-proxy", &none, &refs, &v) ==
+		      DECISION_DENY,
+	      "creating /docker-proxy");
+	CHECK(judge(&cfg, "POST", "/containers/x/rename?name=docker-proxy", &none, &refs, &v) ==
+		      DECISION_DENY,
+	      "renaming to docker-proxy");
+
+	struct body_facts share = { 0 };
+	share.network_mode = S("container:abc");
+	share.volumes_from[0] = S("def:ro");
+	share.n_volumes_from = 1;
+	share.links[0] = S("ghi:alias");
+	share.n_links = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &share, &refs, &v) == DECISION_ALLOW &&
+		      refs.n == 3,
+	      "share refs: %zu", refs.n);
+
+	/* Answers decide. */
+	struct ref_answer answers[FILTER_MAX_REFS] = { 0 };
+	CHECK(judge(&cfg, "POST", "/containers/abc/stop", &none, &refs, &v) == DECISION_ALLOW, "-");
+	answers[0] = (struct ref_answer){ .found = true, .id = "1234", .name = "docker-proxy" };
+	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_DENY,
+	      "stop of the proxy by another spelling");
+	answers[0] = (struct ref_answer){ .found = true, .id = "1234", .name = "web" };
+	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_ALLOW, "stop web");
+	CHECK(filter_judge_refs(&cfg.filters, "1234", &refs, answers, &v) == DECISION_DENY,
+	      "stop of the proxy by its own ID");
+	answers[0] = (struct ref_answer){ .found = false };
+	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_ALLOW,
+	      "not found: dockerd answers");
+
+	judge(&cfg, "POST", "/containers/create", &share, &refs, &v);
+	memset(answers, 0, sizeof(answers));
+	for (size_t i = 0; i < refs.n; i++)
+		answers[i] = (struct ref_answer){ .found = true, .id = "9", .name = "other" };
+	answers[1].holds_socket = true;
+	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_DENY,
+	      "sharing a container that holds the socket");
+
+	CHECK(judge(&cfg, "DELETE", "/networks/abc", &none, &refs, &v) == DECISION_ALLOW &&
+		      refs.n == 1 && refs.refs[0].kind == REF_NETWORK,
+	      "network delete resolves");
+	answers[0] = (struct ref_answer){ .found = true, .id = "n1", .name = "proxy-net" };
+	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_DENY,
+	      "proxy network");
+	config_free(&cfg);
+}
+
+static void test_query(void)
+{
+	char out[64];
+	bool trunc;
+
+	CHECK(query_valid("a=1&b=%41+c", 11), "valid");
+	CHECK(!query_valid("a=%4", 4), "short escape");
+	CHECK(!query_valid("a=%zz", 5), "bad escape");
+	CHECK(!query_valid("a=1;b=2", 7), "semicolon");
+	CHECK(query_get("a=1&b=%41+c", 11, "b", out, sizeof(out), &trunc) == 1 &&
+		      strcmp(out, "A c") == 0,
+	      "decoded: %s", out);
+	CHECK(query_get("n%61me=x&name=y", 15, "name", out, sizeof(out), &trunc) == 2,
+	      "escaped key counts");
+	CHECK(query_get("a&&a=", 5, "a", out, sizeof(out), &trunc) == 2 && out[0] == '\0',
+	      "empty values");
+	CHECK(!query_bool_value("") && !query_bool_value("0") && !query_bool_value("No") &&
+		      !query_bool_value("FALSE") && !query_bool_value("none") &&
+		      !query_bool_value(" 0 "),
+	      "false values");
+	CHECK(query_bool_value("1") && query_bool_value("yes") && query_bool_value("off") &&
+		      query_bool_value("nope"),
+	      "true values (dockerd: anything else)");
+}
+
+static void test_daemon_answers(void)
+{
+	struct config cfg;
+	char *env[] = { NULL };
+	struct ref_answer a;
+	load(&cfg, env);
+
+	const char ok[] = "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
+			  "{\"Id\":\"0123abcd\",\"Name\":\"/docker-proxy\",\"Mounts\":["
+			  "{\"Type\":\"bind\",\"Source\":\"/var/run/docker.sock\",\"Destination\":\"/s\"}]}";
+	CHECK(daemon_parse_answer(REF_SHARE, ok, sizeof(ok) - 1, &cfg.filters, &a) == 0 &&
+		      a.found && strcmp(a.id, "0123abcd") == 0 &&
+		      strcmp(a.name, "docker-proxy") == 0 && a.holds_socket,
+	      "inspect answer");
+	const char vol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"9\",\"Name\":\"/web\",\"Mounts\":["
+			   "{\"Type\":\"volume\",\"Source\":\"/var/lib/docker/volumes/x/_data\"}]}";
+	CHECK(daemon_parse_answer(REF_SHARE, vol, sizeof(vol) - 1, &cfg.filters, &a) == 0 &&
+		      !a.holds_socket,
+	      "volume mount does not hold the socket");
+	const char missing[] = "HTTP/1.0 404 Not Found\r\n\r\n{\"message\":\"No such container\"}";
+	CHECK(daemon_parse_answer(REF_TARGET, missing, sizeof(missing) - 1, &cfg.filters, &a) == 0 &&
+		      !a.found,
+	      "404");
+	const char err[] = "HTTP/1.0 500 Internal Server Error\r\n\r\n{}";
+	CHECK(daemon_parse_answer(REF_TARGET, err, sizeof(err) - 1, &cfg.filters, &a) < 0, "500");
+	const char ambiguous[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"x\"}";
+	CHECK(daemon_parse_answer(REF_TARGET, ambiguous, sizeof(ambiguous) - 1, &cfg.filters, &a) < 0,
+	      "no Id");
+
+	char req[512];
+	size_t n = daemon_lookup_request(req, sizeof(req), REF_TARGET, "link/alias");
+	CHECK(n > 0 && strncmp(req, "GET /containers/link%2Falias/json HTTP/1.0\r\n", 44) == 0,
+	      "escaped lookup: %s", req);
+	n = daemon_lookup_request(req, sizeof(req), REF_NETWORK, "net 1");
+	CHECK(n > 0 && strncmp(req, "GET /networks/net%201 HTTP/1.0\r\n", 32) == 0, "network: %s",
+	      req);
+
+	const char mountinfo[] =
+		"612 590 0:52 / / rw master:1 - overlay overlay rw\n"
+		"620 612 254:1 /var/lib/docker/containers/"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/hostname "
+		"/etc/hostname rw - ext4 /dev/vda rw\n";
+	char id[65];
+	daemon_self_id_from(mountinfo, sizeof(mountinfo) - 1, id);
+	CHECK(strcmp(id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef") == 0,
+	      "self id: %s", id);
+	daemon_self_id_from("1 2 3 / / rw - ext4 /dev/vda rw\n", 30, id);
+	CHECK(id[0] == '\0', "not in a container");
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	test_socket_paths();
+	test_container_filters();
+	test_hardened();
+	test_images();
+	test_refs();
+	test_query();
+	test_daemon_answers();
+	TEST_DONE();
+}
