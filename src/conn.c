@@ -689,11 +689,25 @@ static bool lookup_step(struct conn *c)
 	/* HTTP/1.0: the answer ends when dockerd closes. */
 	lookup_close(c);
 	const struct container_ref *r = &pd->refs.refs[pd->next];
+	struct ref_answer *a = &pd->answers[pd->next];
 	if (n < 0 || daemon_parse_answer(r->kind, pd->resp, pd->resp_len, &c->srv->cfg->filters,
-					 &pd->answers[pd->next]) < 0) {
+					 a) < 0) {
 		lookup_failed(c, "unexpected answer from the Docker daemon");
 		return true;
 	}
+	/* A shared container's local volumes may be binds of the socket: ask next. */
+	for (size_t i = 0; r->kind == REF_SHARE && i < a->n_volumes; i++) {
+		if (pd->refs.n == FILTER_MAX_REFS) {
+			lookup_failed(c, "too many references to check");
+			return true;
+		}
+		struct container_ref *v = &pd->refs.refs[pd->refs.n++];
+		v->kind = REF_VOLUME;
+		v->parent = pd->next;
+		snprintf(v->ref, sizeof(v->ref), "%s", a->volumes[i]);
+	}
+	if (r->kind == REF_VOLUME && a->holds_socket)
+		pd->answers[r->parent].holds_socket = true;
 	pd->next++;
 	lookup_begin(c);
 	return true;

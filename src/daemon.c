@@ -32,9 +32,11 @@ size_t daemon_lookup_request(char *out, size_t cap, enum ref_kind kind, const ch
 		}
 	}
 	enc[o] = '\0';
-	int n = snprintf(out, cap, "GET /%s/%s%s HTTP/1.0\r\nHost: docker\r\n\r\n",
-			 kind == REF_NETWORK ? "networks" : "containers", enc,
-			 kind == REF_NETWORK ? "" : "/json");
+	const char *kind_path = kind == REF_NETWORK ? "networks"
+				: kind == REF_VOLUME ? "volumes"
+						     : "containers";
+	int n = snprintf(out, cap, "GET /%s/%s%s HTTP/1.0\r\nHost: docker\r\n\r\n", kind_path,
+			 enc, kind == REF_NETWORK || kind == REF_VOLUME ? "" : "/json");
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
@@ -78,9 +80,10 @@ static bool source_is_protected(const struct filters *f, const char *js, const j
 	return n != (size_t)-1 && filter_path_is_protected(f, clean, n);
 }
 
-/* Mounts[] of an inspect answer: {"Type":"bind","Source":"/var/run/docker.sock",...} */
+/* Mounts[] of an inspect answer: {"Type":"bind","Source":"/var/run/docker.sock",...};
+ * local volumes are listed in a for a second question. */
 static bool mounts_hold_socket(const struct filters *f, const char *js, const jsmntok_t *t,
-			       int i, int count)
+			       int i, int count, struct ref_answer *a)
 {
 	if (t[i].type != JSMN_ARRAY)
 		return false;
@@ -89,18 +92,61 @@ static bool mounts_hold_socket(const struct filters *f, const char *js, const js
 		if (t[j].type != JSMN_OBJECT)
 			continue;
 		int obj_end = skip(t, j, count);
-		bool bind = false;
-		int source = -1;
+		bool bind = false, volume = false, local = false;
+		int source = -1, name = -1;
 		for (int k = j + 1; k + 1 < obj_end; k = skip(t, k + 1, count)) {
-			if (tok_is(js, &t[k], "Type"))
+			if (tok_is(js, &t[k], "Type")) {
 				bind = tok_is(js, &t[k + 1], "bind");
-			else if (tok_is(js, &t[k], "Source"))
+				volume = tok_is(js, &t[k + 1], "volume");
+			} else if (tok_is(js, &t[k], "Source")) {
 				source = k + 1;
+			} else if (tok_is(js, &t[k], "Name")) {
+				name = k + 1;
+			} else if (tok_is(js, &t[k], "Driver")) {
+				local = tok_is(js, &t[k + 1], "local") || tok_is(js, &t[k + 1], "");
+			}
 		}
 		if (bind && source >= 0 && source_is_protected(f, js, &t[source]))
 			return true;
+		if (volume && local && name >= 0) {
+			/* Unknown volumes are assumed to be the worst kind. */
+			if (a->n_volumes == sizeof(a->volumes) / sizeof(*a->volumes) ||
+			    !copy_plain(js, &t[name], a->volumes[a->n_volumes], FILTER_NAME_MAX))
+				return true;
+			a->n_volumes++;
+		}
 	}
 	return false;
+}
+
+/* Options of GET /volumes/{name}: the local driver's bind options. */
+static bool volume_binds_protected(const struct filters *f, const char *js, const jsmntok_t *t,
+				   int i, int count)
+{
+	char type[32] = "", o[256] = "", device[4096] = "", raw[4098], clean[4100];
+	size_t n;
+
+	if (t[i].type != JSMN_OBJECT)
+		return false;
+	int end = skip(t, i, count);
+	for (int k = i + 1; k + 1 < end; k = skip(t, k + 1, count)) {
+		if (tok_is(js, &t[k], "type") && !copy_plain(js, &t[k + 1], type, sizeof(type)))
+			return true;
+		if (tok_is(js, &t[k], "o") && !copy_plain(js, &t[k + 1], o, sizeof(o)))
+			return true;
+		if (tok_is(js, &t[k], "device") && !copy_plain(js, &t[k + 1], device, sizeof(device)))
+			return true;
+	}
+	bool bind = strcmp(type, "none") == 0 || strcmp(type, "bind") == 0 ||
+		    strcmp(type, "rbind") == 0;
+	for (char *save = NULL, *tok = strtok_r(o, ",", &save); tok && !bind;
+	     tok = strtok_r(NULL, ",", &save))
+		bind = strcmp(tok, "bind") == 0 || strcmp(tok, "rbind") == 0;
+	if (!bind || !device[0])
+		return false;
+	snprintf(raw, sizeof(raw), "%s%s", device[0] == '/' ? "" : "/", device);
+	n = path_clean(raw, strlen(raw), clean, sizeof(clean));
+	return n == (size_t)-1 || filter_path_is_protected(f, clean, n);
 }
 
 int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
@@ -143,10 +189,16 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 			if (strlen(bare) >= sizeof(a->name))
 				goto out;
 			strcpy(a->name, bare);
-		} else if (kind != REF_NETWORK && tok_is(js, &t[i], "Mounts")) {
-			a->holds_socket |= mounts_hold_socket(f, js, t, i + 1, count);
+		} else if ((kind == REF_SHARE || kind == REF_TARGET || kind == REF_LINK) &&
+			   tok_is(js, &t[i], "Mounts")) {
+			a->holds_socket |= mounts_hold_socket(f, js, t, i + 1, count, a);
+		} else if (kind == REF_VOLUME && tok_is(js, &t[i], "Options")) {
+			a->holds_socket |= volume_binds_protected(f, js, t, i + 1, count);
 		}
 	}
+	/* Volumes have no Id: their name is what identifies them. */
+	if (kind == REF_VOLUME && a->name[0])
+		snprintf(a->id, sizeof(a->id), "volume");
 	a->found = a->id[0] != '\0';
 	rc = a->found ? 0 : -1;
 out:

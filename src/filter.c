@@ -106,6 +106,19 @@ bool filter_path_is_protected(const struct filters *f, const char *path, size_t 
 	return path_exposes("/proc", 5, path, len);
 }
 
+/* A path as a regex that matches it alone, for "set X=^...$" hints. */
+static void regex_quote(const char *s, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < cap; s++) {
+		if (strchr(".[]()*+?{}|^$\\", *s))
+			out[o++] = '\\';
+		out[o++] = *s;
+	}
+	out[o] = '\0';
+}
+
 /*
  * A host path as the kernel will see it: relative local-volume devices are
  * relative to dockerd's working directory, "/" under systemd.
@@ -140,11 +153,14 @@ static enum decision check_path(const struct filters *f, const struct host_path 
 	if (f->vol_allowed_paths.n && !allowed)
 		return deny(v, allowed_key, "sockwall: host path %.100s is not allowed by %s",
 			    clean, allowed_key);
-	if (f->defaults && !allowed && filter_path_is_protected(f, clean, cn))
+	if (f->defaults && !allowed && filter_path_is_protected(f, clean, cn)) {
+		char quoted[128];
+		regex_quote(clean, quoted, sizeof(quoted));
 		return deny(v, "default:docker-socket",
 			    "sockwall: host path %.100s exposes the Docker socket or /proc; to "
-			    "allow it set %s=^%.60s$",
-			    clean, allowed_key, clean);
+			    "allow it set %s=^%s$",
+			    clean, allowed_key, quoted);
+	}
 	return DECISION_ALLOW;
 }
 
@@ -638,8 +654,8 @@ enum decision filter_judge_refs(const struct filters *f, const char *self_id,
 		const struct container_ref *r = &refs->refs[i];
 		const struct ref_answer *a = &answers[i];
 
-		if (!a->found)
-			continue; /* dockerd will answer "no such ..." itself */
+		if (!a->found || r->kind == REF_VOLUME)
+			continue; /* not found: dockerd will say so; volumes count for their container */
 		if (r->kind == REF_NETWORK) {
 			if (f->proxy_network_name[0] && strcmp(a->name, f->proxy_network_name) == 0)
 				return deny(v, "default:proxy-network",
@@ -654,7 +670,7 @@ enum decision filter_judge_refs(const struct filters *f, const char *self_id,
 			return deny(v, "default:proxy-container",
 				    "sockwall: '%.60s' is the proxy's own container "
 				    "(PROXY_CONTAINER_NAME=%.60s): it cannot be changed through "
-				    "the proxy",
+				    "the proxy (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
 				    r->ref, f->proxy_container_name);
 		if (r->kind == REF_SHARE && a->holds_socket)
 			return deny(v, "default:docker-socket",

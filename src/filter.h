@@ -54,12 +54,14 @@ enum ref_kind {
 	REF_TARGET,       /* the container the path names: must not be the proxy */
 	REF_LINK,         /* a container linked to: must not be the proxy */
 	REF_SHARE,        /* VolumesFrom, container:<ref> modes: not the proxy, no socket */
-	REF_NETWORK       /* a network the request removes or disconnects from */
+	REF_NETWORK,      /* a network the request removes or disconnects from */
+	REF_VOLUME        /* a local volume of a REF_SHARE container: a bind in disguise? */
 };
 
 struct container_ref {
 	enum ref_kind kind;
 	char ref[FILTER_NAME_MAX];
+	size_t parent; /* REF_VOLUME: the REF_SHARE it belongs to */
 };
 
 struct filter_refs {
@@ -74,6 +76,9 @@ struct ref_answer {
 	char id[65];         /* full ID */
 	char name[FILTER_NAME_MAX]; /* without the leading '/' */
 	bool holds_socket;   /* a bind source of it exposes a protected path */
+	/* containers: their local volumes, which may be binds (asked next) */
+	char volumes[4][FILTER_NAME_MAX];
+	size_t n_volumes;
 };
 
 /*

@@ -38,7 +38,7 @@ void acl_defaults(struct acl *acl);
 
 enum decision { DECISION_ALLOW, DECISION_DENY };
 
-#define VERDICT_MESSAGE_MAX 240
+#define VERDICT_MESSAGE_MAX 320
 
 struct verdict {
 	enum decision decision;

@@ -2,6 +2,9 @@
 #include "../../src/config.h"
 #include "test.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 static int load(struct config *cfg, char *err, size_t len, char **env)
 {
 	return config_load(cfg, env, err, len);
@@ -132,8 +135,78 @@ static void test_durations(void)
 	CHECK(cfg.shutdown_timeout_ms == 0, "0");
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_filters_file(void)
+{
+	char path[] = "/tmp/sockwall-filters-XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	char setting[64];
+	snprintf(setting, sizeof(setting), "FILTERS_CONFIG=%s", path);
+
+	write_file(path, "{\"volumes\": {\"allowed_paths\": [\"^/var/run/docker\\\\.sock$\", \"^/data(/.*)?$\"],"
+			 " \"denied_names\": \"^tmp\"},"
+			 " \"containers\": {\"deny_privileged\": true, \"require_labels\": {\"owner\": \"bot\"},"
+			 " \"allowed_images\": [\"^a{1,3}$\"]},"
+			 " \"images\": {\"denied_tags\": [\"^latest$\"]}}");
+	struct config cfg;
+	char err[1024];
+	char *env[] = { setting, "DKRPRX__IMAGES__DENIED_TAGS=^dev$", NULL };
+	CHECK(config_load(&cfg, env, err, sizeof(err)) == 0, "file loads: %s", err);
+	const struct filters *f = &cfg.filters;
+	CHECK(f->vol_allowed_paths.n == 2, "two allowed paths: %zu", f->vol_allowed_paths.n);
+	CHECK(pattern_list_match(&f->vol_allowed_paths, "/var/run/docker.sock", 20) &&
+		      !pattern_list_match(&f->vol_allowed_paths, "/var/run/dockerXsock", 20),
+	      "JSON escapes decoded into the regex");
+	CHECK(f->vol_denied_names.n == 1, "string value");
+	CHECK(f->deny_privileged, "bool value");
+	CHECK(f->n_require_labels == 1 && strcmp(f->require_labels[0][0], "owner") == 0 &&
+		      strcmp(f->require_labels[0][1], "bot") == 0,
+	      "object value");
+	CHECK(f->ctr_allowed_images.n == 1 && pattern_list_match(&f->ctr_allowed_images, "aa", 2),
+	      "comma inside braces stays in the regex");
+	CHECK(pattern_list_match(&f->img_denied_tags, "dev", 3) &&
+		      !pattern_list_match(&f->img_denied_tags, "latest", 6),
+	      "the environment wins, key by key");
+	config_free(&cfg);
+
+	write_file(path, "{\"volumes\": {\"allowed_pathz\": []}, \"bogus\": {}}");
+	CHECK(config_load(&cfg, env, err, sizeof(err)) == 2 && strstr(err, "allowed_pathz") &&
+		      strstr(err, "bogus") && strstr(err, path),
+	      "unknown keys named with the file: %s", err);
+	config_free(&cfg);
+	write_file(path, "{\"volumes\": ");
+	CHECK(config_load(&cfg, env, err, sizeof(err)) == 1 && strstr(err, "FILTERS_CONFIG"),
+	      "bad JSON: %s", err);
+	config_free(&cfg);
+	write_file(path, "{\"volumes\": {\"denied_paths\": [\"(\"]}}");
+	CHECK(config_load(&cfg, env, err, sizeof(err)) == 1 &&
+		      strstr(err, "DKRPRX__VOLUMES__DENIED_PATHS"),
+	      "bad regex from the file names the key: %s", err);
+	config_free(&cfg);
+	unlink(path);
+	char *missing[] = { "FILTERS_CONFIG=/nonexistent/filters.json", NULL };
+	CHECK(config_load(&cfg, missing, err, sizeof(err)) == 1 && strstr(err, "FILTERS_CONFIG"),
+	      "unreadable file: %s", err);
+	config_free(&cfg);
+
+	char *bad[] = { "DKRPRX__VOLUMES__ALLOWED_PATH=^/x", "DKRPRX__CONTAINERS__DENIED_NAMES=(", NULL };
+	CHECK(config_load(&cfg, bad, err, sizeof(err)) == 2 &&
+		      strstr(err, "DKRPRX__VOLUMES__ALLOWED_PATH:") &&
+		      strstr(err, "DKRPRX__CONTAINERS__DENIED_NAMES"),
+	      "unknown DKRPRX key and bad regex: %s", err);
+	config_free(&cfg);
+}
+
 int main(void)
 {
+	test_filters_file();
 	test_defaults();
 	test_toggles();
 	test_listeners();

@@ -403,6 +403,23 @@ static void test_daemon_answers(void)
 	CHECK(daemon_parse_answer(REF_TARGET, ambiguous, sizeof(ambiguous) - 1, &cfg.filters, &a) < 0,
 	      "no Id");
 
+	const char withvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"9\",\"Name\":\"/h\",\"Mounts\":["
+			       "{\"Type\":\"volume\",\"Name\":\"sockvol\",\"Driver\":\"local\","
+			       "\"Source\":\"/var/lib/docker/volumes/sockvol/_data\"}]}";
+	CHECK(daemon_parse_answer(REF_SHARE, withvol, sizeof(withvol) - 1, &cfg.filters, &a) == 0 &&
+		      !a.holds_socket && a.n_volumes == 1 && strcmp(a.volumes[0], "sockvol") == 0,
+	      "local volumes are listed for a second question");
+	const char bindvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"sockvol\",\"Driver\":\"local\","
+			       "\"Options\":{\"device\":\"/var/run\",\"o\":\"bind\",\"type\":\"none\"}}";
+	CHECK(daemon_parse_answer(REF_VOLUME, bindvol, sizeof(bindvol) - 1, &cfg.filters, &a) == 0 &&
+		      a.found && a.holds_socket,
+	      "a local volume binding /var/run holds the socket");
+	const char plainvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"data\",\"Driver\":\"local\","
+				"\"Options\":null}";
+	CHECK(daemon_parse_answer(REF_VOLUME, plainvol, sizeof(plainvol) - 1, &cfg.filters, &a) == 0 &&
+		      a.found && !a.holds_socket,
+	      "a plain volume does not");
+
 	char req[512];
 	size_t n = daemon_lookup_request(req, sizeof(req), REF_TARGET, "link/alias");
 	CHECK(n > 0 && strncmp(req, "GET /containers/link%2Falias/json HTTP/1.0\r\n", 44) == 0,
