@@ -1,6 +1,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -447,6 +448,67 @@ static void refuse_held(struct conn *c, const struct forward_plan *plan, const s
 static void lookup_begin(struct conn *c);
 
 /*
+ * Running on the host, sockwall sees the paths dockerd will mount: a
+ * symlink planted in a bindable directory must not lead to the socket.
+ * Each host path whose real path differs is judged a second time by its
+ * real path.  (Only a view at request time: a link planted between this
+ * check and the container's start is not seen, see README.)  Returns the
+ * buffer the added paths live in, for the caller to free.
+ */
+static char *add_resolved_paths(struct body_facts *facts)
+{
+	size_t n = facts->n_paths;
+	char *store = malloc(n * PATH_MAX);
+
+	if (!store)
+		return NULL;
+	for (size_t i = 0; i < n && facts->n_paths < INSPECT_MAX_ITEMS; i++) {
+		const struct host_path *hp = &facts->paths[i];
+		char path[PATH_MAX], *real = store + i * PATH_MAX;
+		size_t len = hp->path.len;
+
+		if (len == 0 || len + 2 > sizeof(path) || memchr(hp->path.p, '\0', len))
+			continue;
+		size_t off = hp->path.p[0] == '/' ? 0 : 1;
+		path[0] = '/';
+		memcpy(path + off, hp->path.p, len);
+		path[len + off] = '\0';
+		/* A missing tail is created by dockerd under the deepest existing parent. */
+		char *end = path + len + off, *cut = end;
+		bool found = false;
+		for (;;) {
+			if (realpath(path, real)) {
+				found = true;
+				break;
+			}
+			char *slash = strrchr(path, '/');
+			if (errno != ENOENT || !slash || slash == path)
+				break;
+			if (cut != end)
+				*cut = '/';
+			cut = slash;
+			*slash = '\0';
+		}
+		if (!found || real[0] != '/')
+			continue;
+		size_t rlen = strlen(real);
+		if (cut != end) {
+			*cut = '/';
+			if (rlen + strlen(cut) >= PATH_MAX)
+				continue;
+			strcpy(real + rlen, cut);
+			rlen += strlen(cut);
+		}
+		if (rlen == len && memcmp(real, hp->path.p, len) == 0)
+			continue;
+		facts->paths[facts->n_paths++] = (struct host_path){
+			.path = { real, rlen }, .origin = hp->origin, .resolved = true, .from = i
+		};
+	}
+	return store;
+}
+
+/*
  * Holds an inspected request whole in `in`: head and body, Content-Length
  * or chunked, up to SOCKWALL_MAX_BODY.  Returns 1 with *total (head and
  * body bytes) once all of it is here, 0 to wait for more, -1 when it wrote
@@ -556,7 +618,11 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 		plan->body = HTTP_BODY_NONE;
 		plan->remaining = 0;
 	}
+	char *resolved = NULL;
+	if (facts.n_paths && !c->srv->self_id[0])
+		resolved = add_resolved_paths(&facts);
 	enum decision d = filter_judge(&cfg->filters, m, &facts, &refs, &v);
+	free(resolved);
 	free(scratch);
 	if (d == DECISION_DENY) {
 		refuse_held(c, plan, &v, v.status == 400 ? "error" : "deny");

@@ -119,9 +119,10 @@ static bool mounts_hold_socket(const struct filters *f, const char *js, const js
 	return false;
 }
 
-/* Options of GET /volumes/{name}: the local driver's bind options. */
+/* Options of GET /volumes/{name}: the local driver's bind options; the
+ * device of a bind goes to a->device. */
 static bool volume_binds_protected(const struct filters *f, const char *js, const jsmntok_t *t,
-				   int i, int count)
+				   int i, int count, struct ref_answer *a)
 {
 	char type[32] = "", o[256] = "", device[4096] = "", raw[4098], clean[4100];
 	size_t n;
@@ -144,6 +145,9 @@ static bool volume_binds_protected(const struct filters *f, const char *js, cons
 		bind = strcmp(tok, "bind") == 0 || strcmp(tok, "rbind") == 0;
 	if (!bind || !device[0])
 		return false;
+	if (strlen(device) >= sizeof(a->device))
+		return true;
+	strcpy(a->device, device);
 	snprintf(raw, sizeof(raw), "%s%s", device[0] == '/' ? "" : "/", device);
 	n = path_clean(raw, strlen(raw), clean, sizeof(clean));
 	return n == (size_t)-1 || filter_path_is_protected(f, clean, n);
@@ -193,7 +197,7 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 			   tok_is(js, &t[i], "Mounts")) {
 			a->holds_socket |= mounts_hold_socket(f, js, t, i + 1, count, a);
 		} else if (kind == REF_VOLUME && tok_is(js, &t[i], "Options")) {
-			a->holds_socket |= volume_binds_protected(f, js, t, i + 1, count);
+			a->holds_socket |= volume_binds_protected(f, js, t, i + 1, count, a);
 		}
 	}
 	/* Volumes have no Id: their name is what identifies them. */

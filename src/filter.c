@@ -106,6 +106,9 @@ bool filter_path_is_protected(const struct filters *f, const char *path, size_t 
 	return path_exposes("/proc", 5, path, len);
 }
 
+static enum decision check_path(const struct filters *f, const struct host_path *hp,
+				struct verdict *v);
+
 /* A path as a regex that matches it alone, for "set X=^...$" hints. */
 static void regex_quote(const char *s, char *out, size_t cap)
 {
@@ -123,8 +126,15 @@ static void regex_quote(const char *s, char *out, size_t cap)
  * A host path as the kernel will see it: relative local-volume devices are
  * relative to dockerd's working directory, "/" under systemd.
  */
-static enum decision check_path(const struct filters *f, const struct host_path *hp,
-				struct verdict *v)
+/*
+ * vouched: for a path reached through symlinks, the operator explicitly
+ * allowed its spelling, and that spelling is itself a protected path
+ * ("^/var/run/docker\.sock$" while /var/run links to /run): what it
+ * resolves to is the operator's choice, not a planted link.
+ */
+static enum decision check_path_as(const struct filters *f, const struct host_path *hp,
+				   bool vouched, bool *allowed_out, bool *protected_out,
+				   struct verdict *v)
 {
 	char raw[PATH_BUF], clean[PATH_BUF + 2];
 	size_t n = hp->path.len;
@@ -150,16 +160,50 @@ static enum decision check_path(const struct filters *f, const struct host_path 
 		return deny(v, denied_key, "sockwall: host path %.100s is denied by %s", clean,
 			    denied_key);
 	bool allowed = pattern_list_match(&f->vol_allowed_paths, clean, cn);
+	bool protected_ = filter_path_is_protected(f, clean, cn);
+	if (allowed_out)
+		*allowed_out = allowed;
+	if (protected_out)
+		*protected_out = protected_;
+	allowed |= vouched;
 	if (f->vol_allowed_paths.n && !allowed)
 		return deny(v, allowed_key, "sockwall: host path %.100s is not allowed by %s",
 			    clean, allowed_key);
-	if (f->defaults && !allowed && filter_path_is_protected(f, clean, cn)) {
+	if (f->defaults && !allowed && protected_) {
 		char quoted[128];
 		regex_quote(clean, quoted, sizeof(quoted));
 		return deny(v, "default:docker-socket",
 			    "sockwall: host path %.100s exposes the Docker socket or /proc; to "
 			    "allow it set %s=^%s$",
 			    clean, allowed_key, quoted);
+	}
+	return DECISION_ALLOW;
+}
+
+static enum decision check_path(const struct filters *f, const struct host_path *hp,
+				struct verdict *v)
+{
+	return check_path_as(f, hp, false, NULL, NULL, v);
+}
+
+/* Spellings first, then the real paths they resolve to (see check_path_as). */
+static enum decision check_paths(const struct filters *f, const struct body_facts *b,
+				 struct verdict *v)
+{
+	bool vouched[INSPECT_MAX_ITEMS] = { false };
+
+	for (size_t i = 0; i < b->n_paths; i++) {
+		const struct host_path *hp = &b->paths[i];
+		bool allowed = false, protected_ = false;
+		if (hp->resolved) {
+			bool by = hp->from < INSPECT_MAX_ITEMS && vouched[hp->from];
+			if (check_path_as(f, hp, by, NULL, NULL, v) == DECISION_DENY)
+				return DECISION_DENY;
+			continue;
+		}
+		if (check_path_as(f, hp, false, &allowed, &protected_, v) == DECISION_DENY)
+			return DECISION_DENY;
+		vouched[i] = allowed && protected_;
 	}
 	return DECISION_ALLOW;
 }
@@ -226,6 +270,11 @@ static enum decision check_hardening(const struct filters *f, const struct body_
 		return deny(v, key, "sockwall: Sysctls are denied by %s", key);
 	if (b->n_volumes_from)
 		return deny(v, key, "sockwall: VolumesFrom is denied by %s", key);
+	if (b->n_masked_paths_set || b->n_readonly_paths_set)
+		return deny(v, key,
+			    "sockwall: MaskedPaths/ReadonlyPaths (SecurityOpt systempaths=unconfined) are denied "
+			    "by %s",
+			    key);
 	return DECISION_ALLOW;
 }
 
@@ -342,16 +391,26 @@ static int query_single(const struct route_match *m, const char *key, char *out,
 	return n;
 }
 
-static void add_ref(struct filter_refs *refs, enum ref_kind kind, const char *s, size_t len)
+/* Returns false when there is no room: the caller refuses rather than skip a check. */
+static bool add_ref(struct filter_refs *refs, enum ref_kind kind, const char *s, size_t len)
 {
-	if (refs->n == FILTER_MAX_REFS || len == 0)
-		return;
+	/* dockerd resolves "/name" as "name"; asking for "/name" gets a redirect. */
+	if (kind != REF_NETWORK && kind != REF_VOLUME && len > 1 && s[0] == '/') {
+		s++;
+		len--;
+	}
+	if (len == 0)
+		return true;
+	if (refs->n == FILTER_MAX_REFS)
+		return false;
 	struct container_ref *r = &refs->refs[refs->n++];
 	r->kind = kind;
+	r->parent = REF_NO_PARENT;
 	if (len >= sizeof(r->ref))
 		len = sizeof(r->ref) - 1;
 	memcpy(r->ref, s, len);
 	r->ref[len] = '\0';
+	return true;
 }
 
 static bool names_proxy(const struct filters *f, const char *name)
@@ -361,24 +420,38 @@ static bool names_proxy(const struct filters *f, const char *name)
 	return f->proxy_container_name[0] && strcmp(name, f->proxy_container_name) == 0;
 }
 
-/* "container:<ref>" modes and VolumesFrom "<ref>[:ro|rw]" share a container. */
-static void add_share_refs(const struct body_facts *b, struct filter_refs *refs)
+/*
+ * The references a container body makes: "container:<ref>" modes and
+ * VolumesFrom "<ref>[:ro|rw]" share a container; Links name one; named
+ * volumes may be binds created elsewhere.
+ */
+static enum decision add_body_refs(const struct filters *f, const struct body_facts *b,
+				   struct filter_refs *refs, struct verdict *v)
 {
 	const struct str *modes[] = { &b->network_mode, &b->pid_mode, &b->ipc_mode };
+	bool ok = true;
 
-	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++)
-		if (str_prefix(modes[i], "container:"))
-			add_ref(refs, REF_SHARE, modes[i]->p + 10, modes[i]->len - 10);
-	for (size_t i = 0; i < b->n_volumes_from; i++) {
-		const struct str *s = &b->volumes_from[i];
-		const char *colon = memchr(s->p, ':', s->len);
-		add_ref(refs, REF_SHARE, s->p, colon ? (size_t)(colon - s->p) : s->len);
+	if (f->defaults) {
+		for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++)
+			if (str_prefix(modes[i], "container:"))
+				ok &= add_ref(refs, REF_SHARE, modes[i]->p + 10, modes[i]->len - 10);
+		for (size_t i = 0; i < b->n_volumes_from; i++) {
+			const struct str *s = &b->volumes_from[i];
+			const char *colon = memchr(s->p, ':', s->len);
+			ok &= add_ref(refs, REF_SHARE, s->p, colon ? (size_t)(colon - s->p) : s->len);
+		}
+		for (size_t i = 0; i < b->n_links; i++) {
+			const struct str *s = &b->links[i];
+			const char *colon = memchr(s->p, ':', s->len);
+			ok &= add_ref(refs, REF_LINK, s->p, colon ? (size_t)(colon - s->p) : s->len);
+		}
 	}
-	for (size_t i = 0; i < b->n_links; i++) {
-		const struct str *s = &b->links[i];
-		const char *colon = memchr(s->p, ':', s->len);
-		add_ref(refs, REF_LINK, s->p, colon ? (size_t)(colon - s->p) : s->len);
-	}
+	if (f->defaults || f->vol_allowed_paths.n || f->vol_denied_paths.n)
+		for (size_t i = 0; i < b->n_volumes; i++)
+			ok &= add_ref(refs, REF_VOLUME, b->volumes[i].p, b->volumes[i].len);
+	if (!ok)
+		return refuse(v, "lookup", "the body names too many containers and volumes to check");
+	return DECISION_ALLOW;
 }
 
 static bool targets_container(enum route_action a)
@@ -480,9 +553,7 @@ static enum decision judge_container_create(const struct filters *f, const struc
 		return DECISION_DENY;
 	if (check_hardening(f, b, v) == DECISION_DENY)
 		return DECISION_DENY;
-	if (f->defaults)
-		add_share_refs(b, refs);
-	return DECISION_ALLOW;
+	return add_body_refs(f, b, refs, v);
 }
 
 static enum decision judge_images(const struct filters *f, const struct route_match *m,
@@ -533,9 +604,8 @@ enum decision filter_judge(const struct filters *f, const struct route_match *m,
 	if (m->query && !query_valid(m->query, m->query_len))
 		return refuse(v, "query", "malformed query string");
 
-	for (size_t i = 0; i < b->n_paths; i++)
-		if (check_path(f, &b->paths[i], v) == DECISION_DENY)
-			return DECISION_DENY;
+	if (check_paths(f, b, v) == DECISION_DENY)
+		return DECISION_DENY;
 
 	switch (a) {
 	case ACT_CONTAINER_CREATE:
@@ -544,10 +614,9 @@ enum decision filter_judge(const struct filters *f, const struct route_match *m,
 		break;
 	case ACT_CONTAINER_START:
 		/* Below API 1.24 a start body is a HostConfig. */
-		if (check_hardening(f, b, v) == DECISION_DENY)
+		if (check_hardening(f, b, v) == DECISION_DENY ||
+		    add_body_refs(f, b, refs, v) == DECISION_DENY)
 			return DECISION_DENY;
-		if (f->defaults)
-			add_share_refs(b, refs);
 		break;
 	case ACT_CONTAINER_UPDATE:
 		if (check_hardening(f, b, v) == DECISION_DENY)
@@ -633,7 +702,8 @@ enum decision filter_judge(const struct filters *f, const struct route_match *m,
 	case ACT_SERVICE_CREATE:
 	case ACT_SERVICE_UPDATE:
 		copy_str(buf, sizeof(buf), &b->image);
-		if (check_image_ref(f, buf, NULL, true, v) == DECISION_DENY)
+		if (check_image_ref(f, buf, NULL, true, v) == DECISION_DENY ||
+		    add_body_refs(f, b, refs, v) == DECISION_DENY)
 			return DECISION_DENY;
 		break;
 	default:
@@ -654,8 +724,18 @@ enum decision filter_judge_refs(const struct filters *f, const char *self_id,
 		const struct container_ref *r = &refs->refs[i];
 		const struct ref_answer *a = &answers[i];
 
-		if (!a->found || r->kind == REF_VOLUME)
-			continue; /* not found: dockerd will say so; volumes count for their container */
+		if (!a->found)
+			continue; /* dockerd will answer "no such ..." itself */
+		if (r->kind == REF_VOLUME) {
+			/* A named volume that is a local bind is judged like a bind. */
+			if (r->parent == REF_NO_PARENT && a->device[0]) {
+				struct host_path hp = { .path = { a->device, strlen(a->device) },
+							.origin = PATH_FROM_VOLUME_CREATE };
+				if (check_path(f, &hp, v) == DECISION_DENY)
+					return DECISION_DENY;
+			}
+			continue; /* under a shared container, it counted for that one */
+		}
 		if (r->kind == REF_NETWORK) {
 			if (f->proxy_network_name[0] && strcmp(a->name, f->proxy_network_name) == 0)
 				return deny(v, "default:proxy-network",
@@ -675,7 +755,8 @@ enum decision filter_judge_refs(const struct filters *f, const char *self_id,
 		if (r->kind == REF_SHARE && a->holds_socket)
 			return deny(v, "default:docker-socket",
 				    "sockwall: container '%.60s' holds the Docker socket; sharing "
-				    "its namespaces or volumes is denied",
+				    "its namespaces or volumes is denied (DKRPRX__DISABLE_DEFAULTS=true "
+				    "lifts this)",
 				    r->ref);
 	}
 	return DECISION_ALLOW;

@@ -48,7 +48,8 @@ struct filters {
 };
 
 /* What a request needs resolved through the daemon before a verdict. */
-#define FILTER_MAX_REFS 8
+#define FILTER_MAX_REFS 32
+#define REF_NO_PARENT ((size_t)-1)
 
 enum ref_kind {
 	REF_TARGET,       /* the container the path names: must not be the proxy */
@@ -61,7 +62,7 @@ enum ref_kind {
 struct container_ref {
 	enum ref_kind kind;
 	char ref[FILTER_NAME_MAX];
-	size_t parent; /* REF_VOLUME: the REF_SHARE it belongs to */
+	size_t parent; /* REF_VOLUME: the REF_SHARE it belongs to, or REF_NO_PARENT */
 };
 
 struct filter_refs {
@@ -79,6 +80,8 @@ struct ref_answer {
 	/* containers: their local volumes, which may be binds (asked next) */
 	char volumes[4][FILTER_NAME_MAX];
 	size_t n_volumes;
+	/* volumes: the host path a local bind volume mounts ("" if none) */
+	char device[1024];
 };
 
 /*

@@ -421,6 +421,7 @@ enum kind {
 	K_BINDS,       /* []string of "src:dst[:opts]" */
 	K_MOUNTS,      /* []mount.Mount */
 	K_COUNT_ARRAY, /* any array: its length is counted */
+	K_SET_ARRAY,   /* any array, even empty: counted once (null is absent) */
 	K_COUNT_MAP,   /* map[string]string: its size is counted */
 	K_MAP,         /* map[string]string: only validated */
 	K_LABELS,      /* map[string]string: recorded */
@@ -491,6 +492,8 @@ static const struct field mount_fields[] = {
 	{ "VolumesFrom", K_STRLIST, FACT(volumes_from), FACT(n_volumes_from), NULL }, \
 	{ "Links", K_STRLIST, FACT(links), FACT(n_links), NULL },                  \
 	{ "Sysctls", K_COUNT_MAP, FACT(n_sysctls), 0, NULL },                      \
+	{ "MaskedPaths", K_SET_ARRAY, FACT(n_masked_paths_set), 0, NULL },         \
+	{ "ReadonlyPaths", K_SET_ARRAY, FACT(n_readonly_paths_set), 0, NULL },     \
 	RESOURCES_FIELDS
 
 static const struct field hostconfig_fields[] = {
@@ -769,6 +772,18 @@ static int add_path(struct ctx *c, struct str path, enum path_origin origin)
 	return 0;
 }
 
+/* A named volume: it may have been created as a bind elsewhere; the
+ * caller asks dockerd what it is. */
+static int add_volume(struct ctx *c, struct str name)
+{
+	struct body_facts *f = c->facts;
+
+	if (f->n_volumes == INSPECT_MAX_ITEMS)
+		return fail(c, "too many named volumes");
+	f->volumes[f->n_volumes++] = name;
+	return 0;
+}
+
 /*
  * "src:dst[:opts]" as dockerd's Linux parser splits it: no ':' is a
  * container path for an anonymous volume; otherwise src is everything up
@@ -781,8 +796,10 @@ static int add_bind(struct ctx *c, struct str spec)
 	if (colon == NULL)
 		return 0;
 	struct str src = { spec.p, (size_t)(colon - spec.p) };
-	if (src.len == 0 || src.p[0] != '/')
+	if (src.len == 0)
 		return 0;
+	if (src.p[0] != '/')
+		return add_volume(c, src);
 	return add_path(c, src, PATH_FROM_BINDS);
 }
 
@@ -833,6 +850,9 @@ static int judge_mount(struct ctx *c, const struct mount_spec *m)
 	/* whatever the Type: volume options on another type are refused by
 	 * dockerd, and reporting them costs nothing */
 	if (local_bind(m->driver, &m->opts) && add_path(c, m->opts.device, vol) < 0)
+		return -1;
+	if (str_ieq(m->type, "volume") && m->source.p != NULL && m->source.len != 0 &&
+	    add_volume(c, m->source) < 0)
 		return -1;
 	return 0;
 }
@@ -985,7 +1005,8 @@ static int walk_count(struct ctx *c, const struct field *f, char *base, int t)
 {
 	if (c->tok[t].type != JSMN_ARRAY)
 		return bad_type(c, f);
-	*(size_t *)(void *)(base + f->off) += (size_t)c->tok[t].size;
+	*(size_t *)(void *)(base + f->off) +=
+		f->kind == K_SET_ARRAY ? 1 : (size_t)c->tok[t].size;
 	return walk_any(c, t);
 }
 
@@ -1006,6 +1027,7 @@ static int walk_field(struct ctx *c, const struct field *f, char *base, int t)
 	case K_MOUNTS:
 		return walk_mounts(c, f, t);
 	case K_COUNT_ARRAY:
+	case K_SET_ARRAY:
 		return walk_count(c, f, base, t);
 	case K_COUNT_MAP:
 	case K_MAP:

@@ -55,6 +55,8 @@ struct host_path {
 			    local-volume device is reported as given (the policy
 			    resolves it against "/") */
 	enum path_origin origin;
+	bool resolved; /* the real path of paths[from], added by the caller */
+	size_t from;
 };
 
 struct kv {
@@ -80,6 +82,13 @@ struct body_facts {
 	struct str links[INSPECT_MAX_ITEMS]; /* "name:alias" as given */
 	size_t n_links;
 	size_t n_devices, n_device_requests, n_device_cgroup_rules, n_sysctls;
+	/* MaskedPaths / ReadonlyPaths given (even []): they replace dockerd's
+	 * defaults, [] unmasks /proc/kcore and makes /proc/sys writable */
+	size_t n_masked_paths_set, n_readonly_paths_set;
+	/* named volumes (Binds "name:/dst", Mounts Type volume Source): a
+	 * volume created elsewhere may be a local bind in disguise */
+	struct str volumes[INSPECT_MAX_ITEMS];
+	size_t n_volumes;
 	struct kv labels[INSPECT_MAX_ITEMS]; /* Config.Labels; service Labels, then
 						ContainerSpec.Labels (a key may be in both) */
 	size_t n_labels;

@@ -113,6 +113,36 @@ static void test_socket_paths(void)
 	      "parent still denied");
 	config_free(&cfg);
 
+	/* Real paths (symlinks resolved) are judged too: an explicitly allowed
+	 * protected spelling vouches for its real path, nothing else does. */
+	load(&cfg, env2);
+	struct body_facts link = { 0 };
+	add_path(&link, S("/var/run/docker.sock"), PATH_FROM_BINDS);
+	link.paths[1] = (struct host_path){ .path = S("/run/docker.sock"),
+					    .origin = PATH_FROM_BINDS, .resolved = true, .from = 0 };
+	link.n_paths = 2;
+	CHECK(judge(&cfg, "POST", "/containers/create", &link, &refs, &v) == DECISION_ALLOW,
+	      "allowed socket through /var/run -> /run: %s", v.message);
+	config_free(&cfg);
+	char *env_data[] = { "DKRPRX__VOLUMES__ALLOWED_PATHS=^/data(/.*)?$", NULL };
+	load(&cfg, env_data);
+	struct body_facts planted = { 0 };
+	add_path(&planted, S("/data/l"), PATH_FROM_BINDS);
+	planted.paths[1] = (struct host_path){ .path = S("/var/run/docker.sock"),
+					       .origin = PATH_FROM_BINDS, .resolved = true,
+					       .from = 0 };
+	planted.n_paths = 2;
+	CHECK(judge(&cfg, "POST", "/containers/create", &planted, &refs, &v) == DECISION_DENY,
+	      "a link planted in an allowed directory");
+	planted.paths[1].path = S("/etc");
+	CHECK(judge(&cfg, "POST", "/containers/create", &planted, &refs, &v) == DECISION_DENY &&
+		      strcmp(v.rule, "DKRPRX__VOLUMES__ALLOWED_PATHS") == 0,
+	      "a link out of the allowed directory");
+	planted.paths[1].path = S("/data/real");
+	CHECK(judge(&cfg, "POST", "/containers/create", &planted, &refs, &v) == DECISION_ALLOW,
+	      "a link inside it");
+	config_free(&cfg);
+
 	/* Defaults off: the socket may be mounted; a deny list still holds. */
 	char *env3[] = { "DKRPRX__DISABLE_DEFAULTS=true", "DKRPRX__VOLUMES__DENIED_PATHS=^/etc(/.*)?$",
 			 NULL };

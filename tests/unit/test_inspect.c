@@ -444,6 +444,7 @@ struct result {
 	int rc;
 	const char *why;
 	struct out facts;
+	size_t n_volumes;
 };
 
 /*
@@ -465,6 +466,7 @@ static void run_raw(enum route_action action, const char *body, size_t len, stru
 	r->why = NULL;
 	r->rc = inspect_body(action, b, len, scratch, len, &facts, &r->why);
 	render(&facts, &r->facts);
+	r->n_volumes = facts.n_volumes;
 	/* a reason outlives the buffers: copy it before they go */
 	static char why[INSPECT_WHY_MAX + 64];
 	if (r->why != NULL) {
@@ -603,9 +605,13 @@ static void test_limits(void)
 	CHECK(r.rc == 0, "64 binds: %s", r.why ? r.why : "");
 	string_list(&g, "Binds", "/h%d:/c", INSPECT_MAX_ITEMS + 1);
 	expect("65 binds", CREATE, &g, "!too many host paths");
-	/* named volumes are not recorded, so they do not count */
-	string_list(&g, "Binds", "vol%d:/c", 1000);
-	expect("1000 named volumes", CREATE, &g, "");
+	/* named volumes are recorded (dockerd is asked what each one is) */
+	string_list(&g, "Binds", "vol%d:/c", INSPECT_MAX_ITEMS);
+	run_raw(CREATE, g.buf, g.len, &r);
+	CHECK(r.rc == 0 && r.n_volumes == INSPECT_MAX_ITEMS, "64 named volumes: %s",
+	      r.why ? r.why : "");
+	string_list(&g, "Binds", "vol%d:/c", INSPECT_MAX_ITEMS + 1);
+	expect("65 named volumes", CREATE, &g, "!too many named volumes");
 	string_list(&g, "CapAdd", "CAP_%d", INSPECT_MAX_ITEMS + 1);
 	expect("65 caps", CREATE, &g, "!too many CapAdd entries");
 	string_list(&g, "SecurityOpt", "o%d", INSPECT_MAX_ITEMS + 1);
