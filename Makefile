@@ -13,7 +13,9 @@ SAN_FLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werro
 SRCS      = $(wildcard src/*.c)
 HDRS      = $(wildcard src/*.h)
 LIB_SRCS  = $(filter-out src/main.c,$(SRCS))
-OBJS      = $(SRCS:src/%.c=build/obj/%.o)
+POLICIES  = $(wildcard policies/*.env)
+PRESETS_C = build/gen/presets.c
+OBJS      = $(SRCS:src/%.c=build/obj/%.o) build/obj/gen-presets.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/test/%)
 
@@ -34,13 +36,20 @@ build/include/jsmn.h: | build/obj
 build/obj/%.o: src/%.c $(HDRS) build/include/jsmn.h | build/obj
 	$(CC) $(CFLAGS) -Ibuild/include -DSOCKWALL_VERSION='"$(VERSION)"' -c -o $@ $<
 
+# policies/*.env compiled in: SOCKWALL_POLICY=<name>
+$(PRESETS_C): scripts/gen-presets.sh $(POLICIES) policies | build/gen
+	sh scripts/gen-presets.sh $@
+
+build/obj/gen-presets.o: $(PRESETS_C) src/presets.h | build/obj
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+
 build/sockwall: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
 
-build/test/%: tests/unit/%.c $(LIB_SRCS) $(HDRS) tests/unit/test.h | build/test
-	$(TEST_CC) $(SAN_FLAGS) -Isrc -o $@ $< $(LIB_SRCS)
+build/test/%: tests/unit/%.c $(LIB_SRCS) $(PRESETS_C) $(HDRS) tests/unit/test.h | build/test
+	$(TEST_CC) $(SAN_FLAGS) -Isrc -o $@ $< $(LIB_SRCS) $(PRESETS_C)
 
-build/obj build/test:
+build/obj build/test build/gen:
 	@mkdir -p $@
 
 run: all

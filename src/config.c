@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "presets.h"
 #include "route.h"
 
 #define JSMN_STATIC
@@ -207,14 +208,14 @@ static void parse_unix_listener(const char *url, struct listen_spec *l, struct p
 	}
 }
 
-/* tcp://HOST:PORT, HOST an IPv4 address, [IPv6], or localhost */
+/* tcp://HOST:PORT or tls://HOST:PORT, HOST an IPv4 address, [IPv6], or localhost */
 static void parse_tcp_listener(const char *url, struct listen_spec *l, struct problems *p)
 {
 	const char *hp = url + strlen("tcp://");
 	const char *colon, *host = hp;
 	size_t hlen;
 
-	l->kind = LISTEN_TCP;
+	l->kind = strncmp(url, "tls://", 6) == 0 ? LISTEN_TLS : LISTEN_TCP;
 	if (hp[0] == '[') {
 		const char *close = strchr(hp, ']');
 		if (!close || close[1] != ':')
@@ -241,7 +242,8 @@ static void parse_tcp_listener(const char *url, struct listen_spec *l, struct pr
 	l->port = (unsigned short)port;
 	return;
 bad:
-	problem(p, "SOCKWALL_LISTEN: %s: expected tcp://ADDRESS:PORT (e.g. tcp://0.0.0.0:2375, tcp://[::1]:2375)",
+	problem(p, "SOCKWALL_LISTEN: %s: expected tcp://ADDRESS:PORT or tls://ADDRESS:PORT "
+		   "(e.g. tcp://0.0.0.0:2375, tls://[::]:2376)",
 		url);
 }
 
@@ -277,25 +279,56 @@ static void parse_listeners(struct config *cfg, char *const *envp, struct proble
 		l->gid = gid;
 		l->has_gid = has_gid;
 		l->is_default = is_default;
-		if (strncmp(item, "tcp://", 6) == 0) {
+		if (strncmp(item, "tcp://", 6) == 0 || strncmp(item, "tls://", 6) == 0) {
 			parse_tcp_listener(item, l, p);
 			if (disable_ipv6 && strchr(l->host, ':'))
 				problem(p, "SOCKWALL_LISTEN: %s is IPv6 but DISABLE_IPV6 is set", item);
 		} else if (strncmp(item, "unix://", 7) == 0) {
 			parse_unix_listener(item, l, p);
 		} else {
-			problem(p, "SOCKWALL_LISTEN: %s: expected tcp://HOST:PORT or unix:///PATH", item);
+			problem(p, "SOCKWALL_LISTEN: %s: expected tcp://HOST:PORT, tls://HOST:PORT or "
+				   "unix:///PATH", item);
 		}
 	}
 	if (cfg->n_listeners == 0)
 		problem(p, "SOCKWALL_LISTEN: no listener given");
 }
 
+/* The files are read (and every problem named) by tls_server_load at start. */
+static void load_tls(struct config *cfg, char *const *envp, struct problems *p)
+{
+	bool tls_listener = false;
+
+	cfg->tls_cert = env_get(envp, "SOCKWALL_TLS_CERT");
+	cfg->tls_key = env_get(envp, "SOCKWALL_TLS_KEY");
+	cfg->tls_ca = env_get(envp, "SOCKWALL_TLS_CA");
+	cfg->tls_allow_cn = env_get(envp, "SOCKWALL_TLS_ALLOW_CN");
+	cfg->tls_allow_pins = env_get(envp, "SOCKWALL_TLS_ALLOW_PINS");
+	cfg->tls_handshake_timeout_ms =
+		read_duration(envp, "SOCKWALL_TLS_HANDSHAKE_TIMEOUT", 10000, false, p);
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		tls_listener |= cfg->listeners[i].kind == LISTEN_TLS;
+#if !SOCKWALL_TLS
+	if (tls_listener)
+		problem(p, "SOCKWALL_LISTEN: tls:// listeners need a build with TLS (make TLS=1)");
+	return;
+#endif
+	if (tls_listener && (!cfg->tls_cert || !cfg->tls_key))
+		problem(p, "SOCKWALL_LISTEN: a tls:// listener needs SOCKWALL_TLS_CERT and "
+			   "SOCKWALL_TLS_KEY");
+	if (!tls_listener && (cfg->tls_cert || cfg->tls_key || cfg->tls_ca))
+		problem(p, "SOCKWALL_TLS_*: set, but SOCKWALL_LISTEN has no tls:// listener");
+	if ((cfg->tls_allow_cn || cfg->tls_allow_pins) && !cfg->tls_ca)
+		problem(p, "SOCKWALL_TLS_ALLOW_CN/PINS: need SOCKWALL_TLS_CA (client certificates)");
+}
+
 static const char *const sockwall_vars[] = {
 	"SOCKWALL_LISTEN",       "SOCKWALL_HEAD_TIMEOUT", "SOCKWALL_IDLE_TIMEOUT",
 	"SOCKWALL_SHUTDOWN_TIMEOUT", "SOCKWALL_MAX_CONNS", "SOCKWALL_MAX_HEAD",
 	"SOCKWALL_LOG_FORMAT",   "SOCKWALL_UNIX_MODE",    "SOCKWALL_UNIX_GROUP",
-	"SOCKWALL_MAX_BODY",
+	"SOCKWALL_MAX_BODY",     "SOCKWALL_TLS_CERT",     "SOCKWALL_TLS_KEY",
+	"SOCKWALL_TLS_CA",       "SOCKWALL_TLS_ALLOW_CN", "SOCKWALL_TLS_ALLOW_PINS",
+	"SOCKWALL_TLS_HANDSHAKE_TIMEOUT", "SOCKWALL_POLICY", "SOCKWALL_MODE",
 };
 
 static const struct {
@@ -719,7 +752,56 @@ static const struct {
 	{ "debug", LOGL_DEBUG },
 };
 
-int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len)
+/*
+ * SOCKWALL_POLICY=<name>: the preset's settings go beneath the explicit
+ * environment, which wins setting by setting.  Returns the merged array
+ * (to free) or NULL when there is no preset to apply.
+ */
+static char **apply_preset(char *const *envp, struct problems *p)
+{
+	const char *name = env_get(envp, "SOCKWALL_POLICY");
+	const char *const *preset;
+	size_t n = 0, k = 0;
+
+	if (!name)
+		return NULL;
+	preset = preset_find(name);
+	if (!preset) {
+		char names[512] = "";
+		for (const char *const *it = preset_names(); *it; it++) {
+			if (strlen(names) + strlen(*it) + 2 < sizeof(names)) {
+				strcat(names, *names ? ", " : "");
+				strcat(names, *it);
+			}
+		}
+		problem(p, "SOCKWALL_POLICY=%s: no such preset (%s)", name, names);
+		return NULL;
+	}
+	while (envp && envp[n])
+		n++;
+	while (preset[k])
+		k++;
+	char **merged = calloc(n + k + 1, sizeof(*merged));
+	if (!merged) {
+		problem(p, "SOCKWALL_POLICY=%s: out of memory", name);
+		return NULL;
+	}
+	if (n)
+		memcpy(merged, envp, n * sizeof(*merged));
+	for (size_t i = 0; i < k; i++) {
+		char key[128];
+		size_t klen = strcspn(preset[i], "=");
+		if (klen >= sizeof(key))
+			continue;
+		memcpy(key, preset[i], klen);
+		key[klen] = '\0';
+		if (!env_get(envp, key))
+			merged[n++] = (char *)preset[i];
+	}
+	return merged;
+}
+
+int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_len)
 {
 	struct problems p = { err, err_len, 0, 0 };
 	const char *v;
@@ -727,6 +809,8 @@ int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len
 	if (err && err_len)
 		err[0] = '\0';
 	memset(cfg, 0, sizeof(*cfg));
+	char **merged = apply_preset(envp_in, &p);
+	char *const *envp = merged ? merged : envp_in;
 	check_unknown(envp, &p);
 
 	acl_defaults(&cfg->acl);
@@ -778,6 +862,13 @@ int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len
 
 	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1 << 20, 1024,
 					    64L << 20, &p);
+	load_tls(cfg, envp, &p);
+	if ((v = env_get(envp, "SOCKWALL_MODE"))) {
+		if (strcmp(v, "audit") == 0)
+			cfg->audit = true;
+		else if (strcmp(v, "enforce") != 0)
+			problem(&p, "SOCKWALL_MODE=%s: expected enforce or audit", v);
+	}
 	load_filters(cfg, envp, &p);
 
 	cfg->log_level = LOGL_INFO;
@@ -800,6 +891,8 @@ int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len
 		else if (strcmp(v, "json") != 0)
 			problem(&p, "SOCKWALL_LOG_FORMAT=%s: expected json or text", v);
 	}
+	/* Strings stay where they were (env or the preset tables): only the array goes. */
+	free(merged);
 	return p.count;
 }
 

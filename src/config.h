@@ -17,12 +17,12 @@
 #define CONFIG_MAX_LISTENERS 8
 #define CONFIG_PATH_MAX 108 /* sun_path */
 
-enum listen_kind { LISTEN_TCP, LISTEN_UNIX };
+enum listen_kind { LISTEN_TCP, LISTEN_UNIX, LISTEN_TLS };
 
 struct listen_spec {
 	enum listen_kind kind;
-	char host[64];             /* tcp: numeric address, no brackets */
-	unsigned short port;       /* tcp */
+	char host[64];             /* tcp, tls: numeric address, no brackets */
+	unsigned short port;       /* tcp, tls */
 	char path[CONFIG_PATH_MAX]; /* unix */
 	mode_t mode;               /* unix: permission bits of the socket file */
 	gid_t gid;                 /* unix: group of the socket file, when has_gid */
@@ -50,7 +50,11 @@ struct config {
 	int max_conns;
 	size_t max_head;
 	size_t max_body;         /* inspected request bodies */
+	/* TLS listeners: SOCKWALL_TLS_* (NULL when unset) */
+	const char *tls_cert, *tls_key, *tls_ca, *tls_allow_cn, *tls_allow_pins;
+	int tls_handshake_timeout_ms;
 	struct filters filters;
+	bool audit;              /* SOCKWALL_MODE=audit: log denials, forward anyway */
 	enum log_level log_level;
 	enum log_format log_format;
 };

@@ -19,6 +19,7 @@
 #include "net.h"
 #include "policy.h"
 #include "route.h"
+#include "tls.h"
 
 #define BUF_SIZE 65536
 #define LINGER_MS 2000
@@ -57,6 +58,7 @@ struct request_record {
 	char target[256];
 	size_t target_len;
 	const char *rule;
+	const char *would_deny; /* audit mode: the rule enforce mode would have applied */
 	int status;
 	uint64_t bytes_in, bytes_out;
 	int64_t start_us;
@@ -92,6 +94,9 @@ struct conn {
 	int cfd, ufd, lfd; /* client, upstream, lookup */
 	struct buf in, out;
 	struct pending *pending;
+	struct tls_conn *tls; /* NULL on plain listeners */
+	bool raw_eof;         /* TLS: the socket itself ended */
+	bool tls_closing;     /* TLS: our close_notify is on its way */
 	bool sent_continue;
 	enum rq_state rq;
 	enum rs_state rs;
@@ -262,6 +267,10 @@ static void conn_free(struct conn *c)
 	record_log(c, "allow", "connection closed");
 	pending_free(c);
 	close_upstream(c);
+#if SOCKWALL_TLS
+	if (c->tls)
+		tls_conn_free(c->tls);
+#endif
 	loop_del(srv->loop, c->cfd);
 	close(c->cfd);
 	buf_drop(srv, &c->in);
@@ -274,6 +283,15 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	srv->nconns--;
 	free(c);
+}
+
+/* The line of a request that went through: allowed, or audited. */
+static void log_done(struct conn *c)
+{
+	if (c->req.would_deny)
+		record_log(c, "audit", c->req.would_deny);
+	else
+		record_log(c, "allow", c->req.rule);
 }
 
 static void abort_conn(struct conn *c, const char *why)
@@ -430,11 +448,27 @@ static void start_forward(struct conn *c, const struct forward_plan *plan)
 }
 
 /* A refusal after the filters: the connection goes on only if the body was read whole. */
+static void start_forward(struct conn *c, const struct forward_plan *plan);
+
+/* SOCKWALL_MODE=audit: remember what enforce mode would refuse, and go on. */
+static bool audited(struct conn *c, const char *rule)
+{
+	if (!c->srv->cfg->audit)
+		return false;
+	if (!c->req.would_deny)
+		c->req.would_deny = rule;
+	return true;
+}
+
 static void refuse_held(struct conn *c, const struct forward_plan *plan, const struct verdict *v,
 			const char *decision)
 {
 	bool whole = plan->body == HTTP_BODY_NONE;
 
+	if (audited(c, v->rule)) {
+		start_forward(c, plan);
+		return;
+	}
 	if (whole)
 		c->in.start += plan->clear;
 	c->in.fwd = 0;
@@ -611,6 +645,12 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 			char msg[VERDICT_MESSAGE_MAX];
 			snprintf(msg, sizeof(msg), "sockwall: refused request body: %s", why);
 			free(scratch);
+			plan->clear = total;
+			plan->body = HTTP_BODY_NONE;
+			if (audited(c, "inspect")) {
+				start_forward(c, plan);
+				return true;
+			}
 			local_response(c, 400, msg, true, "error", why);
 			return true;
 		}
@@ -843,7 +883,7 @@ static bool request_head(struct conn *c)
 	}
 	policy_judge(&cfg->acl, req.method, req.method_len, m, &v);
 	c->req.rule = v.rule;
-	if (v.decision == DECISION_DENY) {
+	if (v.decision == DECISION_DENY && !audited(c, v.rule)) {
 		bool close = req.body != HTTP_BODY_NONE || req.expect_continue || !req.keep_alive;
 		in->start += (size_t)n;
 		c->head_started_ms = 0;
@@ -1102,7 +1142,7 @@ static bool response_body(struct conn *c)
 
 static void finish_request(struct conn *c)
 {
-	record_log(c, "allow", c->req.rule);
+	log_done(c);
 	if (!c->rs_keep_alive || c->upstream_shut)
 		close_upstream(c);
 	if (!c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining)
@@ -1143,7 +1183,7 @@ static bool response_step(struct conn *c)
 		}
 		if (c->upstream_eof && !buf_used(out) && !c->close_after) {
 			/* dockerd ended the stream: flush done, close towards the client. */
-			record_log(c, "allow", c->req.rule);
+			log_done(c);
 			c->close_after = true;
 			return true;
 		}
@@ -1152,10 +1192,131 @@ static bool response_step(struct conn *c)
 	return false;
 }
 
+#if SOCKWALL_TLS
+/*
+ * TLS: BearSSL does no I/O.  Records move between the socket and the
+ * engine here; application bytes move between the engine and the two
+ * buffers in tls_client_read / tls_client_write.
+ */
+static bool tls_records(struct conn *c)
+{
+	struct tls_conn *tc = c->tls;
+	bool progress = false;
+	unsigned char *p;
+	size_t len;
+
+	if (c->c_readable && !c->raw_eof && (p = tls_recvrec_buf(tc, &len))) {
+		ssize_t n = read(c->cfd, p, len);
+		if (n > 0) {
+			tls_recvrec_ack(tc, (size_t)n);
+			progress = true;
+		} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+			c->raw_eof = true;
+			progress = true;
+		} else if (errno != EINTR) {
+			c->c_readable = false;
+		}
+	}
+	if (!c->c_wblocked && (p = tls_sendrec_buf(tc, &len))) {
+		ssize_t n = send(c->cfd, p, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			tls_sendrec_ack(tc, (size_t)n);
+			progress = true;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->c_wblocked = true;
+		} else if (n < 0 && errno != EINTR) {
+			abort_conn(c, "client went away");
+			return true;
+		}
+	}
+	return progress;
+}
+
+/* A handshake that failed leaves no request to log: say why on its own line. */
+static void tls_failed(struct conn *c, int err)
+{
+	char reason[96];
+
+	snprintf(reason, sizeof(reason), "tls: %s", tls_error_name(err));
+	if (!c->req.active)
+		record_begin(c, "", 0, "", 0);
+	record_log(c, "error", reason);
+	c->dead = true;
+}
+
+static bool tls_client_read(struct conn *c)
+{
+	struct tls_conn *tc = c->tls;
+	struct buf *in = &c->in;
+	bool progress = tls_records(c);
+	unsigned char *p;
+	size_t len;
+	int err = 0;
+
+	if (c->dead || c->client_eof)
+		return progress;
+	if ((p = tls_recvapp_buf(tc, &len))) {
+		if (!buf_ensure(c->srv, in)) {
+			abort_conn(c, "out of memory");
+			return true;
+		}
+		size_t room = buf_room(in);
+		if (room == 0)
+			return progress;
+		size_t take = len < room ? len : room;
+		if (c->rq == RQ_HEAD && !c->head_started_ms && !buf_used(in))
+			c->head_started_ms = loop_now(c->srv->loop);
+		memcpy(in->data + in->end, p, take);
+		in->end += take;
+		tls_recvapp_ack(tc, take);
+		return true;
+	}
+	if (tls_closed(tc, &err)) {
+		if (err || !tls_handshake_done(tc)) {
+			tls_failed(c, err);
+			return true;
+		}
+		c->client_eof = true; /* a full close after close_notify */
+		return true;
+	}
+	if (tls_peer_closed(tc) || c->raw_eof) {
+		c->client_eof = true; /* close_notify alone is a half-close */
+		return true;
+	}
+	return progress;
+}
+
+static bool tls_client_write(struct conn *c)
+{
+	struct tls_conn *tc = c->tls;
+	struct buf *out = &c->out;
+	bool progress = false;
+	unsigned char *p;
+	size_t len;
+
+	if (out->fwd && !c->tls_closing && (p = tls_sendapp_buf(tc, &len))) {
+		size_t take = len < out->fwd ? len : out->fwd;
+		memcpy(p, out->data + out->start, take);
+		tls_sendapp_ack(tc, take);
+		tls_flush(tc);
+		out->start += take;
+		out->fwd -= take;
+		if (c->req.active)
+			c->req.bytes_out += take;
+		progress = true;
+	}
+	return tls_records(c) || progress;
+}
+#endif
+
 static bool client_read(struct conn *c)
 {
 	struct buf *in = &c->in;
 
+#if SOCKWALL_TLS
+	if (c->tls)
+		return tls_client_read(c);
+#endif
 	if (!c->c_readable || c->client_eof)
 		return false;
 	if (!buf_ensure(c->srv, in)) {
@@ -1190,6 +1351,10 @@ static bool client_write(struct conn *c)
 {
 	struct buf *out = &c->out;
 
+#if SOCKWALL_TLS
+	if (c->tls)
+		return tls_client_write(c);
+#endif
 	if (out->fwd == 0 || c->c_wblocked)
 		return false;
 	ssize_t n = send(c->cfd, out->data + out->start, out->fwd, MSG_NOSIGNAL);
@@ -1221,7 +1386,18 @@ static bool close_step(struct conn *c)
 		return false;
 	if (c->rs != RS_NONE && c->rs != RS_TUNNEL)
 		return false;
-	record_log(c, "allow", c->req.rule);
+#if SOCKWALL_TLS
+	/* TLS says goodbye first (close_notify), then the socket does. */
+	size_t pending_records;
+	if (c->tls && !c->tls_closing && tls_handshake_done(c->tls)) {
+		tls_close(c->tls);
+		c->tls_closing = true;
+		return true;
+	}
+	if (c->tls && !c->raw_eof && tls_sendrec_buf(c->tls, &pending_records))
+		return false;
+#endif
+	log_done(c);
 	close_upstream(c);
 	shutdown(c->cfd, SHUT_WR);
 	buf_drop(c->srv, &c->in);
@@ -1262,10 +1438,21 @@ static void update_poll(struct conn *c)
 		loop_set_deadline(loop, c->cfd, c->linger_deadline_ms);
 		return;
 	}
-	if (!c->client_eof && (!c->in.data || buf_used(&c->in) < c->in.cap))
-		ce |= POLLIN;
-	if (c->out.fwd && c->c_wblocked)
-		ce |= POLLOUT;
+#if SOCKWALL_TLS
+	if (c->tls) {
+		size_t len;
+		if (!c->raw_eof && tls_recvrec_buf(c->tls, &len))
+			ce |= POLLIN;
+		if (c->c_wblocked && tls_sendrec_buf(c->tls, &len))
+			ce |= POLLOUT;
+	} else
+#endif
+	{
+		if (!c->client_eof && (!c->in.data || buf_used(&c->in) < c->in.cap))
+			ce |= POLLIN;
+		if (c->out.fwd && c->c_wblocked)
+			ce |= POLLOUT;
+	}
 	if (c->ufd >= 0) {
 		if (!c->upstream_eof && (!c->out.data || buf_used(&c->out) < c->out.cap))
 			ue |= POLLIN;
@@ -1291,6 +1478,10 @@ static void update_poll(struct conn *c)
 		else if (cfg->idle_timeout_ms)
 			deadline = c->idle_since_ms + cfg->idle_timeout_ms;
 	}
+#if SOCKWALL_TLS
+	if (c->tls && !tls_handshake_done(c->tls))
+		deadline = c->idle_since_ms + cfg->tls_handshake_timeout_ms;
+#endif
 	/* Streams and tunnels never time out: they end when either side ends them. */
 	loop_set_deadline(loop, c->cfd, deadline);
 }
@@ -1301,6 +1492,15 @@ static void conn_timeout(struct conn *c)
 		c->dead = true;
 		return;
 	}
+#if SOCKWALL_TLS
+	if (c->tls && !tls_handshake_done(c->tls)) {
+		if (!c->req.active)
+			record_begin(c, "", 0, "", 0);
+		record_log(c, "error", "tls: handshake timeout (SOCKWALL_TLS_HANDSHAKE_TIMEOUT)");
+		c->dead = true;
+		return;
+	}
+#endif
 	if (c->head_started_ms && buf_used(&c->in) && !buf_used(&c->out)) {
 		local_response(c, 408,
 			       "sockwall: request head not received in time (SOCKWALL_HEAD_TIMEOUT)",
@@ -1420,10 +1620,18 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 			reject_busy(l, cfd, client);
 			continue;
 		}
-		if (l->spec->kind == LISTEN_TCP) {
+		if (l->spec->kind != LISTEN_UNIX) {
 			int one = 1;
 			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
+#if SOCKWALL_TLS
+		if (l->spec->kind == LISTEN_TLS && !(c->tls = tls_conn_new(srv->tls))) {
+			loop_del(loop, cfd);
+			free(c);
+			reject_busy(l, cfd, client);
+			continue;
+		}
+#endif
 		c->srv = srv;
 		c->listener = l;
 		c->cfd = cfd;

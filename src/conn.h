@@ -41,6 +41,7 @@ struct server {
 	int max_conns;
 	bool draining;
 	char self_id[65]; /* the proxy's own container, when it runs in one */
+	struct tls_server *tls; /* loaded when a tls:// listener is configured */
 	char *spare_bufs[16]; /* released buffers kept for reuse */
 	int n_spare;
 };

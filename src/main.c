@@ -20,11 +20,14 @@
 #include "config.h"
 #include "conn.h"
 #include "daemon.h"
+#include "filter.h"
+#include "inspect.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
 #include "policy.h"
 #include "route.h"
+#include "tls.h"
 
 #ifndef SOCKWALL_VERSION
 #define SOCKWALL_VERSION "dev"
@@ -33,7 +36,8 @@
 extern char **environ;
 
 static const char usage[] =
-	"usage: sockwall [--check-config | --healthcheck | --version | --help]\n"
+	"usage: sockwall [--check-config | --healthcheck | --explain METHOD PATH [BODY-FILE] |\n"
+	"                 --version | --help]\n"
 	"\n"
 	"A firewall for the Docker Engine API socket.  Configured from the environment:\n"
 	"\n"
@@ -76,7 +80,11 @@ static const char usage[] =
 	"  SOCKWALL_LOG_FORMAT=json          json or text\n"
 	"\n"
 	"  --check-config  validate the settings, print the effective table, exit 0 (or 2)\n"
-	"  --healthcheck   exit 0 if the running proxy answers GET /_ping with 200\n";
+	"  --healthcheck   exit 0 if the running proxy answers GET /_ping with 200\n"
+	"  --explain       print the verdict for a request, offline (exit 0 allow, 1 deny)\n"
+	"Presets and modes:\n"
+	"  SOCKWALL_POLICY=                  a preset from policies/ (explicit settings win)\n"
+	"  SOCKWALL_MODE=enforce             audit: forward everything, log what would be denied\n";
 
 /* The self-pipe turns a signal into a poll event. */
 struct signals {
@@ -134,6 +142,79 @@ static void on_signal_pipe(struct loop *loop, int fd, int revents, void *ctx)
 	}
 	/* Check again shortly whether the last connection has gone. */
 	loop_set_deadline(loop, fd, loop_now(loop) + 50);
+}
+
+/*
+ * --explain METHOD PATH [BODY-FILE]: the verdict the proxy would give,
+ * offline: toggles, body inspection and filters; what only dockerd can
+ * tell (which container a reference means) is listed, not asked.
+ */
+static int explain(const struct config *cfg, const char *method, const char *target,
+		   const char *body_file)
+{
+	struct route_match m;
+	struct verdict v;
+	const char *why;
+	char *body = NULL, *scratch = NULL;
+	size_t len = 0;
+	int rc = 1;
+
+	if (route_resolve(method, strlen(method), target, strlen(target), &m, &why) < 0) {
+		printf("refuse 400: %s\n", why);
+		return 1;
+	}
+	printf("route: %s %s (%s)\n", method, m.def ? m.def->pattern : "unknown",
+	       m.def ? section_name(m.def->section) : "no section");
+	policy_judge(&cfg->acl, method, strlen(method), &m, &v);
+	if (v.decision == DECISION_DENY) {
+		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
+		return 1;
+	}
+	printf("toggles: allow by %s\n", v.rule);
+	if (!m.def || !filter_applies(&cfg->filters, m.def->action)) {
+		printf("allow\n");
+		return 0;
+	}
+	struct body_facts facts;
+	memset(&facts, 0, sizeof(facts));
+	if (body_file) {
+		FILE *f = fopen(body_file, "re");
+		if (!f) {
+			fprintf(stderr, "sockwall: --explain: %s: %s\n", body_file, strerror(errno));
+			return 2;
+		}
+		body = malloc(cfg->max_body + 1);
+		len = body ? fread(body, 1, cfg->max_body + 1, f) : 0;
+		fclose(f);
+		if (!body || len > cfg->max_body) {
+			printf("refuse 413: body larger than SOCKWALL_MAX_BODY\n");
+			goto out;
+		}
+		scratch = malloc(len + 1);
+		if (!scratch)
+			goto out;
+		if (inspect_body(m.def->action, body, len, scratch, len + 1, &facts, &why) < 0) {
+			printf("refuse 400: %s\n", why);
+			goto out;
+		}
+	}
+	struct filter_refs refs;
+	if (filter_judge(&cfg->filters, &m, &facts, &refs, &v) == DECISION_DENY) {
+		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
+		goto out;
+	}
+	for (size_t i = 0; i < refs.n; i++)
+		printf("then: ask dockerd what %s '%s' is (refused if it is the proxy's own "
+		       "container or network, or holds the Docker socket)\n",
+		       refs.refs[i].kind == REF_NETWORK ? "network"
+		       : refs.refs[i].kind == REF_VOLUME ? "volume" : "container",
+		       refs.refs[i].ref);
+	printf("allow\n");
+	rc = 0;
+out:
+	free(body);
+	free(scratch);
+	return rc;
 }
 
 static int check_config(const struct config *cfg)
@@ -243,8 +324,19 @@ int main(int argc, char **argv)
 	static struct config cfg;
 	char problems[4096];
 	int mode_check = 0, mode_health = 0;
+	const char *explain_args[3] = { NULL, NULL, NULL };
 
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--explain") == 0) {
+			if (argc - i < 3 || argc - i > 4) {
+				fprintf(stderr, "usage: sockwall --explain METHOD PATH [BODY-FILE]\n");
+				return 2;
+			}
+			explain_args[0] = argv[i + 1];
+			explain_args[1] = argv[i + 2];
+			explain_args[2] = argc - i == 4 ? argv[i + 3] : NULL;
+			break;
+		}
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(usage, stdout);
 			return 0;
@@ -269,6 +361,8 @@ int main(int argc, char **argv)
 	}
 	if (mode_check)
 		return check_config(&cfg);
+	if (explain_args[0])
+		return explain(&cfg, explain_args[0], explain_args[1], explain_args[2]);
 	if (mode_health)
 		return healthcheck(&cfg);
 
@@ -296,6 +390,23 @@ int main(int argc, char **argv)
 			cfg.max_conns, max_fds, srv.max_conns);
 	}
 
+#if SOCKWALL_TLS
+	for (size_t i = 0; i < cfg.n_listeners && !srv.tls; i++) {
+		if (cfg.listeners[i].kind != LISTEN_TLS)
+			continue;
+		char err[512];
+		struct tls_settings ts = { cfg.tls_cert, cfg.tls_key, cfg.tls_ca, cfg.tls_allow_cn,
+					   cfg.tls_allow_pins };
+		srv.tls = tls_server_load(&ts, err, sizeof(err));
+		if (!srv.tls) {
+			fprintf(stderr, "sockwall: %s\n", err);
+			return 2;
+		}
+		if (!cfg.tls_ca)
+			log_msg(LOGL_WARNING, "%s: no SOCKWALL_TLS_CA: any client that reaches the port "
+				"controls what this policy allows", cfg.listeners[i].url);
+	}
+#endif
 	for (size_t i = 0; i < cfg.n_listeners; i++) {
 		char err[256];
 		int fd = net_listen(&cfg.listeners[i], err, sizeof(err));
@@ -310,7 +421,7 @@ int main(int argc, char **argv)
 		l->spec = &cfg.listeners[i];
 		loop_add(&loop, fd, POLLIN, conn_accept, l);
 		log_msg(LOGL_NOTICE, "listening on %s", l->spec->url);
-		if (!is_loopback(l->spec))
+		if (l->spec->kind == LISTEN_TCP && !is_loopback(l->spec))
 			log_msg(LOGL_WARNING,
 				"%s is plain TCP on a non-loopback address: whoever reaches it "
 				"controls what this policy allows",
@@ -346,6 +457,9 @@ int main(int argc, char **argv)
 	server_close_all(&srv);
 	log_msg(LOGL_NOTICE, "stopped");
 	loop_free(&loop);
+#if SOCKWALL_TLS
+	tls_server_free(srv.tls);
+#endif
 	config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }
