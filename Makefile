@@ -21,6 +21,16 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/test/%)
 
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
+# TLS=1 (default): BearSSL, built for musl from Debian's source package.
+# Objects do not track TLS: run `make clean` when switching.
+TLS ?= 1
+ifeq ($(TLS),1)
+TLS_CFLAGS   = -DSOCKWALL_TLS=1 -Ibuild/bearssl/inc
+TLS_LIB      = build/bearssl/libbearssl.a
+TEST_TLS     = -DSOCKWALL_TLS=1
+TEST_TLS_LIB = -lbearssl
+endif
+
 .PHONY: all deps run test unit integration clean
 
 all: deps build/sockwall
@@ -33,8 +43,11 @@ build/include/jsmn.h: | build/obj
 	@mkdir -p build/include
 	cp /usr/include/jsmn.h $@
 
-build/obj/%.o: src/%.c $(HDRS) build/include/jsmn.h | build/obj
-	$(CC) $(CFLAGS) -Ibuild/include -DSOCKWALL_VERSION='"$(VERSION)"' -c -o $@ $<
+build/bearssl/libbearssl.a:
+	@scripts/bearssl.sh
+
+build/obj/%.o: src/%.c $(HDRS) build/include/jsmn.h | build/obj $(TLS_LIB)
+	$(CC) $(CFLAGS) $(TLS_CFLAGS) -Ibuild/include -DSOCKWALL_VERSION='"$(VERSION)"' -c -o $@ $<
 
 # policies/*.env compiled in: SOCKWALL_POLICY=<name>
 $(PRESETS_C): scripts/gen-presets.sh $(POLICIES) policies | build/gen
@@ -43,11 +56,11 @@ $(PRESETS_C): scripts/gen-presets.sh $(POLICIES) policies | build/gen
 build/obj/gen-presets.o: $(PRESETS_C) src/presets.h | build/obj
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
-build/sockwall: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
+build/sockwall: $(OBJS) $(TLS_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(TLS_LIB)
 
 build/test/%: tests/unit/%.c $(LIB_SRCS) $(PRESETS_C) $(HDRS) tests/unit/test.h | build/test
-	$(TEST_CC) $(SAN_FLAGS) -Isrc -o $@ $< $(LIB_SRCS) $(PRESETS_C)
+	$(TEST_CC) $(SAN_FLAGS) $(TEST_TLS) -Isrc -o $@ $< $(LIB_SRCS) $(PRESETS_C) $(TEST_TLS_LIB)
 
 build/obj build/test build/gen:
 	@mkdir -p $@

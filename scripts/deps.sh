@@ -7,8 +7,8 @@ need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 
-for p in make gcc musl-tools libjsmn-dev docker.io busybox-static python3 \
-         python3-pytest python3-docker socat curl file; do
+for p in make gcc musl-tools libjsmn-dev libbearssl-dev openssl dpkg-dev docker.io \
+         busybox-static python3 python3-pytest python3-docker socat curl file; do
 	have_pkg "$p" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

@@ -1,0 +1,95 @@
+#!/bin/sh
+# Builds a static BearSSL for musl into build/bearssl/ (libbearssl.a and
+# inc/*.h) from Debian's source package, once: nothing to do when
+# build/bearssl/libbearssl.a exists.  Quiet on success; on failure the log
+# of the failing step goes to stderr.  Fetching the source needs root (or
+# sudo) the first time: it adds a deb-src entry mirroring Debian's own
+# sources when there is none, and installs dpkg-dev when it is missing.
+set -e
+cd "$(dirname "$0")/.."
+
+out=build/bearssl
+[ -f "$out/libbearssl.a" ] && exit 0
+
+if ! command -v musl-gcc >/dev/null 2>&1; then
+	echo "bearssl: musl-gcc not found (Debian package musl-tools)" >&2
+	exit 1
+fi
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+
+work=build/bearssl-src
+log=build/bearssl.log
+mkdir -p build
+: >"$log"
+
+# run CMD...: runs a step into the log; on failure shows the log and stops.
+run() {
+	if ! "$@" >>"$log" 2>&1; then
+		echo "bearssl: failed: $*" >&2
+		cat "$log" >&2
+		exit 1
+	fi
+}
+
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+
+# A source entry: keep Debian's file as it is and add a deb-src twin of it.
+has_deb_src() {
+	grep -Eqs '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/*.list && return 0
+	grep -Eqs '^Types:.*deb-src' /etc/apt/sources.list.d/*.sources
+}
+if ! has_deb_src; then
+	src=/etc/apt/sources.list.d/debian.sources
+	if [ -f "$src" ]; then
+		# deb822: each stanza again, with Types: deb-src (same URIs, Suites,
+		# Components, Signed-By).
+		sed -E 's/^Types:.*/Types: deb-src/' "$src" |
+			$SUDO tee /etc/apt/sources.list.d/sockwall-deb-src.sources >/dev/null
+	elif [ -f /etc/apt/sources.list ]; then
+		sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' /etc/apt/sources.list |
+			$SUDO tee /etc/apt/sources.list.d/sockwall-deb-src.list >/dev/null
+	else
+		echo "bearssl: no Debian apt source to add deb-src for" >&2
+		exit 1
+	fi
+	run $SUDO apt-get update
+fi
+if ! have_pkg dpkg-dev; then
+	run $SUDO apt-get update
+	run $SUDO apt-get install -y --no-install-recommends dpkg-dev
+fi
+
+rm -rf "$work"
+mkdir -p "$work"
+# apt-get source downloads as the calling user; as root it warns that the
+# download is unsandboxed (harmless, it goes to the log).
+if ! (cd "$work" && apt-get source bearssl) >>"$log" 2>&1; then
+	# The package lists may predate the deb-src entry (or be missing).
+	run $SUDO apt-get update
+	(cd "$work" && apt-get source bearssl) >>"$log" 2>&1 || {
+		echo "bearssl: apt-get source bearssl failed" >&2
+		cat "$log" >&2
+		exit 1
+	}
+fi
+dir=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'bearssl-*' | head -n 1)
+if [ -z "$dir" ] || [ ! -f "$dir/conf/Unix.mk" ]; then
+	echo "bearssl: unexpected source layout in $work" >&2
+	exit 1
+fi
+
+# BearSSL's own build (conf/Unix.mk and mk/Rules.mk): `lib` is the static
+# library alone.  Its object rules do not depend on the object directory,
+# so make it first for a parallel build.
+mkdir -p "$dir/build/obj"
+run make -C "$dir" -j"$(nproc 2>/dev/null || echo 1)" CC=musl-gcc AR=ar LD=musl-gcc \
+	CFLAGS='-W -Wall -Os -fPIC' BUILD=build lib
+
+mkdir -p "$out/inc"
+cp "$dir"/inc/*.h "$out/inc/"
+cp "$dir/build/libbearssl.a" "$out/libbearssl.a.tmp"
+mv "$out/libbearssl.a.tmp" "$out/libbearssl.a"
+rm -rf "$work" "$log"
