@@ -15,14 +15,15 @@ HDRS      = $(wildcard src/*.h)
 LIB_SRCS  = $(filter-out src/main.c,$(SRCS))
 POLICIES  = $(wildcard policies/*.env)
 PRESETS_C = build/gen/presets.c
-OBJS      = $(SRCS:src/%.c=build/obj/%.o) build/obj/gen-presets.o
+OBJ       = build/obj-tls$(TLS)
+OBJS      = $(SRCS:src/%.c=$(OBJ)/%.o) $(OBJ)/gen-presets.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/test/%)
 
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # TLS=1 (default): BearSSL, built for musl from Debian's source package.
-# Objects do not track TLS: run `make clean` when switching.
+# Objects live in build/obj-tls1 or build/obj-tls0, so switching is safe.
 TLS ?= 1
 ifeq ($(TLS),1)
 TLS_CFLAGS   = -DSOCKWALL_TLS=1 -Ibuild/bearssl/inc
@@ -39,21 +40,21 @@ deps:
 	@scripts/deps.sh
 
 # musl-gcc does not search /usr/include: give it jsmn's one header alone.
-build/include/jsmn.h: | build/obj
+build/include/jsmn.h: | $(OBJ)
 	@mkdir -p build/include
 	cp /usr/include/jsmn.h $@
 
 build/bearssl/libbearssl.a:
 	@scripts/bearssl.sh
 
-build/obj/%.o: src/%.c $(HDRS) build/include/jsmn.h | build/obj $(TLS_LIB)
+$(OBJ)/%.o: src/%.c $(HDRS) build/include/jsmn.h | $(OBJ) $(TLS_LIB)
 	$(CC) $(CFLAGS) $(TLS_CFLAGS) -Ibuild/include -DSOCKWALL_VERSION='"$(VERSION)"' -c -o $@ $<
 
 # policies/*.env compiled in: SOCKWALL_POLICY=<name>
 $(PRESETS_C): scripts/gen-presets.sh $(POLICIES) policies | build/gen
 	sh scripts/gen-presets.sh $@
 
-build/obj/gen-presets.o: $(PRESETS_C) src/presets.h | build/obj
+$(OBJ)/gen-presets.o: $(PRESETS_C) src/presets.h | $(OBJ)
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 build/sockwall: $(OBJS) $(TLS_LIB)
@@ -62,7 +63,7 @@ build/sockwall: $(OBJS) $(TLS_LIB)
 build/test/%: tests/unit/%.c $(LIB_SRCS) $(PRESETS_C) $(HDRS) tests/unit/test.h | build/test
 	$(TEST_CC) $(SAN_FLAGS) $(TEST_TLS) -Isrc -o $@ $< $(LIB_SRCS) $(PRESETS_C) $(TEST_TLS_LIB)
 
-build/obj build/test build/gen:
+$(OBJ) build/test build/gen:
 	@mkdir -p $@
 
 run: all

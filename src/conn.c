@@ -882,6 +882,13 @@ static bool request_head(struct conn *c)
 		return true;
 	}
 	policy_judge(&cfg->acl, req.method, req.method_len, m, &v);
+	if (c->listener->health_only && (!m->def || m->def->section != SEC_PING)) {
+		v.decision = DECISION_DENY;
+		v.status = 403;
+		v.rule = "health-channel";
+		snprintf(v.message, sizeof(v.message),
+			 "sockwall: the health channel serves /_ping only");
+	}
 	c->req.rule = v.rule;
 	if (v.decision == DECISION_DENY && !audited(c, v.rule)) {
 		bool close = req.body != HTTP_BODY_NONE || req.expect_continue || !req.keep_alive;

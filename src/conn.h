@@ -29,12 +29,13 @@ struct listener {
 	int fd;
 	const struct listen_spec *spec;
 	bool paused; /* out of descriptors: accept again after a pause */
+	bool health_only; /* the TLS-only health channel: GET/HEAD /_ping only */
 };
 
 struct server {
 	const struct config *cfg;
 	struct loop *loop;
-	struct listener listeners[CONFIG_MAX_LISTENERS];
+	struct listener listeners[CONFIG_MAX_LISTENERS + 1]; /* + the health channel */
 	size_t n_listeners;
 	struct conn *conns; /* doubly linked, for draining */
 	int nconns;

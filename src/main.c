@@ -231,7 +231,18 @@ static int check_config(const struct config *cfg)
 	return 0;
 }
 
-/* Connects to the first listener and asks for /_ping, as a HEALTHCHECK. */
+static bool only_tls(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		if (cfg->listeners[i].kind != LISTEN_TLS)
+			return false;
+	return true;
+}
+
+/*
+ * Connects to the first plain listener (or, in a TLS-only configuration,
+ * to the health channel) and asks for /_ping, as a HEALTHCHECK.
+ */
 static int healthcheck(const struct config *cfg)
 {
 	const struct listen_spec *l = &cfg->listeners[0];
@@ -242,6 +253,18 @@ static int healthcheck(const struct config *cfg)
 	size_t got = 0;
 	int fd;
 
+	for (size_t i = 0; i < cfg->n_listeners && l->kind == LISTEN_TLS; i++)
+		l = &cfg->listeners[i];
+	if (only_tls(cfg)) {
+		char name[64];
+		net_health_name(cfg, name, sizeof(name));
+		fd = net_connect_abstract(name);
+		if (fd < 0)
+			goto fail;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		goto connected;
+	}
 	memset(&ss, 0, sizeof(ss));
 	if (l->kind == LISTEN_UNIX) {
 		struct sockaddr_un *su = (struct sockaddr_un *)&ss;
@@ -272,6 +295,7 @@ static int healthcheck(const struct config *cfg)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0)
 		goto fail;
+connected:;
 	static const char req[] = "GET /_ping HTTP/1.1\r\nHost: sockwall\r\nConnection: close\r\n\r\n";
 	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1)
 		goto fail;
@@ -451,6 +475,25 @@ int main(int argc, char **argv)
 		*p = p[1] ? ' ' : '\0';
 	log_msg(LOGL_NOTICE, "sockwall %s upstream=unix://%s policy: %s", SOCKWALL_VERSION,
 		cfg.socket_path, table);
+
+	/* TLS-only: --healthcheck has no plain listener to ask, give it one. */
+	static struct listen_spec health_spec = { .kind = LISTEN_UNIX, .url = "health" };
+	if (only_tls(&cfg)) {
+		char name[64];
+		net_health_name(&cfg, name, sizeof(name));
+		int fd = net_listen_abstract(name);
+		if (fd < 0) {
+			log_msg(LOGL_WARNING, "health channel @%s: %s (--healthcheck will fail)", name,
+				strerror(errno));
+		} else {
+			struct listener *l = &srv.listeners[srv.n_listeners++];
+			l->srv = &srv;
+			l->fd = fd;
+			l->spec = &health_spec;
+			l->health_only = true;
+			loop_add(&loop, fd, POLLIN, conn_accept, l);
+		}
+	}
 
 	int rc = loop_run(&loop);
 	close_listeners(&srv);

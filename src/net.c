@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -162,4 +164,60 @@ void net_unlink_listener(const struct listen_spec *l)
 
 	if (l->kind == LISTEN_UNIX && lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(l->path);
+}
+
+void net_health_name(const struct config *cfg, char *out, size_t out_len)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the listener URLs */
+
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		for (const char *p = cfg->listeners[i].url; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(out, out_len, "sockwall/health/%016llx", (unsigned long long)h);
+}
+
+static socklen_t abstract_addr(const char *name, struct sockaddr_un *sa)
+{
+	size_t n = strlen(name);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n + 1 > sizeof(sa->sun_path))
+		n = sizeof(sa->sun_path) - 1;
+	memcpy(sa->sun_path + 1, name, n); /* sun_path[0] = 0: abstract */
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+int net_listen_abstract(const char *name)
+{
+	struct sockaddr_un sa;
+	socklen_t sl = abstract_addr(name, &sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sl) < 0 || listen(fd, 16) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int net_connect_abstract(const char *name)
+{
+	struct sockaddr_un sa;
+	socklen_t sl = abstract_addr(name, &sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sl) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }

@@ -13,6 +13,16 @@
 /* Returns a listening fd, or -1 with a message naming the listener in err. */
 int net_listen(const struct listen_spec *l, char *err, size_t err_len);
 
+/*
+ * The health channel of a TLS-only configuration: an abstract unix socket
+ * (no file; reachable only from the proxy's own network namespace, which
+ * is where `sockwall --healthcheck` runs) named after the listeners.
+ * Only GET/HEAD /_ping is served on it.
+ */
+void net_health_name(const struct config *cfg, char *out, size_t out_len);
+int net_listen_abstract(const char *name);
+int net_connect_abstract(const char *name);
+
 /* Connects to a unix socket; -1 with errno set when it cannot. */
 int net_connect_unix(const char *path);
 
