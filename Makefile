@@ -32,7 +32,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: all deps run test unit integration clean
+.PHONY: all deps run test unit integration integration-asan clean
 
 all: deps build/sockwall
 
@@ -66,6 +66,12 @@ build/test/%: tests/unit/%.c $(LIB_SRCS) $(PRESETS_C) $(HDRS) tests/unit/test.h 
 $(OBJ) build/test build/gen:
 	@mkdir -p $@
 
+# The proxy with ASan+UBSan (glibc, Debian's libbearssl): the integration
+# suite runs against it too.  Any sanitizer report aborts the proxy.
+build/sockwall-asan: $(LIB_SRCS) src/main.c $(PRESETS_C) $(HDRS)
+	$(TEST_CC) $(SAN_FLAGS) $(TEST_TLS) -Isrc -DSOCKWALL_VERSION='"$(VERSION)-asan"' \
+		-o $@ $(LIB_SRCS) src/main.c $(PRESETS_C) $(TEST_TLS_LIB)
+
 run: all
 	./build/sockwall
 
@@ -75,7 +81,10 @@ unit: deps $(UNIT_BINS)
 integration: all
 	scripts/integration.sh
 
-test: unit integration
+integration-asan: all build/sockwall-asan
+	SOCKWALL_BIN=build/sockwall-asan scripts/integration.sh
+
+test: unit integration integration-asan
 
 clean:
 	rm -rf build

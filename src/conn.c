@@ -812,7 +812,7 @@ static bool lookup_step(struct conn *c)
 		v->parent = pd->next;
 		snprintf(v->ref, sizeof(v->ref), "%s", a->volumes[i]);
 	}
-	if (r->kind == REF_VOLUME && a->holds_socket)
+	if (r->kind == REF_VOLUME && a->holds_socket && r->parent != REF_NO_PARENT)
 		pd->answers[r->parent].holds_socket = true;
 	pd->next++;
 	lookup_begin(c);

@@ -30,7 +30,9 @@ import pytest
 import helpers
 
 REPO = Path(__file__).resolve().parents[2]
-SOCKWALL_BIN = REPO / "build" / "sockwall"
+# make test runs the suite twice: against the release binary, and against
+# an ASan+UBSan build (SOCKWALL_BIN=build/sockwall-asan).
+SOCKWALL_BIN = Path(os.environ.get("SOCKWALL_BIN") or REPO / "build" / "sockwall")
 PASSTHROUGH = os.environ.get("SOCKWALL_IT_PASSTHROUGH") == "1"
 
 BUSYBOX_APPLETS = [
