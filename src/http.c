@@ -2,17 +2,37 @@
 
 #include <string.h>
 
+/*
+ * Byte classes, looked up once per byte: the parsers run on every request
+ * and response head, so no per-byte calls into the C library.
+ */
+enum { C_TCHAR = 1, C_VALUE = 2 };
+
+static const unsigned char char_class[256] = {
+	['\t'] = C_VALUE, [' '] = C_VALUE,
+	['!'] = 3, ['"'] = 2, ['#'] = 3, ['$'] = 3, ['%'] = 3, ['&'] = 3, ['\''] = 3,
+	['('] = 2, [')'] = 2, ['*'] = 3, ['+'] = 3, [','] = 2, ['-'] = 3, ['.'] = 3, ['/'] = 2,
+	['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3,
+	['8'] = 3, ['9'] = 3, [':'] = 2, [';'] = 2, ['<'] = 2, ['='] = 2, ['>'] = 2, ['?'] = 2,
+	['@'] = 2, ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3,
+	['H'] = 3, ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3, ['O'] = 3,
+	['P'] = 3, ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3, ['W'] = 3,
+	['X'] = 3, ['Y'] = 3, ['Z'] = 3, ['['] = 2, ['\\'] = 2, [']'] = 2, ['^'] = 3, ['_'] = 3,
+	['`'] = 3, ['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3, ['g'] = 3,
+	['h'] = 3, ['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3, ['o'] = 3,
+	['p'] = 3, ['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3, ['v'] = 3, ['w'] = 3,
+	['x'] = 3, ['y'] = 3, ['z'] = 3, ['{'] = 2, ['|'] = 3, ['}'] = 2, ['~'] = 3,
+};
+
 static bool is_tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return char_class[c] & C_TCHAR;
 }
 
 /* Field values: HTAB, visible ASCII, space and obs-text; never CR, LF, NUL. */
 static bool is_value_char(unsigned char c)
 {
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
+	return c >= 0x80 || (char_class[c] & C_VALUE);
 }
 
 static unsigned char lower(unsigned char c)
@@ -20,16 +40,21 @@ static unsigned char lower(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-bool http_token_eq(const char *s, size_t len, const char *lit)
+static bool token_eq_n(const char *s, size_t len, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
-
 	if (len != n)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (lower((unsigned char)s[i]) != lower((unsigned char)lit[i]))
 			return false;
 	return true;
+}
+
+#define TOKEN_IS(s, len, lit) token_eq_n(s, len, lit, sizeof(lit) - 1)
+
+bool http_token_eq(const char *s, size_t len, const char *lit)
+{
+	return token_eq_n(s, len, lit, strlen(lit));
 }
 
 /*
@@ -39,19 +64,17 @@ bool http_token_eq(const char *s, size_t len, const char *lit)
  */
 static int line_end(const char *buf, size_t len, size_t pos, size_t *end)
 {
-	for (size_t i = pos; i < len; i++) {
-		if (buf[i] == '\n')
-			return HTTP_MALFORMED;
-		if (buf[i] == '\r') {
-			if (i + 1 == len)
-				return HTTP_INCOMPLETE;
-			if (buf[i + 1] != '\n')
-				return HTTP_MALFORMED;
-			*end = i;
-			return 0;
-		}
-	}
-	return HTTP_INCOMPLETE;
+	const char *cr = memchr(buf + pos, '\r', len - pos);
+	size_t limit = cr ? (size_t)(cr - buf) : len;
+
+	if (memchr(buf + pos, '\n', limit - pos))
+		return HTTP_MALFORMED;
+	if (!cr || limit + 1 == len)
+		return HTTP_INCOMPLETE;
+	if (buf[limit + 1] != '\n')
+		return HTTP_MALFORMED;
+	*end = limit;
+	return 0;
 }
 
 static bool parse_version(const char *s, size_t len, int *minor)
@@ -168,11 +191,11 @@ static void note_connection_token(const char *t, size_t len, void *ctx)
 {
 	struct connection_tokens *ct = ctx;
 
-	if (http_token_eq(t, len, "close"))
+	if (TOKEN_IS(t, len, "close"))
 		ct->close = true;
-	else if (http_token_eq(t, len, "keep-alive"))
+	else if (TOKEN_IS(t, len, "keep-alive"))
 		ct->keep_alive = true;
-	else if (http_token_eq(t, len, "upgrade"))
+	else if (TOKEN_IS(t, len, "upgrade"))
 		ct->upgrade = true;
 }
 
@@ -192,29 +215,29 @@ static void read_framing(const struct http_header *hs, size_t n, struct framing 
 	for (size_t i = 0; i < n; i++) {
 		const struct http_header *h = &hs[i];
 
-		if (http_token_eq(h->name, h->name_len, "content-length")) {
+		if (TOKEN_IS(h->name, h->name_len, "content-length")) {
 			f->content_lengths++;
 			if (!parse_content_length(h->value, h->value_len, &f->content_length))
 				f->bad_length = true;
-		} else if (http_token_eq(h->name, h->name_len, "transfer-encoding")) {
+		} else if (TOKEN_IS(h->name, h->name_len, "transfer-encoding")) {
 			f->transfer_encodings++;
-			if (http_token_eq(h->value, h->value_len, "chunked"))
+			if (TOKEN_IS(h->value, h->value_len, "chunked"))
 				f->chunked = true;
 			else
 				f->bad_coding = true;
-		} else if (http_token_eq(h->name, h->name_len, "connection")) {
+		} else if (TOKEN_IS(h->name, h->name_len, "connection")) {
 			each_list_item(h->value, h->value_len, note_connection_token, &f->conn);
-		} else if (http_token_eq(h->name, h->name_len, "content-type")) {
+		} else if (TOKEN_IS(h->name, h->name_len, "content-type")) {
 			f->content_types++;
 			f->content_type = h->value;
 			f->content_type_len = h->value_len;
-		} else if (http_token_eq(h->name, h->name_len, "host")) {
+		} else if (TOKEN_IS(h->name, h->name_len, "host")) {
 			f->hosts++;
-		} else if (http_token_eq(h->name, h->name_len, "upgrade")) {
+		} else if (TOKEN_IS(h->name, h->name_len, "upgrade")) {
 			f->has_upgrade = true;
-		} else if (http_token_eq(h->name, h->name_len, "expect")) {
+		} else if (TOKEN_IS(h->name, h->name_len, "expect")) {
 			f->expects++;
-			f->expect_continue = http_token_eq(h->value, h->value_len, "100-continue");
+			f->expect_continue = TOKEN_IS(h->value, h->value_len, "100-continue");
 		}
 	}
 }

@@ -251,8 +251,6 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		v->decision = DECISION_ALLOW;
 		v->status = 0;
 		v->rule = toggle;
-		msg_add(&b, "sockwall: %s %s is allowed by %s=1", meth,
-			d->pattern, toggle);
 		return;
 	}
 
@@ -277,8 +275,6 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		v->decision = DECISION_ALLOW;
 		v->status = 0;
 		v->rule = rule;
-		msg_add(&b, "sockwall: %s %s is allowed by %s=1", meth,
-			d->pattern, rule);
 		return;
 	}
 

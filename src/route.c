@@ -270,6 +270,18 @@ static bool pattern_match(const char *p, const char *s, size_t n, bool first,
 		return false;
 	}
 
+	/* The usual shape, "prefix{var}suffix": the suffix fixes the length. */
+	if (!strchr(close + 1, '{')) {
+		size_t tail = strlen(close + 1);
+		if (n < tail || n - tail < min || n - tail > max ||
+		    memcmp(s + n - tail, close + 1, tail) != 0)
+			return false;
+		if (first) {
+			*name = s;
+			*name_len = n - tail;
+		}
+		return true;
+	}
 	for (size_t len = max + 1; len-- > min;) {
 		if (pattern_match(close + 1, s + len, n - len, false, name,
 				  name_len)) {
