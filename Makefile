@@ -32,7 +32,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: all deps run test unit integration integration-asan clean
+.PHONY: all deps run test unit integration integration-asan bench clean
 
 all: deps build/sockwall
 
@@ -85,6 +85,10 @@ integration-asan: all build/sockwall-asan
 	SOCKWALL_BIN=build/sockwall-asan scripts/integration.sh
 
 test: unit integration integration-asan
+
+# Side-by-side figures (not part of make test): see bench/README.md
+bench: all
+	bench/run.sh
 
 clean:
 	rm -rf build
