@@ -1029,6 +1029,8 @@ static bool upstream_read(struct conn *c)
 	ssize_t n = read(c->ufd, out->data + out->end, room);
 	if (n > 0) {
 		out->end += (size_t)n;
+		if ((size_t)n < room)
+			c->u_readable = false; /* drained: see client_read */
 		return true;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -1216,6 +1218,8 @@ static bool tls_records(struct conn *c)
 		ssize_t n = read(c->cfd, p, len);
 		if (n > 0) {
 			tls_recvrec_ack(tc, (size_t)n);
+			if ((size_t)n < len)
+				c->c_readable = false; /* drained: see client_read */
 			progress = true;
 		} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			c->raw_eof = true;
@@ -1338,6 +1342,10 @@ static bool client_read(struct conn *c)
 		if (c->rq == RQ_HEAD && !c->head_started_ms && !buf_used(in))
 			c->head_started_ms = loop_now(c->srv->loop);
 		in->end += (size_t)n;
+		/* A short read drained the socket: poll says when there is more,
+		 * which saves the read that would only return EAGAIN. */
+		if ((size_t)n < room)
+			c->c_readable = false;
 		return true;
 	}
 	if (n == 0) {

@@ -259,8 +259,11 @@ static int healthcheck(const struct config *cfg)
 		char name[64];
 		net_health_name(cfg, name, sizeof(name));
 		fd = net_connect_abstract(name);
-		if (fd < 0)
-			goto fail;
+		if (fd < 0) {
+			fprintf(stderr, "sockwall: healthcheck: health channel @%s of %s: %s\n", name,
+				l->url, strerror(errno));
+			return 1;
+		}
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		goto connected;
@@ -431,6 +434,26 @@ int main(int argc, char **argv)
 				"controls what this policy allows", cfg.listeners[i].url);
 	}
 #endif
+	/* TLS-only: --healthcheck has no plain listener to ask, give it one,
+	 * before the listeners open (a healthcheck may come as soon as they do). */
+	static struct listen_spec health_spec = { .kind = LISTEN_UNIX, .url = "health" };
+	if (only_tls(&cfg)) {
+		char name[64];
+		net_health_name(&cfg, name, sizeof(name));
+		int fd = net_listen_abstract(name);
+		if (fd < 0) {
+			log_msg(LOGL_WARNING, "health channel @%s: %s (--healthcheck will fail)", name,
+				strerror(errno));
+		} else {
+			struct listener *l = &srv.listeners[srv.n_listeners++];
+			l->srv = &srv;
+			l->fd = fd;
+			l->spec = &health_spec;
+			l->health_only = true;
+			loop_add(&loop, fd, POLLIN, conn_accept, l);
+		}
+	}
+
 	for (size_t i = 0; i < cfg.n_listeners; i++) {
 		char err[256];
 		int fd = net_listen(&cfg.listeners[i], err, sizeof(err));
@@ -475,25 +498,6 @@ int main(int argc, char **argv)
 		*p = p[1] ? ' ' : '\0';
 	log_msg(LOGL_NOTICE, "sockwall %s upstream=unix://%s policy: %s", SOCKWALL_VERSION,
 		cfg.socket_path, table);
-
-	/* TLS-only: --healthcheck has no plain listener to ask, give it one. */
-	static struct listen_spec health_spec = { .kind = LISTEN_UNIX, .url = "health" };
-	if (only_tls(&cfg)) {
-		char name[64];
-		net_health_name(&cfg, name, sizeof(name));
-		int fd = net_listen_abstract(name);
-		if (fd < 0) {
-			log_msg(LOGL_WARNING, "health channel @%s: %s (--healthcheck will fail)", name,
-				strerror(errno));
-		} else {
-			struct listener *l = &srv.listeners[srv.n_listeners++];
-			l->srv = &srv;
-			l->fd = fd;
-			l->spec = &health_spec;
-			l->health_only = true;
-			loop_add(&loop, fd, POLLIN, conn_accept, l);
-		}
-	}
 
 	int rc = loop_run(&loop);
 	close_listeners(&srv);
