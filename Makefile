@@ -32,7 +32,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: all deps run test unit integration integration-asan bench clean
+.PHONY: all deps run test unit integration integration-asan bench soak clean
 
 all: deps build/sockwall
 
@@ -89,6 +89,10 @@ test: unit integration integration-asan
 # Side-by-side figures (not part of make test): see bench/README.md
 bench: all
 	bench/run.sh
+
+# A long mixed load against a real dockerd (not part of make test)
+soak: all
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} /usr/bin/python3 scripts/soak.py
 
 clean:
 	rm -rf build

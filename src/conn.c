@@ -577,6 +577,15 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 			return -1;
 		}
 		if (ch.done) {
+			/* The limit is on the data, not on its framing. */
+			size_t data_len = http_chunked_decode(in->data + in->start + head_len,
+							      (size_t)used, NULL);
+			if (data_len > limit) {
+				local_response(c, 413,
+					       "sockwall: request body too large (SOCKWALL_MAX_BODY)", true,
+					       "error", "body too large");
+				return -1;
+			}
 			*total = head_len + (size_t)used;
 			return 1;
 		}

@@ -532,7 +532,8 @@ size_t http_chunked_decode(const char *raw, size_t len, char *out)
 		i += 2; /* CRLF, validated by the scanner */
 		if (size == 0 || i + size > len)
 			break; /* the last chunk: trailers follow */
-		memcpy(out + o, raw + i, (size_t)size);
+		if (out)
+			memcpy(out + o, raw + i, (size_t)size);
 		o += (size_t)size;
 		i += (size_t)size + 2;
 	}

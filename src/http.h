@@ -95,7 +95,7 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len);
 /*
  * Copies the data of a complete chunked body (one http_chunked_scan found
  * done over exactly these len bytes) into out, which needs len bytes at
- * most; returns the data length.
+ * most (NULL: only count); returns the data length.
  */
 size_t http_chunked_decode(const char *raw, size_t len, char *out);
 
