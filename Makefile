@@ -84,7 +84,10 @@ integration: all
 integration-asan: all build/sockwall-asan
 	SOCKWALL_BIN=build/sockwall-asan scripts/integration.sh
 
-test: unit integration integration-asan
+# libFuzzer targets: `make fuzz` (FUZZ_SECONDS each), `make fuzz-smoke` (a few seconds each)
+include tests/fuzz/fuzz.mk
+
+test: unit fuzz-smoke integration integration-asan
 
 # Side-by-side figures (not part of make test): see bench/README.md
 bench: all

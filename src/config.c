@@ -36,7 +36,12 @@ static void problem(struct problems *p, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	p->used += (size_t)n < p->len - p->used - 1 ? (size_t)n : p->len - p->used - 1;
+	size_t wrote = (size_t)n < p->len - p->used - 1 ? (size_t)n : p->len - p->used - 1;
+	/* One line per problem: values quoted in it may hold anything. */
+	for (size_t i = p->used; i < p->used + wrote; i++)
+		if ((unsigned char)p->buf[i] < 0x20 || p->buf[i] == 0x7f)
+			p->buf[i] = '?';
+	p->used += wrote;
 	p->buf[p->used++] = '\n';
 	p->buf[p->used] = '\0';
 }

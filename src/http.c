@@ -411,7 +411,8 @@ enum chunk_state {
 	CH_DATA_CR,
 	CH_DATA_LF,
 	CH_TRAILER,    /* start of a trailer line, or CR of the final empty line */
-	CH_TRAILER_LINE,
+	CH_TRAILER_NAME,
+	CH_TRAILER_LINE, /* the value, after the colon */
 	CH_TRAILER_LF,
 	CH_END_LF,
 	CH_DONE
@@ -486,8 +487,16 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
 			if (ch == '\r')
 				c->state = CH_END_LF;
 			else if (is_tchar(ch))
-				c->state = CH_TRAILER_LINE;
+				c->state = CH_TRAILER_NAME;
 			else
+				return -1;
+			i++;
+			break;
+		case CH_TRAILER_NAME:
+			/* A trailer is a header field: name, colon, value (Go refuses less). */
+			if (ch == ':')
+				c->state = CH_TRAILER_LINE;
+			else if (!is_tchar(ch))
 				return -1;
 			i++;
 			break;

@@ -6,9 +6,9 @@
  *
  * TLS 1.2 only (BearSSL has no TLS 1.3), ECDHE key exchange, AEAD suites
  * (AES-GCM, ChaCha20-Poly1305).  With a client CA, a client certificate is
- * required and verified (chain, validity dates); SOCKWALL_TLS_ALLOW_CN and
- * SOCKWALL_TLS_ALLOW_PINS narrow the accepted leaves, checked during the
- * handshake.
+ * required and verified (chain, validity dates, Extended Key Usage as
+ * dockerd checks it); SOCKWALL_TLS_ALLOW_CN and SOCKWALL_TLS_ALLOW_PINS
+ * narrow the accepted leaves, checked during the handshake.
  *
  * Built only with TLS=1 (the default); `make TLS=0` leaves it out and a
  * tls:// listener is then a configuration error.
@@ -109,6 +109,11 @@ const char *tls_error_name(int error);
 #define TLS_ERR_CN_NOT_ALLOWED 1025  /* "client not in SOCKWALL_TLS_ALLOW_CN" */
 #define TLS_ERR_PIN_NOT_ALLOWED 1026 /* "client not in SOCKWALL_TLS_ALLOW_PINS" */
 #define TLS_ERR_NOT_TLS 1027         /* the client's first byte was not TLS: plain HTTP? */
+/*
+ * A certificate of the client's chain (or its CA) has an Extended Key Usage
+ * without clientAuth or anyExtendedKeyUsage: dockerd refuses those too.
+ */
+#define TLS_ERR_NOT_CLIENT_CERT 1028 /* "certificate not for client authentication" */
 
 /* The verified client leaf's CN ("" without client authentication). */
 const char *tls_peer_cn(const struct tls_conn *tc);

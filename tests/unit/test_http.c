@@ -256,6 +256,7 @@ static void test_chunked(void)
 		{ "1000000000000000\r\n", -1, 0 },
 		{ "0\r\n\n", -1, 0 },
 		{ "0\r\nX: v\n\r\n", -1, 0 },
+		{ "0\r\nX-A\r\n\r\n", -1, 0 }, /* a trailer without a colon (fuzz_chunked) */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {

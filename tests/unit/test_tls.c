@@ -29,6 +29,11 @@ static char dir[] = "/tmp/sockwall-tls-XXXXXX";
  * mallory (CN alice, so only the CA tells her apart).  *.der files are for
  * the test's client; *.pin.* are SPKI SHA-256 pins, as an operator makes
  * them.
+ *
+ * Extended Key Usage: eku_* are one key's (CN eku) certificates with
+ * different EKUs; dave and erin come through intermediates whose own EKU
+ * is serverAuth (inter_srv) or clientAuth (inter_cli); frank and gina
+ * through CAs srvca and cltca, whose EKU is serverAuth and clientAuth.
  */
 static const char gen_script[] =
 	"set -e\n"
@@ -78,9 +83,50 @@ static const char gen_script[] =
 	"done\n"
 	"q openssl ca -batch -config ca.cnf -startdate 20200101000000Z -enddate 20200102000000Z -in old.csr -out old.pem -notext\n"
 	"q openssl ca -batch -config ca.cnf -startdate 20990101000000Z -enddate 20990102000000Z -in future.csr -out future.pem -notext\n"
-	"for c in ca inter alice bob carol mallory old future twocn; do\n"
-	"  q openssl x509 -in $c.pem -outform der -out $c.crt.der\n"
+	"q openssl ecparam -name prime256v1 -genkey -out eku.key\n"
+	"q openssl req -new -key eku.key -out eku.csr -subj /CN=eku\n"
+	"eku() { # name issuer extfile-text\n"
+	"  printf \"$3\" >$1.ext\n"
+	"  n=$((n + 1))\n"
+	"  q openssl x509 -req -in eku.csr -CA $2.pem -CAkey $2.key -set_serial $n -days 30 -extfile $1.ext -out $1.pem\n"
+	"}\n"
+	"eku eku_srv ca 'extendedKeyUsage=serverAuth\\n'\n"
+	"eku eku_cli ca 'extendedKeyUsage=clientAuth\\n'\n"
+	"eku eku_both ca 'extendedKeyUsage=serverAuth,clientAuth\\n'\n"
+	"eku eku_any ca 'extendedKeyUsage=anyExtendedKeyUsage\\n'\n"
+	"eku eku_code ca 'extendedKeyUsage=codeSigning,emailProtection\\n'\n"
+	"eku eku_crit ca 'extendedKeyUsage=critical,clientAuth\\n'\n"
+	"eku eku_none ca 'keyUsage=critical,digitalSignature\\nsubjectAltName=DNS:eku\\n'\n"
+	"n=$((n + 1))\n"
+	"q openssl x509 -req -in eku.csr -CA ca.pem -CAkey ca.key -set_serial $n -days 30 -out eku_v1.pem\n"
+	/* Over 16 KiB: the EKU comes in a later TLS record than the certificate's start. */
+	"san=$(i=0; while [ $i -lt 800 ]; do printf 'DNS:host%d.example.com,' $i; i=$((i + 1)); done)\n"
+	"eku eku_big_srv ca \"subjectAltName=${san}DNS:last.example.com\\nextendedKeyUsage=serverAuth\\n\"\n"
+	"eku eku_big_cli ca \"subjectAltName=${san}DNS:last.example.com\\nextendedKeyUsage=clientAuth\\n\"\n"
+	"for c in inter_srv inter_cli srvca cltca; do\n"
+	"  q openssl ecparam -name prime256v1 -genkey -out $c.key\n"
+	"done\n"
+	"printf 'extendedKeyUsage=serverAuth\\n' | cat ca.ext - >ca_srv.ext\n"
+	"printf 'extendedKeyUsage=clientAuth\\n' | cat ca.ext - >ca_cli.ext\n"
+	"for u in srv cli; do\n"
+	"  q openssl req -new -key inter_$u.key -out inter_$u.csr -subj /CN=inter_$u\n"
+	"  sign inter_$u ca ca_$u.ext\n"
+	"done\n"
+	"eku dave inter_srv 'extendedKeyUsage=clientAuth\\n'\n"
+	"eku erin inter_cli 'extendedKeyUsage=clientAuth\\n'\n"
+	"q openssl req -x509 -new -key srvca.key -out srvca.pem -days 30 -subj /CN=srvca -addext extendedKeyUsage=serverAuth\n"
+	"q openssl req -x509 -new -key cltca.key -out cltca.pem -days 30 -subj /CN=cltca -addext extendedKeyUsage=clientAuth\n"
+	"eku frank srvca 'extendedKeyUsage=clientAuth\\n'\n"
+	"eku gina cltca 'extendedKeyUsage=clientAuth\\n'\n"
+	"cat srvca.pem cltca.pem >eku_cas.pem\n"
+	"for c in ca inter alice bob carol mallory old future twocn srv_rsa inter_srv inter_cli eku; do\n"
 	"  q openssl pkey -in $c.key -outform der -out $c.key.der\n"
+	"done\n"
+	"for c in ca inter alice bob carol mallory old future twocn srv_rsa inter_srv inter_cli \\\n"
+	"    eku_srv eku_cli eku_both eku_any eku_code eku_crit eku_none eku_v1 eku_big_srv eku_big_cli \\\n"
+	"    dave erin frank gina; do\n"
+	"  q openssl x509 -in $c.pem -outform der -out $c.crt.der\n"
+	"  [ -e $c.key.der ] || cp eku.key.der $c.key.der\n"
 	"done\n"
 	"for c in alice bob; do\n"
 	"  openssl x509 -in $c.pem -pubkey -noout | openssl pkey -pubin -outform der >$c.spki.der\n"
@@ -736,6 +782,436 @@ static void test_not_tls(void)
 	NOT_TLS("alert first", "\x15\x03\x03\x00\x02\x02\x28", 0);
 }
 
+/* ---- Extended Key Usage ---------------------------------------------- */
+
+/*
+ * As dockerd decides: a certificate with an EKU needs clientAuth or
+ * anyExtendedKeyUsage in it, all along the chain, the CA included.
+ */
+static void test_eku(void)
+{
+	const struct server_case rsa = { "srv_rsa.pem", "srv_rsa.key", "ca.pem", NULL, NULL };
+	const struct server_case ec = { "srv_ec.pem", "srv_ec.key", "ca.pem", NULL, NULL };
+	const struct server_case srvca = { "srv_rsa.pem", "srv_rsa.key", "srvca.pem", NULL, NULL };
+	const struct server_case cltca = { "srv_ec.pem", "srv_ec.key", "cltca.pem", NULL, NULL };
+	const struct server_case both_cas = { "srv_rsa.pem", "srv_rsa.key", "eku_cas.pem", NULL,
+					      NULL };
+	const struct server_case cn_eku = { "srv_rsa.pem", "srv_rsa.key", "ca.pem", "eku", NULL };
+	const int no = TLS_ERR_NOT_CLIENT_CERT;
+
+	connect_case("EKU serverAuth only", &rsa, "eku_srv", NULL, BR_TLS12, BR_TLS12, no, "");
+	connect_case("EKU serverAuth only (EC server)", &ec, "eku_srv", NULL, BR_TLS12, BR_TLS12,
+		     no, "");
+	connect_case("EKU serverAuth only, CN allowed", &cn_eku, "eku_srv", NULL, BR_TLS12,
+		     BR_TLS12, no, "");
+	connect_case("EKU clientAuth", &rsa, "eku_cli", NULL, BR_TLS12, BR_TLS12, 0, "eku");
+	connect_case("EKU serverAuth and clientAuth", &rsa, "eku_both", NULL, BR_TLS12, BR_TLS12,
+		     0, "eku");
+	connect_case("EKU anyExtendedKeyUsage", &rsa, "eku_any", NULL, BR_TLS12, BR_TLS12, 0,
+		     "eku");
+	connect_case("no EKU extension", &rsa, "eku_none", NULL, BR_TLS12, BR_TLS12, 0, "eku");
+	connect_case("no extensions at all (X.509 v1)", &rsa, "eku_v1", NULL, BR_TLS12, BR_TLS12,
+		     0, "eku");
+	connect_case("EKU codeSigning and emailProtection", &rsa, "eku_code", NULL, BR_TLS12,
+		     BR_TLS12, no, "");
+	connect_case("EKU clientAuth, CN allowed", &cn_eku, "eku_cli", NULL, BR_TLS12, BR_TLS12,
+		     0, "eku");
+	/* Past the first 16 KiB record: the whole certificate is walked. */
+	connect_case("17 KB certificate, EKU serverAuth", &rsa, "eku_big_srv", NULL, BR_TLS12,
+		     BR_TLS12, no, "");
+	connect_case("17 KB certificate, EKU clientAuth", &rsa, "eku_big_cli", NULL, BR_TLS12,
+		     BR_TLS12, 0, "eku");
+	/*
+	 * BearSSL refuses any critical extension it does not know, EKU
+	 * included, before our check (Go would take this one).
+	 */
+	connect_case("critical EKU clientAuth", &rsa, "eku_crit", NULL, BR_TLS12, BR_TLS12,
+		     BR_ERR_X509_CRITICAL_EXTENSION, "");
+
+	/* Intermediates: their EKU must allow client authentication too. */
+	connect_case("intermediate with EKU serverAuth", &rsa, "dave", "inter_srv", BR_TLS12,
+		     BR_TLS12, no, "");
+	connect_case("intermediate with EKU clientAuth", &rsa, "erin", "inter_cli", BR_TLS12,
+		     BR_TLS12, 0, "eku");
+	/* After the certificate the CA issued, BearSSL (and Go) look no further. */
+	connect_case("extra serverAuth certificate after the chain", &rsa, "alice", "srv_rsa",
+		     BR_TLS12, BR_TLS12, 0, "alice");
+	connect_case("extra serverAuth certificate after the chain (EKU leaf)", &rsa, "eku_cli",
+		     "inter_srv", BR_TLS12, BR_TLS12, 0, "eku");
+
+	/* The CA's own EKU: the server starts, its clients are refused. */
+	connect_case("CA with EKU serverAuth", &srvca, "frank", NULL, BR_TLS12, BR_TLS12, no, "");
+	connect_case("CA with EKU clientAuth", &cltca, "gina", NULL, BR_TLS12, BR_TLS12, 0, "eku");
+	connect_case("two CAs, client of the serverAuth one", &both_cas, "frank", NULL, BR_TLS12,
+		     BR_TLS12, no, "");
+	connect_case("two CAs, client of the clientAuth one", &both_cas, "gina", NULL, BR_TLS12,
+		     BR_TLS12, 0, "eku");
+	connect_case("CA with EKU clientAuth, client of another CA", &cltca, "alice", NULL,
+		     BR_TLS12, BR_TLS12, BR_ERR_X509_NOT_TRUSTED, "");
+}
+
+/*
+ * Certificates openssl does not make: alice's, with its extensions
+ * replaced by the given [3] element, signed again by "ca" (ca's own, for
+ * a CA, self-signed again); DER that BearSSL takes but Go's parser would
+ * not, or edge cases of the EKU.
+ */
+struct dbuf {
+	unsigned char p[8192];
+	size_t len;
+};
+
+static void dput(struct dbuf *b, const void *d, size_t n)
+{
+	if (n > sizeof b->p - b->len)
+		abort();
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+/* A DER header, lengths in their shortest form. */
+static void dhdr(struct dbuf *b, unsigned tag, size_t len)
+{
+	unsigned char h[4] = { (unsigned char)tag };
+	size_t n = 1;
+
+	if (len >= 0x100)
+		h[n++] = 0x82, h[n++] = (unsigned char)(len >> 8);
+	else if (len >= 0x80)
+		h[n++] = 0x81;
+	h[n++] = (unsigned char)len;
+	dput(b, h, n);
+}
+
+static void dwrap(struct dbuf *b, unsigned tag, const struct dbuf *in)
+{
+	dhdr(b, tag, in->len);
+	dput(b, in->p, in->len);
+}
+
+/* The header at p[*off] of a well-formed certificate: its content length. */
+static size_t dread(const unsigned char *p, size_t *off, unsigned *tag)
+{
+	size_t o = *off, len;
+
+	*tag = p[o++];
+	len = p[o++];
+	if (len & 0x80) {
+		unsigned k = len & 0x7f;
+
+		for (len = 0; k > 0; k--)
+			len = len << 8 | p[o++];
+	}
+	*off = o;
+	return len;
+}
+
+static void write_file(const char *path, const void *p, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(p, 1, len, f) != len || fclose(f) != 0)
+		abort();
+}
+
+static void pem_write(const char *path, const unsigned char *der, size_t len)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		abort();
+	fputs("-----BEGIN CERTIFICATE-----\n", f);
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)der[i] << 16 | (i + 1 < len ? der[i + 1] : 0) << 8 |
+			     (i + 2 < len ? der[i + 2] : 0);
+
+		fputc(b64[v >> 18 & 63], f);
+		fputc(b64[v >> 12 & 63], f);
+		fputc(i + 1 < len ? b64[v >> 6 & 63] : '=', f);
+		fputc(i + 2 < len ? b64[v & 63] : '=', f);
+		if ((i / 3 + 1) % 16 == 0 || i + 3 >= len)
+			fputc('\n', f);
+	}
+	fputs("-----END CERTIFICATE-----\n", f);
+	if (fclose(f) != 0)
+		abort();
+}
+
+/*
+ * name.crt.der (and name.pem): from's certificate with exts (a whole [3]
+ * element) for its extensions, signed by ca.key; name.key.der is from's key.
+ */
+static void craft(const char *name, const char *from, const struct dbuf *exts)
+{
+	static const unsigned char sha256_rsa[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+						    0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+	static struct dbuf body, tbs, rest, cert;
+	static br_skey_decoder_context kd;
+	char path[256];
+	size_t len, off = 0, end;
+	unsigned tag;
+	unsigned char *der, hash[32], sig[512];
+	const br_rsa_private_key *sk;
+	br_sha256_context h;
+
+	snprintf(path, sizeof path, "%s.crt.der", from);
+	der = slurp(path, &len);
+	if (!der)
+		abort();
+	body.len = tbs.len = rest.len = cert.len = 0;
+	dread(der, &off, &tag);                /* Certificate */
+	end = dread(der, &off, &tag) + off; /* tbsCertificate */
+	while (off < end) {
+		size_t start = off;
+
+		off += dread(der, &off, &tag);
+		if (tag != 0xa3)
+			dput(&body, der + start, off - start);
+	}
+	free(der);
+	dput(&body, exts->p, exts->len);
+	dwrap(&tbs, 0x30, &body);
+
+	der = slurp("ca.key.der", &len);
+	if (!der)
+		abort();
+	br_skey_decoder_init(&kd);
+	br_skey_decoder_push(&kd, der, len);
+	free(der);
+	sk = br_skey_decoder_get_rsa(&kd);
+	if (!sk)
+		abort();
+	br_sha256_init(&h);
+	br_sha256_update(&h, tbs.p, tbs.len);
+	br_sha256_out(&h, hash);
+	len = (sk->n_bitlen + 7) / 8;
+	if (!br_rsa_pkcs1_sign_get_default()(BR_HASH_OID_SHA256, hash, sizeof hash, sk, sig))
+		abort();
+	dput(&rest, tbs.p, tbs.len);
+	dput(&rest, sha256_rsa, sizeof sha256_rsa);
+	dhdr(&rest, 0x03, len + 1);
+	dput(&rest, "", 1); /* no unused bits */
+	dput(&rest, sig, len);
+	dwrap(&cert, 0x30, &rest);
+
+	snprintf(path, sizeof path, "%s.crt.der", name);
+	write_file(path, cert.p, cert.len);
+	snprintf(path, sizeof path, "%s.pem", name);
+	pem_write(path, cert.p, cert.len);
+	snprintf(path, sizeof path, "%s.key.der", from);
+	der = slurp(path, &len);
+	if (!der)
+		abort();
+	snprintf(path, sizeof path, "%s.key.der", name);
+	write_file(path, der, len);
+	free(der);
+}
+
+/* An Extension: extnID 2.5.29.37 (or oid), critical as given (or none), value. */
+static void add_ext(struct dbuf *exts, const char *oid, size_t oid_len, const char *critical,
+		    size_t critical_len, const char *value, size_t value_len)
+{
+	struct dbuf e = { .len = 0 }, v = { .len = 0 };
+
+	if (!oid) {
+		oid = "\x55\x1d\x25";
+		oid_len = 3;
+	}
+	dhdr(&e, 0x06, oid_len);
+	dput(&e, oid, oid_len);
+	dput(&e, critical, critical_len);
+	dput(&v, value, value_len);
+	dwrap(&e, 0x04, &v);
+	dwrap(exts, 0x30, &e);
+}
+
+#define EKU(exts, value) add_ext(exts, NULL, 0, "", 0, value, sizeof value - 1)
+
+/* [3] { SEQUENCE { exts } }; a3len: the [3] length in a non-minimal form. */
+static void wrap_exts(struct dbuf *out, const struct dbuf *exts, bool a3len)
+{
+	struct dbuf seq = { .len = 0 };
+
+	out->len = 0;
+	dwrap(&seq, 0x30, exts);
+	if (a3len) {
+		unsigned char h[4] = { 0xa3, 0x82, (unsigned char)(seq.len >> 8),
+				       (unsigned char)seq.len };
+
+		dput(out, h, sizeof h);
+		dput(out, seq.p, seq.len);
+	} else {
+		dwrap(out, 0xa3, &seq);
+	}
+}
+
+#define CLIENT_AUTH "\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x02"
+#define SERVER_AUTH "\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x01"
+
+static void test_eku_crafted(void)
+{
+	const struct server_case rsa = { "srv_rsa.pem", "srv_rsa.key", "ca.pem", NULL, NULL };
+	const int bad = BR_ERR_X509_INVALID_VALUE, no = TLS_ERR_NOT_CLIENT_CERT;
+	static const struct {
+		const char *name, *value; /* the EKU's extnValue contents */
+		size_t len;
+		int want;
+	} cases[] = {
+#define C(name, value, want) { name, value, sizeof value - 1, want }
+		C("x_ok", "\x30\x0a" CLIENT_AUTH, 0),
+		C("x_srv", "\x30\x0a" SERVER_AUTH, no),
+		C("x_two", "\x30\x14" SERVER_AUTH CLIENT_AUTH, 0),
+		/* Empty: allows nothing (Go would take it as no EKU). */
+		C("x_empty", "\x30\x00", no),
+		/* Only the exact OIDs count: clientAuth.1, and 2.5.29.37.0.1. */
+		C("x_prefix", "\x30\x0b\x06\x09\x2b\x06\x01\x05\x05\x07\x03\x02\x01", no),
+		C("x_anylong", "\x30\x07\x06\x05\x55\x1d\x25\x00\x01", no),
+		C("x_any", "\x30\x06\x06\x04\x55\x1d\x25\x00", 0),
+		/* Malformed. */
+		C("x_trailing", "\x30\x0a" CLIENT_AUTH "\x05\x00", bad),
+		C("x_notoid", "\x30\x0d" CLIENT_AUTH "\x02\x01\x00", bad),
+		C("x_notseq", "\x31\x0a" CLIENT_AUTH, bad),
+		C("x_nonminimal", "\x30\x81\x0a" CLIENT_AUTH, bad),
+		C("x_indefinite", "\x30\x80" CLIENT_AUTH "\x00\x00", bad),
+		C("x_overlong", "\x30\x0c" CLIENT_AUTH, bad),
+		C("x_oidlong", "\x30\x0a\x06\x09\x2b\x06\x01\x05\x05\x07\x03\x02", bad),
+		C("x_oid80", "\x30\x0b\x06\x09\x2b\x06\x01\x05\x05\x07\x03\x80\x02", bad),
+		C("x_oidtrunc", "\x30\x0a\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x82", bad),
+		C("x_oidwide", "\x30\x0e" CLIENT_AUTH "\x06\x06\x2b\x90\x80\x80\x80\x01", bad),
+		C("x_oidempty", "\x30\x0c" CLIENT_AUTH "\x06\x00", bad),
+		C("x_value_empty", "", bad),
+		C("x_hightag", "\x3f\x81\x01\x00", bad),
+#undef C
+	};
+	struct dbuf exts, a3;
+	char what[128];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		exts.len = 0;
+		add_ext(&exts, NULL, 0, "", 0, cases[i].value, cases[i].len);
+		wrap_exts(&a3, &exts, false);
+		craft(cases[i].name, "alice", &a3);
+		snprintf(what, sizeof what, "crafted EKU %s", cases[i].name);
+		connect_case(what, &rsa, cases[i].name, NULL, BR_TLS12, BR_TLS12, cases[i].want,
+			     "alice");
+	}
+
+	/* Extension-level cases. */
+	exts.len = 0;
+	add_ext(&exts, NULL, 0, "\x01\x01\x00", 3, "\x30\x0a" CLIENT_AUTH, 12);
+	wrap_exts(&a3, &exts, false);
+	craft("x_critfalse", "alice", &a3);
+	connect_case("EKU with critical FALSE spelled out", &rsa, "x_critfalse", NULL, BR_TLS12,
+		     BR_TLS12, 0, "alice");
+
+	exts.len = 0;
+	EKU(&exts, "\x30\x0a" CLIENT_AUTH);
+	EKU(&exts, "\x30\x0a" CLIENT_AUTH);
+	wrap_exts(&a3, &exts, false);
+	craft("x_dup", "alice", &a3);
+	connect_case("two EKU extensions", &rsa, "x_dup", NULL, BR_TLS12, BR_TLS12, bad, "");
+
+	exts.len = 0;
+	EKU(&exts, "\x30\x0a" CLIENT_AUTH);
+	wrap_exts(&a3, &exts, true);
+	craft("x_a3len", "alice", &a3);
+	connect_case("extensions with a non-minimal length", &rsa, "x_a3len", NULL, BR_TLS12,
+		     BR_TLS12, bad, "");
+
+	/* Not the EKU: 2.5.29.37.5, any contents; then a clientAuth EKU. */
+	exts.len = 0;
+	add_ext(&exts, "\x55\x1d\x25\x05", 4, "", 0, "\x30\x0a" SERVER_AUTH, 12);
+	EKU(&exts, "\x30\x0a" CLIENT_AUTH);
+	wrap_exts(&a3, &exts, false);
+	craft("x_near", "alice", &a3);
+	connect_case("an extension 2.5.29.37.5, then EKU clientAuth", &rsa, "x_near", NULL,
+		     BR_TLS12, BR_TLS12, 0, "alice");
+
+	/* An empty extension list. */
+	exts.len = 0;
+	wrap_exts(&a3, &exts, false);
+	craft("x_noexts", "alice", &a3);
+	connect_case("empty extension list", &rsa, "x_noexts", NULL, BR_TLS12, BR_TLS12, 0,
+		     "alice");
+
+	/*
+	 * CAs: ca's certificate (same name and key, so alice chains to it)
+	 * with another EKU.  Malformed ones are refused at loading.
+	 */
+	exts.len = 0;
+	EKU(&exts, "\x30\x0a" CLIENT_AUTH "\x05\x00");
+	wrap_exts(&a3, &exts, false);
+	craft("xca_bad", "ca", &a3);
+	load_fails("srv_rsa.pem", "srv_rsa.key", "xca_bad.pem", NULL, NULL,
+		   "SOCKWALL_TLS_CA=xca_bad.pem: certificate 1 is not valid X.509");
+	if (system("cat ca.pem xca_bad.pem >xca_bundle_bad.pem") != 0)
+		abort();
+	load_fails("srv_rsa.pem", "srv_rsa.key", "xca_bundle_bad.pem", NULL, NULL,
+		   "SOCKWALL_TLS_CA=xca_bundle_bad.pem: certificate 2 is not valid X.509");
+
+	exts.len = 0;
+	EKU(&exts, "\x30\x00");
+	wrap_exts(&a3, &exts, false);
+	craft("xca_empty", "ca", &a3);
+	exts.len = 0;
+	EKU(&exts, "\x30\x0a" CLIENT_AUTH);
+	wrap_exts(&a3, &exts, false);
+	craft("xca_cli", "ca", &a3);
+	if (system("cat ca.pem xca_empty.pem >xca_bundle_same.pem") != 0)
+		abort();
+	const struct server_case ca_empty = { "srv_rsa.pem", "srv_rsa.key", "xca_empty.pem", NULL,
+					      NULL };
+	const struct server_case ca_cli = { "srv_rsa.pem", "srv_rsa.key", "xca_cli.pem", NULL,
+					    NULL };
+	const struct server_case ca_same = { "srv_rsa.pem", "srv_rsa.key", "xca_bundle_same.pem",
+					     NULL, NULL };
+	connect_case("CA with an empty EKU", &ca_empty, "alice", NULL, BR_TLS12, BR_TLS12, no, "");
+	connect_case("CA with EKU clientAuth (crafted)", &ca_cli, "alice", NULL, BR_TLS12,
+		     BR_TLS12, 0, "alice");
+	/*
+	 * Two CAs of the same name, one not for clients: which one BearSSL
+	 * chained to is not known, so refused (Go would try both).
+	 */
+	connect_case("two CAs of one name, one not for clients", &ca_same, "alice", NULL,
+		     BR_TLS12, BR_TLS12, no, "");
+}
+
+/*
+ * The walk on damaged input (under ASan): each byte of a CA certificate
+ * with an EKU, changed in turn (low bit, high bit or all bits, by turns),
+ * loaded as the client CA.  Whatever BearSSL's decoder takes, the walk
+ * must take or refuse without reading astray.
+ */
+static void test_eku_damaged(void)
+{
+	static const unsigned char flips[] = { 0x01, 0x80, 0xff };
+	size_t len, loaded = 0, refused = 0;
+	unsigned char *der = slurp("xca_cli.crt.der", &len);
+
+	CHECK(der != NULL, "xca_cli.crt.der");
+	if (!der)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		char err[512] = "";
+		struct tls_server *srv;
+
+		der[i] ^= flips[i % sizeof flips];
+		pem_write("damaged.pem", der, len);
+		der[i] ^= flips[i % sizeof flips];
+		srv = load("srv_ec.pem", "srv_ec.key", "damaged.pem", NULL, NULL, err, sizeof err);
+		if (srv)
+			loaded++;
+		else if (strstr(err, "SOCKWALL_TLS_CA=damaged.pem: certificate 1 "))
+			refused++;
+		tls_server_free(srv);
+	}
+	CHECK(loaded + refused == len && loaded > 0 && refused > 0,
+	      "damaged CA certificates: %zu loaded, %zu refused, of %zu", loaded, refused, len);
+	free(der);
+}
+
 static void test_error_names(void)
 {
 	CHECK(strcmp(tls_error_name(BR_ERR_X509_EXPIRED), "certificate expired or not yet valid") ==
@@ -766,6 +1242,10 @@ static void test_error_names(void)
 		      0,
 	      "other alert");
 	CHECK(strcmp(tls_error_name(TLS_ERR_NOT_TLS), "not TLS (plain HTTP?)") == 0, "not tls");
+	CHECK(strcmp(tls_error_name(TLS_ERR_NOT_CLIENT_CERT),
+		     "certificate not for client authentication") == 0,
+	      "not client cert");
+	CHECK(TLS_ERR_NOT_CLIENT_CERT == TLS_ERR_NOT_TLS + 1, "next free code");
 	CHECK(strcmp(tls_error_name(99999), "tls error") == 0, "unknown");
 }
 
@@ -821,6 +1301,9 @@ int main(void)
 	test_handshakes();
 	test_half_close();
 	test_not_tls();
+	test_eku();
+	test_eku_crafted();
+	test_eku_damaged();
 	test_error_names();
 	test_cbc_only_client();
 
