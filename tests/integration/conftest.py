@@ -120,6 +120,9 @@ class Dockerd:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [dockerd, "--iptables=false", "--ip6tables=false", "--bridge=none",
+             # Networks created by the tests need subnets: dockerd's default
+             # pools can overlap the host's own and run out after a few.
+             "--default-address-pool", "base=10.213.0.0/16,size=24",
              "--storage-driver=vfs", "-H", self.host,
              "--data-root", os.path.join(self.tmp, "data"),
              "--exec-root", os.path.join(self.tmp, "e"),
@@ -158,6 +161,9 @@ class Dockerd:
         if self.client is not None:
             try:
                 self.remove_all_containers()
+                # A user network is a bridge in the host's namespace that
+                # outlives a stopped dockerd: remove them while it can.
+                self.client.networks.prune()
             except Exception:  # noqa: BLE001 - best effort before stopping
                 pass
             self.client.close()
