@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <grp.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -169,12 +170,12 @@ static bool parse_group(const char *v, gid_t *gid)
 	return true;
 }
 
-/* unix:///path[?mode=0660&group=docker] */
-static void parse_unix_listener(const char *url, struct listen_spec *l, struct problems *p)
+/* unix:///path (options after '?' are parse_listener_options') */
+static void parse_unix_listener(const char *url, size_t len, struct listen_spec *l,
+				struct problems *p)
 {
 	const char *path = url + strlen("unix://");
-	const char *q = strchr(path, '?');
-	size_t plen = q ? (size_t)(q - path) : strlen(path);
+	size_t plen = len - strlen("unix://");
 
 	l->kind = LISTEN_UNIX;
 	if (path[0] != '/' || plen >= sizeof(l->path)) {
@@ -184,41 +185,65 @@ static void parse_unix_listener(const char *url, struct listen_spec *l, struct p
 	}
 	memcpy(l->path, path, plen);
 	l->path[plen] = '\0';
+}
+
+/*
+ * ?mode=0660&group=docker (unix only) and ?policy=NAME-OR-FILE (any
+ * listener); the policy reference is copied out, resolved later.
+ */
+static void parse_listener_options(const char *url, const char *q, struct listen_spec *l,
+				   char *policy, size_t policy_cap, struct problems *p)
+{
 	while (q && *q) {
-		char key[16], val[64];
+		char key[16], val[256];
 		const char *item = q + 1, *amp = strchr(item, '&'), *eq = strchr(item, '=');
 		size_t ilen = amp ? (size_t)(amp - item) : strlen(item);
 
 		if (!eq || eq > item + ilen || (size_t)(eq - item) >= sizeof(key) ||
 		    ilen - (size_t)(eq - item) > sizeof(val)) {
-			problem(p, "SOCKWALL_LISTEN: %s: expected ?mode=OCTAL&group=GID", url);
+			problem(p, "SOCKWALL_LISTEN: %s: expected ?policy=NAME%s", url,
+				l->kind == LISTEN_UNIX ? "&mode=OCTAL&group=GID" : "");
 			return;
 		}
 		memcpy(key, item, (size_t)(eq - item));
 		key[eq - item] = '\0';
 		memcpy(val, eq + 1, ilen - (size_t)(eq - item) - 1);
 		val[ilen - (size_t)(eq - item) - 1] = '\0';
-		if (strcmp(key, "mode") == 0) {
+		if (strcmp(key, "mode") == 0 && l->kind == LISTEN_UNIX) {
 			if (!parse_mode(val, &l->mode))
 				problem(p, "SOCKWALL_LISTEN: %s: mode=%s is not an octal mode", url, val);
-		} else if (strcmp(key, "group") == 0) {
+		} else if (strcmp(key, "group") == 0 && l->kind == LISTEN_UNIX) {
 			if (!parse_group(val, &l->gid))
 				problem(p, "SOCKWALL_LISTEN: %s: group=%s is not a gid or known group",
 					url, val);
 			l->has_gid = true;
+		} else if (strcmp(key, "policy") == 0 && !*policy) {
+			if (!*val || strlen(val) >= policy_cap)
+				problem(p, "SOCKWALL_LISTEN: %s: policy= needs a preset name or a file path",
+					url);
+			else
+				strcpy(policy, val);
 		} else {
-			problem(p, "SOCKWALL_LISTEN: %s: unknown option '%s' (mode, group)", url, key);
+			problem(p, "SOCKWALL_LISTEN: %s: unknown or repeated option '%s' (%s)", url, key,
+				l->kind == LISTEN_UNIX ? "policy, mode, group" : "policy");
 		}
 		q = amp;
 	}
 }
 
 /* tcp://HOST:PORT or tls://HOST:PORT, HOST an IPv4 address, [IPv6], or localhost */
-static void parse_tcp_listener(const char *url, struct listen_spec *l, struct problems *p)
+static void parse_tcp_listener(const char *url, size_t len, struct listen_spec *l,
+			       struct problems *p)
 {
-	const char *hp = url + strlen("tcp://");
+	char hpbuf[128];
+	const char *hp = hpbuf;
 	const char *colon, *host = hp;
 	size_t hlen;
+
+	if (len - strlen("tcp://") >= sizeof(hpbuf))
+		goto bad;
+	memcpy(hpbuf, url + strlen("tcp://"), len - strlen("tcp://"));
+	hpbuf[len - strlen("tcp://")] = '\0';
 
 	l->kind = strncmp(url, "tls://", 6) == 0 ? LISTEN_TLS : LISTEN_TCP;
 	if (hp[0] == '[') {
@@ -253,11 +278,12 @@ bad:
 }
 
 static void parse_listeners(struct config *cfg, char *const *envp, struct problems *p,
-			    bool disable_ipv6, mode_t mode, gid_t gid, bool has_gid)
+			    bool disable_ipv6, mode_t mode, gid_t gid, bool has_gid,
+			    char policy_refs[][256])
 {
 	const char *list = env_get(envp, "SOCKWALL_LISTEN");
 	bool is_default = list == NULL;
-	char buf[1024];
+	char buf[2048];
 
 	if (!list)
 		list = disable_ipv6 ? "tcp://0.0.0.0:2375" : DEFAULT_LISTEN;
@@ -277,19 +303,25 @@ static void parse_listeners(struct config *cfg, char *const *envp, struct proble
 			problem(p, "SOCKWALL_LISTEN: more than %d listeners", CONFIG_MAX_LISTENERS);
 			return;
 		}
-		struct listen_spec *l = &cfg->listeners[cfg->n_listeners++];
+		struct listen_spec *l = &cfg->listeners[cfg->n_listeners];
+		char *policy = policy_refs[cfg->n_listeners++];
+		const char *q = strchr(item, '?');
+		size_t base_len = q ? (size_t)(q - item) : strlen(item);
 		memset(l, 0, sizeof(*l));
 		snprintf(l->url, sizeof(l->url), "%s", item);
 		l->mode = mode;
 		l->gid = gid;
 		l->has_gid = has_gid;
 		l->is_default = is_default;
+		policy[0] = '\0';
 		if (strncmp(item, "tcp://", 6) == 0 || strncmp(item, "tls://", 6) == 0) {
-			parse_tcp_listener(item, l, p);
+			parse_tcp_listener(item, base_len, l, p);
+			parse_listener_options(item, q, l, policy, 256, p);
 			if (disable_ipv6 && strchr(l->host, ':'))
 				problem(p, "SOCKWALL_LISTEN: %s is IPv6 but DISABLE_IPV6 is set", item);
 		} else if (strncmp(item, "unix://", 7) == 0) {
-			parse_unix_listener(item, l, p);
+			parse_unix_listener(item, base_len, l, p);
+			parse_listener_options(item, q, l, policy, 256, p);
 		} else {
 			problem(p, "SOCKWALL_LISTEN: %s: expected tcp://HOST:PORT, tls://HOST:PORT or "
 				   "unix:///PATH", item);
@@ -334,6 +366,7 @@ static const char *const sockwall_vars[] = {
 	"SOCKWALL_MAX_BODY",     "SOCKWALL_TLS_CERT",     "SOCKWALL_TLS_KEY",
 	"SOCKWALL_TLS_CA",       "SOCKWALL_TLS_ALLOW_CN", "SOCKWALL_TLS_ALLOW_PINS",
 	"SOCKWALL_TLS_HANDSHAKE_TIMEOUT", "SOCKWALL_POLICY", "SOCKWALL_MODE",
+	"SOCKWALL_TLS_POLICY_BY_CN",
 };
 
 static const struct {
@@ -696,9 +729,9 @@ out:
 	fclose(fp);
 }
 
-static void load_filters(struct config *cfg, char *const *envp_in, struct problems *p)
+static void load_filters(struct filters *f, const char *socket_path, char *const *envp_in,
+			 struct problems *p)
 {
-	struct filters *f = &cfg->filters;
 	char err[256];
 	struct file_env fe = { .n = 0 };
 	char **merged = NULL;
@@ -718,7 +751,7 @@ static void load_filters(struct config *cfg, char *const *envp_in, struct proble
 		}
 	}
 
-	filters_defaults(f, cfg->socket_path);
+	filters_defaults(f, socket_path);
 	f->defaults = !read_bool(envp, "DKRPRX__DISABLE_DEFAULTS", false, p);
 	f->deny_privileged = read_bool(envp, "DKRPRX__CONTAINERS__DENY_PRIVILEGED", false, p);
 	f->deny_host_network = read_bool(envp, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK", false, p);
@@ -744,7 +777,28 @@ static void load_filters(struct config *cfg, char *const *envp_in, struct proble
 
 void config_free(struct config *cfg)
 {
-	filters_free(&cfg->filters);
+	filters_free(&cfg->policy.filters);
+	for (size_t i = 0; i < cfg->n_policies; i++) {
+		filters_free(&cfg->policies[i]->filters);
+		free(cfg->policies[i]);
+		cfg->policies[i] = NULL;
+	}
+	cfg->n_policies = 0;
+}
+
+const struct policy_set *config_policy(const struct config *cfg, int i)
+{
+	if (i <= 0 || (size_t)i > cfg->n_policies)
+		return &cfg->policy;
+	return cfg->policies[i - 1];
+}
+
+int config_policy_for_cn(const struct config *cfg, const char *cn, int listener_policy)
+{
+	for (size_t i = 0; cn && *cn && i < cfg->n_cn_policies; i++)
+		if (strcmp(cfg->cn_policies[i].cn, cn) == 0)
+			return cfg->cn_policies[i].policy;
+	return listener_policy;
 }
 
 static const struct {
@@ -806,6 +860,314 @@ static char **apply_preset(char *const *envp, struct problems *p)
 	return merged;
 }
 
+static void load_acl(struct acl *acl, char *const *envp, struct problems *p)
+{
+	acl_defaults(acl);
+	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
+		acl->section[s] = read_bool(envp, section_name((enum section)s), acl->section[s], p);
+	acl->post = read_bool(envp, "POST", false, p);
+	acl->delete_ = read_tristate(envp, "DELETE", p);
+	acl->put = read_tristate(envp, "PUT", p);
+	acl->allow_start = read_bool(envp, "ALLOW_START", false, p);
+	acl->allow_stop = read_bool(envp, "ALLOW_STOP", false, p);
+	acl->allow_restarts = read_bool(envp, "ALLOW_RESTARTS", false, p);
+	acl->allow_pause = read_bool(envp, "ALLOW_PAUSE", false, p);
+	acl->allow_unpause = read_bool(envp, "ALLOW_UNPAUSE", false, p);
+	acl->allow_archive = read_bool(envp, "ALLOW_ARCHIVE", false, p);
+	acl->allow_export = read_bool(envp, "ALLOW_EXPORT", false, p);
+	acl->allow_logs = read_bool(envp, "ALLOW_LOGS", true, p);
+	acl->allow_top = read_bool(envp, "ALLOW_TOP", true, p);
+}
+
+/* The toggles, filters and mode of one policy, from an environment. */
+static void load_policy(struct policy_set *ps, const char *socket_path, char *const *envp,
+			struct problems *p)
+{
+	const char *v;
+
+	load_acl(&ps->acl, envp, p);
+	ps->audit = false;
+	if ((v = env_get(envp, "SOCKWALL_MODE"))) {
+		if (strcmp(v, "audit") == 0)
+			ps->audit = true;
+		else if (strcmp(v, "enforce") != 0)
+			problem(p, "SOCKWALL_MODE=%s: expected enforce or audit", v);
+	}
+	load_filters(&ps->filters, socket_path, envp, p);
+}
+
+/* ---- policy files and presets named by listeners and CNs ---- */
+
+#define POLICY_FILE_MAX 65536
+#define POLICY_FILE_LINES 256
+
+static const char *const acl_switches[] = {
+	"POST", "DELETE", "PUT", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "ALLOW_PAUSE",
+	"ALLOW_UNPAUSE", "ALLOW_ARCHIVE", "ALLOW_EXPORT", "ALLOW_LOGS", "ALLOW_TOP",
+};
+
+/* What a policy file may set: what decides a request, nothing about the process. */
+static bool policy_key(const char *key)
+{
+	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
+		if (strcmp(key, section_name((enum section)s)) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(acl_switches) / sizeof(*acl_switches); i++)
+		if (strcmp(key, acl_switches[i]) == 0)
+			return true;
+	return known_dkrprx(key) || strcmp(key, "FILTERS_CONFIG") == 0 ||
+	       strcmp(key, "SOCKWALL_POLICY") == 0 || strcmp(key, "SOCKWALL_MODE") == 0;
+}
+
+static bool process_key(const char *key)
+{
+	static const char *const others[] = {
+		"SOCKET_PATH", "LOG_LEVEL", "DISABLE_IPV6", "PROXY_CONTAINER_NAME",
+		"PROXY_NETWORK_NAME",
+	};
+	for (size_t i = 0; i < sizeof(sockwall_vars) / sizeof(*sockwall_vars); i++)
+		if (strcmp(key, sockwall_vars[i]) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
+		if (strcmp(key, others[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Moves the problems collected in sub into p, each line led by prefix. */
+static void problems_take(struct problems *p, const struct problems *sub, const char *prefix)
+{
+	int lines = 0;
+
+	for (const char *line = sub->buf; line && *line; lines++) {
+		const char *nl = strchr(line, '\n');
+		int len = nl ? (int)(nl - line) : (int)strlen(line);
+		problem(p, "%s%.*s", prefix, len, line);
+		line = nl ? nl + 1 : line + len;
+	}
+	p->count += sub->count > lines ? sub->count - lines : 0;
+}
+
+/*
+ * An env-format policy file: NAME=value lines, '#' comments, blank lines;
+ * a value may be wrapped in one pair of quotes.  Each line is checked on
+ * its own, so every problem names the file and the line.
+ */
+static void load_policy_file(struct policy_set *ps, const char *path, const char *socket_path,
+			     struct problems *p)
+{
+	FILE *fp = fopen(path, "re");
+	char *text = NULL, *entries[POLICY_FILE_LINES + 1];
+	int entry_line[POLICY_FILE_LINES];
+	size_t n = 0, len;
+	int before = p->count;
+
+	if (!fp) {
+		problem(p, "policy %s: cannot read it (%s)", path, strerror(errno));
+		return;
+	}
+	text = malloc(POLICY_FILE_MAX + 1);
+	len = text ? fread(text, 1, POLICY_FILE_MAX + 1, fp) : 0;
+	fclose(fp);
+	if (!text || len > POLICY_FILE_MAX) {
+		problem(p, "policy %s: %s", path, text ? "larger than 64 KiB" : "out of memory");
+		free(text);
+		return;
+	}
+	text[len] = '\0';
+	if (memchr(text, '\0', len)) {
+		problem(p, "policy %s: holds a NUL byte: not a text file", path);
+		free(text);
+		return;
+	}
+	int lineno = 0;
+	for (char *line = text, *next; line && *line; line = next) {
+		char prefix[POLICY_NAME_MAX + 32];
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		snprintf(prefix, sizeof(prefix), "policy %s:%d: ", path, lineno);
+		size_t l = strlen(line);
+		if (l && line[l - 1] == '\r')
+			line[--l] = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		char *eq = strchr(line, '=');
+		size_t klen = eq ? (size_t)(eq - line) : 0;
+		bool name_ok = klen > 0;
+		for (size_t i = 0; i < klen; i++)
+			name_ok &= isupper((unsigned char)line[i]) || isdigit((unsigned char)line[i]) ||
+				   line[i] == '_';
+		if (!name_ok) {
+			problem(p, "%sexpected NAME=value", prefix);
+			continue;
+		}
+		*eq = '\0';
+		char *value = eq + 1;
+		size_t vlen = strlen(value);
+		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
+			value[vlen - 1] = '\0';
+			memmove(eq + 1, value + 1, vlen - 1);
+		}
+		if (!policy_key(line)) {
+			problem(p, process_key(line) ? "%s%s applies to the whole process: set it in "
+						       "sockwall's environment, not in a policy file"
+						     : "%s%s: unknown setting (see sockwall --help)",
+				prefix, line);
+			continue;
+		}
+		bool twice = false;
+		for (size_t i = 0; i < n && !twice; i++) {
+			if (strncmp(entries[i], line, klen) == 0 && entries[i][klen] == '=') {
+				problem(p, "%s%s is set twice (first on line %d)", prefix, line,
+					entry_line[i]);
+				twice = true;
+			}
+		}
+		*eq = '=';
+		if (twice)
+			continue;
+		if (n == POLICY_FILE_LINES) {
+			problem(p, "%smore than %d settings", prefix, POLICY_FILE_LINES);
+			break;
+		}
+		/* The value alone, read as the real load will read it. */
+		char sub_buf[1024];
+		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
+		char *one[] = { line, NULL };
+		sub_buf[0] = '\0';
+		if (strncmp(line, "SOCKWALL_POLICY=", 16) == 0) {
+			char **merged = apply_preset(one, &sub);
+			free(merged);
+		} else {
+			struct policy_set *scratch = calloc(1, sizeof(*scratch));
+			if (!scratch) {
+				problem(p, "%sout of memory", prefix);
+				break;
+			}
+			load_policy(scratch, socket_path, one, &sub);
+			filters_free(&scratch->filters);
+			free(scratch);
+		}
+		problems_take(p, &sub, prefix);
+		entry_line[n] = lineno;
+		entries[n++] = line;
+	}
+	entries[n] = NULL;
+	if (p->count == before) {
+		char prefix[POLICY_NAME_MAX + 32];
+		char sub_buf[2048];
+		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
+		sub_buf[0] = '\0';
+		char **merged = apply_preset(entries, &sub);
+		load_policy(ps, socket_path, merged ? merged : entries, &sub);
+		free(merged);
+		snprintf(prefix, sizeof(prefix), "policy %s: ", path);
+		problems_take(p, &sub, prefix);
+	}
+	free(text);
+}
+
+/*
+ * A listener's or a CN's policy reference -> its index for config_policy
+ * (each file or preset is loaded once); 0 after a problem.
+ */
+static int policy_index(struct config *cfg, const char *ref, const char *where,
+			struct problems *p)
+{
+	for (size_t i = 0; i < cfg->n_policies; i++)
+		if (strcmp(cfg->policies[i]->name, ref) == 0)
+			return (int)i + 1;
+	if (strlen(ref) >= POLICY_NAME_MAX) {
+		problem(p, "%s: policy %.40s...: name or path too long", where, ref);
+		return 0;
+	}
+	if (cfg->n_policies == CONFIG_MAX_POLICIES) {
+		problem(p, "%s: more than %d different policies", where, CONFIG_MAX_POLICIES);
+		return 0;
+	}
+	struct policy_set *ps = calloc(1, sizeof(*ps));
+	if (!ps) {
+		problem(p, "%s: out of memory", where);
+		return 0;
+	}
+	strcpy(ps->name, ref);
+	int before = p->count;
+	if (strchr(ref, '/')) {
+		load_policy_file(ps, ref, cfg->socket_path, p);
+	} else {
+		char line[POLICY_NAME_MAX + 24];
+		char *one[] = { line, NULL };
+		char sub_buf[1024];
+		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
+		snprintf(line, sizeof(line), "SOCKWALL_POLICY=%s", ref);
+		sub_buf[0] = '\0';
+		char **merged = apply_preset(one, &sub);
+		if (merged)
+			load_policy(ps, cfg->socket_path, merged, &sub);
+		free(merged);
+		char prefix[160];
+		snprintf(prefix, sizeof(prefix), "%s: ", where);
+		problems_take(p, &sub, prefix);
+	}
+	/* Who the proxy is does not change with the client. */
+	memcpy(ps->filters.proxy_container_name, cfg->policy.filters.proxy_container_name,
+	       sizeof(ps->filters.proxy_container_name));
+	memcpy(ps->filters.proxy_network_name, cfg->policy.filters.proxy_network_name,
+	       sizeof(ps->filters.proxy_network_name));
+	cfg->policies[cfg->n_policies++] = ps;
+	return p->count == before ? (int)cfg->n_policies : 0;
+}
+
+/* SOCKWALL_TLS_POLICY_BY_CN=ci-runner:portainer,backup:/etc/sockwall/backup.env */
+static void parse_cn_policies(struct config *cfg, char *const *envp, struct problems *p)
+{
+	const char *v = env_get(envp, "SOCKWALL_TLS_POLICY_BY_CN");
+	bool tls_listener = false;
+	char buf[2048];
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		tls_listener |= cfg->listeners[i].kind == LISTEN_TLS;
+	if (!tls_listener || !cfg->tls_ca) {
+		problem(p, "SOCKWALL_TLS_POLICY_BY_CN: needs a tls:// listener and SOCKWALL_TLS_CA "
+			   "(the CN is read from a verified client certificate)");
+		return;
+	}
+	if (strlen(v) >= sizeof(buf)) {
+		problem(p, "SOCKWALL_TLS_POLICY_BY_CN: too long");
+		return;
+	}
+	strcpy(buf, v);
+	for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ')
+			item++;
+		char *colon = strchr(item, ':');
+		if (!colon || colon == item || !colon[1] ||
+		    (size_t)(colon - item) >= sizeof(cfg->cn_policies[0].cn)) {
+			problem(p, "SOCKWALL_TLS_POLICY_BY_CN=%s: expected CN:POLICY,... (e.g. "
+				   "ci-runner:portainer,backup:readonly)", v);
+			return;
+		}
+		*colon = '\0';
+		for (size_t i = 0; i < cfg->n_cn_policies; i++)
+			if (strcmp(cfg->cn_policies[i].cn, item) == 0)
+				problem(p, "SOCKWALL_TLS_POLICY_BY_CN: CN %s is named twice", item);
+		if (cfg->n_cn_policies == CONFIG_MAX_CN_POLICIES) {
+			problem(p, "SOCKWALL_TLS_POLICY_BY_CN: more than %d CNs", CONFIG_MAX_CN_POLICIES);
+			return;
+		}
+		struct cn_policy *cp = &cfg->cn_policies[cfg->n_cn_policies++];
+		strcpy(cp->cn, item);
+		cp->policy = policy_index(cfg, colon + 1, "SOCKWALL_TLS_POLICY_BY_CN", p);
+	}
+}
+
 int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_len)
 {
 	struct problems p = { err, err_len, 0, 0 };
@@ -818,23 +1180,6 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	char *const *envp = merged ? merged : envp_in;
 	check_unknown(envp, &p);
 
-	acl_defaults(&cfg->acl);
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
-		cfg->acl.section[s] = read_bool(envp, section_name((enum section)s),
-						cfg->acl.section[s], &p);
-	cfg->acl.post = read_bool(envp, "POST", false, &p);
-	cfg->acl.delete_ = read_tristate(envp, "DELETE", &p);
-	cfg->acl.put = read_tristate(envp, "PUT", &p);
-	cfg->acl.allow_start = read_bool(envp, "ALLOW_START", false, &p);
-	cfg->acl.allow_stop = read_bool(envp, "ALLOW_STOP", false, &p);
-	cfg->acl.allow_restarts = read_bool(envp, "ALLOW_RESTARTS", false, &p);
-	cfg->acl.allow_pause = read_bool(envp, "ALLOW_PAUSE", false, &p);
-	cfg->acl.allow_unpause = read_bool(envp, "ALLOW_UNPAUSE", false, &p);
-	cfg->acl.allow_archive = read_bool(envp, "ALLOW_ARCHIVE", false, &p);
-	cfg->acl.allow_export = read_bool(envp, "ALLOW_EXPORT", false, &p);
-	cfg->acl.allow_logs = read_bool(envp, "ALLOW_LOGS", true, &p);
-	cfg->acl.allow_top = read_bool(envp, "ALLOW_TOP", true, &p);
-
 	bool disable_ipv6 = read_bool(envp, "DISABLE_IPV6", false, &p);
 	mode_t mode = 0660;
 	gid_t gid = 0;
@@ -846,7 +1191,8 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 		if (!parse_group(v, &gid))
 			problem(&p, "SOCKWALL_UNIX_GROUP=%s: not a gid or known group", v);
 	}
-	parse_listeners(cfg, envp, &p, disable_ipv6, mode, gid, has_gid);
+	char policy_refs[CONFIG_MAX_LISTENERS][256];
+	parse_listeners(cfg, envp, &p, disable_ipv6, mode, gid, has_gid, policy_refs);
 
 	v = env_get(envp, "SOCKET_PATH");
 	if (!v)
@@ -868,13 +1214,16 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1 << 20, 1024,
 					    64L << 20, &p);
 	load_tls(cfg, envp, &p);
-	if ((v = env_get(envp, "SOCKWALL_MODE"))) {
-		if (strcmp(v, "audit") == 0)
-			cfg->audit = true;
-		else if (strcmp(v, "enforce") != 0)
-			problem(&p, "SOCKWALL_MODE=%s: expected enforce or audit", v);
+	snprintf(cfg->policy.name, sizeof(cfg->policy.name), "env");
+	load_policy(&cfg->policy, cfg->socket_path, envp, &p);
+	for (size_t i = 0; i < cfg->n_listeners; i++) {
+		char where[360];
+		if (!policy_refs[i][0])
+			continue;
+		snprintf(where, sizeof(where), "SOCKWALL_LISTEN: %s", cfg->listeners[i].url);
+		cfg->listeners[i].policy = policy_index(cfg, policy_refs[i], where, &p);
 	}
-	load_filters(cfg, envp, &p);
+	parse_cn_policies(cfg, envp, &p);
 
 	cfg->log_level = LOGL_INFO;
 	if ((v = env_get(envp, "LOG_LEVEL"))) {
@@ -921,9 +1270,9 @@ static const char *tristate(enum toggle_state t, bool post)
 	return t == TOGGLE_ON ? "1" : "0";
 }
 
-void config_describe_acl(const struct config *cfg, char *out, size_t out_len)
+void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len)
 {
-	const struct acl *a = &cfg->acl;
+	const struct acl *a = &pol->acl;
 	size_t used = 0;
 
 	out[0] = '\0';
@@ -939,4 +1288,7 @@ void config_describe_acl(const struct config *cfg, char *out, size_t out_len)
 	       a->allow_start, a->allow_stop, a->allow_restarts, a->allow_pause,
 	       a->allow_unpause, a->allow_archive, a->allow_export, a->allow_logs,
 	       a->allow_top);
+	append(out, out_len, &used, "protections=%s\nSOCKWALL_MODE=%s\n",
+	       pol->filters.defaults ? "on" : "off (DKRPRX__DISABLE_DEFAULTS)",
+	       pol->audit ? "audit" : "enforce");
 }

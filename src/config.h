@@ -16,6 +16,21 @@
 
 #define CONFIG_MAX_LISTENERS 8
 #define CONFIG_PATH_MAX 108 /* sun_path */
+#define CONFIG_MAX_POLICIES 16  /* besides the process-wide one */
+#define CONFIG_MAX_CN_POLICIES 16
+#define POLICY_NAME_MAX 128
+
+/*
+ * What judges a request: the toggles, the filters and the mode.  The
+ * process-wide environment makes one; a listener's ?policy= (a preset or
+ * an env-format file) or a client certificate's CN may choose another.
+ */
+struct policy_set {
+	char name[POLICY_NAME_MAX]; /* "env", a preset's name, or a file's path */
+	struct acl acl;
+	struct filters filters;
+	bool audit;                 /* SOCKWALL_MODE=audit: log denials, forward anyway */
+};
 
 enum listen_kind { LISTEN_TCP, LISTEN_UNIX, LISTEN_TLS };
 
@@ -28,7 +43,14 @@ struct listen_spec {
 	gid_t gid;                 /* unix: group of the socket file, when has_gid */
 	bool has_gid;
 	bool is_default;           /* the built-in [::]:2375, may fall back to IPv4 */
-	char url[160];             /* as written, for logs */
+	int policy;                /* ?policy=: index for config_policy, 0 = the environment's */
+	char url[320];             /* as written, for logs */
+};
+
+/* SOCKWALL_TLS_POLICY_BY_CN: a verified client leaf's CN -> a policy */
+struct cn_policy {
+	char cn[64];
+	int policy;
 };
 
 enum log_format { LOG_JSON, LOG_TEXT };
@@ -42,8 +64,14 @@ enum log_level {
 struct config {
 	struct listen_spec listeners[CONFIG_MAX_LISTENERS];
 	size_t n_listeners;
+	struct policy_set policy; /* the environment's: listeners without ?policy= */
+	/* named by listeners or CNs, each loaded once (allocated: most
+	 * configurations have none, and a policy_set is ~40 KiB of regexes) */
+	struct policy_set *policies[CONFIG_MAX_POLICIES];
+	size_t n_policies;
+	struct cn_policy cn_policies[CONFIG_MAX_CN_POLICIES];
+	size_t n_cn_policies;
 	char socket_path[CONFIG_PATH_MAX];
-	struct acl acl;
 	int head_timeout_ms;     /* a request head must be complete within this */
 	int idle_timeout_ms;     /* keep-alive connection with no request in flight */
 	int shutdown_timeout_ms; /* SIGTERM: in-flight requests get this long */
@@ -53,8 +81,6 @@ struct config {
 	/* TLS listeners: SOCKWALL_TLS_* (NULL when unset) */
 	const char *tls_cert, *tls_key, *tls_ca, *tls_allow_cn, *tls_allow_pins;
 	int tls_handshake_timeout_ms;
-	struct filters filters;
-	bool audit;              /* SOCKWALL_MODE=audit: log denials, forward anyway */
 	enum log_level log_level;
 	enum log_format log_format;
 };
@@ -65,10 +91,19 @@ struct config {
  */
 int config_load(struct config *cfg, char *const *envp, char *err, size_t err_len);
 
-/* Releases the compiled patterns. */
+/* Releases the compiled patterns and the named policies. */
 void config_free(struct config *cfg);
 
+/* Policy i of a listen_spec or cn_policy: 0 is the environment's. */
+const struct policy_set *config_policy(const struct config *cfg, int i);
+
+/*
+ * The policy for a verified TLS client: the one its CN names in
+ * SOCKWALL_TLS_POLICY_BY_CN, else the listener's (listener_policy).
+ */
+int config_policy_for_cn(const struct config *cfg, const char *cn, int listener_policy);
+
 /* Appends the effective access table, one "NAME=value" per line, to out. */
-void config_describe_acl(const struct config *cfg, char *out, size_t out_len);
+void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len);
 
 #endif

@@ -91,11 +91,13 @@ struct conn {
 	struct conn *prev, *next;
 	struct server *srv;
 	const struct listener *listener;
+	const struct policy_set *pol; /* what judges its requests (see choose_policy) */
 	int cfd, ufd, lfd; /* client, upstream, lookup */
 	struct buf in, out;
 	struct pending *pending;
 	struct tls_conn *tls; /* NULL on plain listeners */
 	bool raw_eof;         /* TLS: the socket itself ended */
+	bool cn_policy_chosen; /* TLS: SOCKWALL_TLS_POLICY_BY_CN was consulted */
 	bool tls_closing;     /* TLS: our close_notify is on its way */
 	bool sent_continue;
 	enum rq_state rq;
@@ -229,6 +231,7 @@ static void record_log(struct conn *c, const char *decision, const char *reason)
 		return;
 	struct request_log line = {
 		.listener = c->listener->spec->url,
+		.policy = c->pol->name,
 		.client = c->client,
 		.method = r->method_len ? r->method : "-",
 		.method_len = r->method_len ? r->method_len : 1,
@@ -453,7 +456,7 @@ static void start_forward(struct conn *c, const struct forward_plan *plan);
 /* SOCKWALL_MODE=audit: remember what enforce mode would refuse, and go on. */
 static bool audited(struct conn *c, const char *rule)
 {
-	if (!c->srv->cfg->audit)
+	if (!c->pol->audit)
 		return false;
 	if (!c->req.would_deny)
 		c->req.would_deny = rule;
@@ -623,7 +626,6 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 static bool request_filter(struct conn *c, const struct http_request *req, size_t head_len,
 			   const struct route_match *m, struct forward_plan *plan)
 {
-	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
 	struct body_facts facts;
 	struct filter_refs refs;
@@ -670,7 +672,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 	char *resolved = NULL;
 	if (facts.n_paths && !c->srv->self_id[0])
 		resolved = add_resolved_paths(&facts);
-	enum decision d = filter_judge(&cfg->filters, m, &facts, &refs, &v);
+	enum decision d = filter_judge(&c->pol->filters, m, &facts, &refs, &v);
 	free(resolved);
 	free(scratch);
 	if (d == DECISION_DENY) {
@@ -729,7 +731,7 @@ static void lookup_finish(struct conn *c)
 	struct pending *pd = c->pending;
 	struct verdict v;
 	struct forward_plan plan = pd->plan;
-	enum decision d = filter_judge_refs(&c->srv->cfg->filters, c->srv->self_id, &pd->refs,
+	enum decision d = filter_judge_refs(&c->pol->filters, c->srv->self_id, &pd->refs,
 					    pd->answers, &v);
 
 	pending_free(c);
@@ -805,7 +807,7 @@ static bool lookup_step(struct conn *c)
 	lookup_close(c);
 	const struct container_ref *r = &pd->refs.refs[pd->next];
 	struct ref_answer *a = &pd->answers[pd->next];
-	if (n < 0 || daemon_parse_answer(r->kind, pd->resp, pd->resp_len, &c->srv->cfg->filters,
+	if (n < 0 || daemon_parse_answer(r->kind, pd->resp, pd->resp_len, &c->pol->filters,
 					 a) < 0) {
 		lookup_failed(c, "unexpected answer from the Docker daemon");
 		return true;
@@ -826,6 +828,25 @@ static bool lookup_step(struct conn *c)
 	pd->next++;
 	lookup_begin(c);
 	return true;
+}
+
+/*
+ * On an mTLS listener the client's certificate may choose the policy
+ * (SOCKWALL_TLS_POLICY_BY_CN).  The handshake is done before any request
+ * arrives, so the first request is where the verified CN is known.
+ */
+static void choose_policy(struct conn *c)
+{
+#if SOCKWALL_TLS
+	if (c->tls && !c->cn_policy_chosen) {
+		const struct config *cfg = c->srv->cfg;
+		c->cn_policy_chosen = true;
+		c->pol = config_policy(cfg, config_policy_for_cn(cfg, tls_peer_cn(c->tls),
+								 c->listener->spec->policy));
+	}
+#else
+	(void)c;
+#endif
 }
 
 static bool request_head(struct conn *c)
@@ -890,7 +911,8 @@ static bool request_head(struct conn *c)
 		local_response(c, 400, msg, true, "error", why);
 		return true;
 	}
-	policy_judge(&cfg->acl, req.method, req.method_len, m, &v);
+	choose_policy(c);
+	policy_judge(&c->pol->acl, req.method, req.method_len, m, &v);
 	if (c->listener->health_only && (!m->def || m->def->section != SEC_PING)) {
 		v.decision = DECISION_DENY;
 		v.status = 403;
@@ -922,7 +944,7 @@ static bool request_head(struct conn *c)
 		.hijackable = is_hijackable(m),
 		.rule = v.rule,
 	};
-	if (m->def && filter_applies(&cfg->filters, m->def->action))
+	if (m->def && filter_applies(&c->pol->filters, m->def->action))
 		return request_filter(c, &req, (size_t)n, m, &plan);
 	start_forward(c, &plan);
 	return true;
@@ -1592,7 +1614,9 @@ static void reject_busy(const struct listener *l, int fd, const char *client)
 				"sockwall: too many connections (SOCKWALL_MAX_CONNS)", true, false);
 	ssize_t w = send(fd, resp, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)w;
-	struct request_log line = { .listener = l->spec->url, .client = client, .method = "-",
+	struct request_log line = { .listener = l->spec->url,
+				    .policy = config_policy(l->srv->cfg, l->spec->policy)->name,
+				    .client = client, .method = "-",
 				    .method_len = 1, .target = "-", .target_len = 1,
 				    .decision = "error", .reason = "connection limit",
 				    .status = 503 };
@@ -1658,6 +1682,7 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 #endif
 		c->srv = srv;
 		c->listener = l;
+		c->pol = config_policy(srv->cfg, l->spec->policy);
 		c->cfd = cfd;
 		c->ufd = -1;
 		c->lfd = -1;

@@ -79,12 +79,16 @@ static void emit(char *line, size_t n, size_t cap)
 void log_request(const struct request_log *r)
 {
 	enum log_level level = (r->decision[0] == 'a') ? LOGL_INFO : LOGL_WARNING;
-	char line[1536], target[768], method[64], client[128], reason[160], time_s[40];
+	char line[2560], target[768], method[64], client[128], reason[160], time_s[40];
+	char listener[400], policy[200];
 	size_t n;
 
 	if (level > log_threshold)
 		return;
 	timestamp(time_s, sizeof(time_s));
+	json_escape(listener, sizeof(listener), r->listener, strlen(r->listener));
+	json_escape(policy, sizeof(policy), r->policy ? r->policy : "-",
+		    r->policy ? strlen(r->policy) : 1);
 	json_escape(target, sizeof(target), r->target, r->target_len);
 	json_escape(method, sizeof(method), r->method, r->method_len);
 	json_escape(client, sizeof(client), r->client, strlen(r->client));
@@ -92,19 +96,19 @@ void log_request(const struct request_log *r)
 	if (log_style == LOG_JSON)
 		n = (size_t)snprintf(line, sizeof(line),
 				     "{\"time\":\"%s\",\"level\":\"%s\",\"listener\":\"%s\","
-				     "\"client\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
+				     "\"policy\":\"%s\",\"client\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
 				     "\"decision\":\"%s\",\"reason\":\"%s\",\"status\":%d,"
 				     "\"bytes_in\":%llu,\"bytes_out\":%llu,\"duration_ms\":%.3f}",
-				     time_s, level_names[level], r->listener, client, method,
+				     time_s, level_names[level], listener, policy, client, method,
 				     target, r->decision, reason, r->status,
 				     (unsigned long long)r->bytes_in,
 				     (unsigned long long)r->bytes_out,
 				     (double)r->duration_us / 1000.0);
 	else
 		n = (size_t)snprintf(line, sizeof(line),
-				     "%s %s %s %s %s %s %s reason=%s status=%d in=%llu out=%llu "
-				     "ms=%.3f",
-				     time_s, level_names[level], r->listener, client, method, target,
+				     "%s %s %s policy=%s %s %s %s %s reason=%s status=%d in=%llu "
+				     "out=%llu ms=%.3f",
+				     time_s, level_names[level], listener, policy, client, method, target,
 				     r->decision, reason, r->status,
 				     (unsigned long long)r->bytes_in,
 				     (unsigned long long)r->bytes_out,

@@ -12,6 +12,7 @@
 
 struct request_log {
 	const char *listener;
+	const char *policy;   /* the policy that judged it: "env", a preset, a file */
 	const char *client;
 	const char *method;
 	size_t method_len;

@@ -36,8 +36,8 @@
 extern char **environ;
 
 static const char usage[] =
-	"usage: sockwall [--check-config | --healthcheck | --explain METHOD PATH [BODY-FILE] |\n"
-	"                 --version | --help]\n"
+	"usage: sockwall [--check-config | --healthcheck | --version | --help |\n"
+	"                 --explain [--listener NAME] [--cn CN] METHOD PATH [BODY-FILE]]\n"
 	"\n"
 	"A firewall for the Docker Engine API socket.  Configured from the environment:\n"
 	"\n"
@@ -54,7 +54,9 @@ static const char usage[] =
 	"Container reads and writes that need their own switch (with CONTAINERS=1):\n"
 	"  ALLOW_ARCHIVE=0 ALLOW_EXPORT=0 ALLOW_LOGS=1 ALLOW_TOP=1; EXEC=1 for exec create\n"
 	"Network and daemon:\n"
-	"  SOCKWALL_LISTEN=tcp://[::]:2375   comma-separated tcp://HOST:PORT, unix:///PATH[?mode=0660&group=GID]\n"
+	"  SOCKWALL_LISTEN=tcp://[::]:2375   comma-separated tcp://HOST:PORT, tls://HOST:PORT,\n"
+	"                                    unix:///PATH[?mode=0660&group=GID]; any may add\n"
+	"                                    ?policy=PRESET or ?policy=/path/to/file.env\n"
 	"  DISABLE_IPV6=0                    1: the default listener is 0.0.0.0:2375\n"
 	"  SOCKWALL_UNIX_MODE=0660           default mode of unix listener sockets\n"
 	"  SOCKWALL_UNIX_GROUP=              default group (name or gid) of unix listener sockets\n"
@@ -81,10 +83,21 @@ static const char usage[] =
 	"\n"
 	"  --check-config  validate the settings, print the effective table, exit 0 (or 2)\n"
 	"  --healthcheck   exit 0 if the running proxy answers GET /_ping with 200\n"
-	"  --explain       print the verdict for a request, offline (exit 0 allow, 1 deny)\n"
+	"  --explain       print the verdict for a request, offline (exit 0 allow, 1 deny);\n"
+	"                  --listener NAME (URL or unix path) and --cn CN pick the policy\n"
+	"mTLS (tls:// listeners):\n"
+	"  SOCKWALL_TLS_CERT= SOCKWALL_TLS_KEY=   server certificate chain and key (PEM)\n"
+	"  SOCKWALL_TLS_CA=                  client CA: client certificates required\n"
+	"  SOCKWALL_TLS_ALLOW_CN= SOCKWALL_TLS_ALLOW_PINS=  narrow the accepted clients\n"
+	"  SOCKWALL_TLS_POLICY_BY_CN=        CN:POLICY,...: a client's CN chooses its policy\n"
+	"  SOCKWALL_TLS_HANDSHAKE_TIMEOUT=10s\n"
 	"Presets and modes:\n"
 	"  SOCKWALL_POLICY=                  a preset from policies/ (explicit settings win)\n"
-	"  SOCKWALL_MODE=enforce             audit: forward everything, log what would be denied\n";
+	"  SOCKWALL_MODE=enforce             audit: forward everything, log what would be denied\n"
+	"  A policy file (?policy=/path): NAME=value lines of the section toggles, POST,\n"
+	"  DELETE, PUT, ALLOW_*, DKRPRX__*, FILTERS_CONFIG, SOCKWALL_POLICY (a preset\n"
+	"  beneath the file) and SOCKWALL_MODE; it starts from the defaults, not from\n"
+	"  this environment, and keeps the default protections unless it turns them off.\n";
 
 /* The self-pipe turns a signal into a poll event. */
 struct signals {
@@ -149,8 +162,8 @@ static void on_signal_pipe(struct loop *loop, int fd, int revents, void *ctx)
  * offline: toggles, body inspection and filters; what only dockerd can
  * tell (which container a reference means) is listed, not asked.
  */
-static int explain(const struct config *cfg, const char *method, const char *target,
-		   const char *body_file)
+static int explain(const struct config *cfg, const struct policy_set *pol, const char *method,
+		   const char *target, const char *body_file)
 {
 	struct route_match m;
 	struct verdict v;
@@ -165,13 +178,14 @@ static int explain(const struct config *cfg, const char *method, const char *tar
 	}
 	printf("route: %s %s (%s)\n", method, m.def ? m.def->pattern : "unknown",
 	       m.def ? section_name(m.def->section) : "no section");
-	policy_judge(&cfg->acl, method, strlen(method), &m, &v);
+	printf("policy: %s\n", pol->name);
+	policy_judge(&pol->acl, method, strlen(method), &m, &v);
 	if (v.decision == DECISION_DENY) {
 		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
 		return 1;
 	}
 	printf("toggles: allow by %s\n", v.rule);
-	if (!m.def || !filter_applies(&cfg->filters, m.def->action)) {
+	if (!m.def || !filter_applies(&pol->filters, m.def->action)) {
 		printf("allow\n");
 		return 0;
 	}
@@ -199,7 +213,7 @@ static int explain(const struct config *cfg, const char *method, const char *tar
 		}
 	}
 	struct filter_refs refs;
-	if (filter_judge(&cfg->filters, &m, &facts, &refs, &v) == DECISION_DENY) {
+	if (filter_judge(&pol->filters, &m, &facts, &refs, &v) == DECISION_DENY) {
 		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
 		goto out;
 	}
@@ -217,18 +231,49 @@ out:
 	return rc;
 }
 
-static int check_config(const struct config *cfg)
+static void print_table(const struct policy_set *pol, const char *indent)
 {
 	char table[2048];
 
-	config_describe_acl(cfg, table, sizeof(table));
-	printf("listeners:\n");
-	for (size_t i = 0; i < cfg->n_listeners; i++)
-		printf("  %s\n", cfg->listeners[i].url);
-	printf("upstream: unix://%s\naccess:\n", cfg->socket_path);
+	config_describe_acl(pol, table, sizeof(table));
 	for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n"))
-		printf("  %s\n", line);
+		printf("%s%s\n", indent, line);
+}
+
+/* Each listener with the table of the policy that judges its clients. */
+static int check_config(const struct config *cfg)
+{
+	printf("upstream: unix://%s\nlisteners:\n", cfg->socket_path);
+	for (size_t i = 0; i < cfg->n_listeners; i++) {
+		const struct listen_spec *l = &cfg->listeners[i];
+		printf("  %s\n    policy: %s\n", l->url, config_policy(cfg, l->policy)->name);
+		print_table(config_policy(cfg, l->policy), "      ");
+		if (l->kind != LISTEN_TLS)
+			continue;
+		for (size_t k = 0; k < cfg->n_cn_policies; k++) {
+			const struct policy_set *pol = config_policy(cfg, cfg->cn_policies[k].policy);
+			printf("    client CN %s: policy %s\n", cfg->cn_policies[k].cn, pol->name);
+			print_table(pol, "      ");
+		}
+	}
 	return 0;
+}
+
+/*
+ * --listener NAME: the listener's URL as written, without its options,
+ * or a unix listener's path.  NULL when no listener is called that.
+ */
+static const struct listen_spec *find_listener(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_listeners; i++) {
+		const struct listen_spec *l = &cfg->listeners[i];
+		size_t base = strcspn(l->url, "?");
+		if (strcmp(l->url, name) == 0 ||
+		    (strlen(name) == base && strncmp(l->url, name, base) == 0) ||
+		    (l->kind == LISTEN_UNIX && strcmp(l->path, name) == 0))
+			return l;
+	}
+	return NULL;
 }
 
 static bool only_tls(const struct config *cfg)
@@ -352,16 +397,29 @@ int main(int argc, char **argv)
 	char problems[4096];
 	int mode_check = 0, mode_health = 0;
 	const char *explain_args[3] = { NULL, NULL, NULL };
+	const char *explain_listener = NULL, *explain_cn = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--explain") == 0) {
-			if (argc - i < 3 || argc - i > 4) {
-				fprintf(stderr, "usage: sockwall --explain METHOD PATH [BODY-FILE]\n");
+			int k = i + 1;
+			for (; k + 1 < argc && argv[k][0] == '-'; k += 2) {
+				if (strcmp(argv[k], "--listener") == 0) {
+					explain_listener = argv[k + 1];
+				} else if (strcmp(argv[k], "--cn") == 0) {
+					explain_cn = argv[k + 1];
+				} else {
+					k = argc;
+					break;
+				}
+			}
+			if (argc - k < 2 || argc - k > 3) {
+				fprintf(stderr, "usage: sockwall --explain [--listener NAME] [--cn CN] "
+						"METHOD PATH [BODY-FILE]\n");
 				return 2;
 			}
-			explain_args[0] = argv[i + 1];
-			explain_args[1] = argv[i + 2];
-			explain_args[2] = argc - i == 4 ? argv[i + 3] : NULL;
+			explain_args[0] = argv[k];
+			explain_args[1] = argv[k + 1];
+			explain_args[2] = argc - k == 3 ? argv[k + 2] : NULL;
 			break;
 		}
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -388,8 +446,22 @@ int main(int argc, char **argv)
 	}
 	if (mode_check)
 		return check_config(&cfg);
-	if (explain_args[0])
-		return explain(&cfg, explain_args[0], explain_args[1], explain_args[2]);
+	if (explain_args[0]) {
+		int policy = 0;
+		if (explain_listener) {
+			const struct listen_spec *l = find_listener(&cfg, explain_listener);
+			if (!l) {
+				fprintf(stderr, "sockwall: --explain: no listener %s in SOCKWALL_LISTEN\n",
+					explain_listener);
+				return 2;
+			}
+			policy = l->policy;
+		}
+		if (explain_cn)
+			policy = config_policy_for_cn(&cfg, explain_cn, policy);
+		return explain(&cfg, config_policy(&cfg, policy), explain_args[0], explain_args[1],
+			       explain_args[2]);
+	}
 	if (mode_health)
 		return healthcheck(&cfg);
 
@@ -409,7 +481,7 @@ int main(int argc, char **argv)
 	daemon_self_id(srv.self_id);
 	if (srv.self_id[0])
 		log_msg(LOGL_NOTICE, "running in container %.12s: it is protected like "
-			"PROXY_CONTAINER_NAME=%s", srv.self_id, cfg.filters.proxy_container_name);
+			"PROXY_CONTAINER_NAME=%s", srv.self_id, cfg.policy.filters.proxy_container_name);
 	if (srv.max_conns > (max_fds - 16) / 2) {
 		srv.max_conns = (max_fds - 16) / 2;
 		log_msg(LOGL_WARNING,
@@ -467,7 +539,8 @@ int main(int argc, char **argv)
 		l->fd = fd;
 		l->spec = &cfg.listeners[i];
 		loop_add(&loop, fd, POLLIN, conn_accept, l);
-		log_msg(LOGL_NOTICE, "listening on %s", l->spec->url);
+		log_msg(LOGL_NOTICE, "listening on %s (policy %s)", l->spec->url,
+			config_policy(&cfg, l->spec->policy)->name);
 		if (l->spec->kind == LISTEN_TCP && !is_loopback(l->spec))
 			log_msg(LOGL_WARNING,
 				"%s is plain TCP on a non-loopback address: whoever reaches it "
@@ -492,12 +565,15 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	char table[2048], *p;
-	config_describe_acl(&cfg, table, sizeof(table));
-	for (p = table; (p = strchr(p, '\n')); p++)
-		*p = p[1] ? ' ' : '\0';
-	log_msg(LOGL_NOTICE, "sockwall %s upstream=unix://%s policy: %s", SOCKWALL_VERSION,
-		cfg.socket_path, table);
+	log_msg(LOGL_NOTICE, "sockwall %s upstream=unix://%s", SOCKWALL_VERSION, cfg.socket_path);
+	for (size_t i = 0; i <= cfg.n_policies; i++) {
+		const struct policy_set *pol = config_policy(&cfg, (int)i);
+		char table[2048], *p;
+		config_describe_acl(pol, table, sizeof(table));
+		for (p = table; (p = strchr(p, '\n')); p++)
+			*p = p[1] ? ' ' : '\0';
+		log_msg(LOGL_NOTICE, "policy %s: %s", pol->name, table);
+	}
 
 	int rc = loop_run(&loop);
 	close_listeners(&srv);

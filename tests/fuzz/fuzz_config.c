@@ -56,7 +56,7 @@ static void check_config(const struct config *c)
 	FUZZ_CHECK(c->max_conns >= 1, "max_conns %d", c->max_conns);
 	FUZZ_CHECK(c->max_head >= 1024 && c->max_head <= 65536, "max_head %zu", c->max_head);
 	FUZZ_CHECK(c->max_body >= 1024, "max_body %zu", c->max_body);
-	FUZZ_CHECK(c->filters.n_protected_paths >= 1, "no protected paths");
+	FUZZ_CHECK(c->policy.filters.n_protected_paths >= 1, "no protected paths");
 }
 
 static size_t lines(const char *s)

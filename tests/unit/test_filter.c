@@ -37,7 +37,7 @@ static enum decision judge(const struct config *cfg, const char *method, const c
 {
 	struct route_match m;
 	resolve(method, target, &m);
-	return filter_judge(&cfg->filters, &m, b, refs, v);
+	return filter_judge(&cfg->policy.filters, &m, b, refs, v);
 }
 
 static void test_socket_paths(void)
@@ -352,14 +352,14 @@ static void test_refs(void)
 	struct ref_answer answers[FILTER_MAX_REFS] = { 0 };
 	CHECK(judge(&cfg, "POST", "/containers/abc/stop", &none, &refs, &v) == DECISION_ALLOW, "-");
 	answers[0] = (struct ref_answer){ .found = true, .id = "1234", .name = "docker-proxy" };
-	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_DENY,
+	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_DENY,
 	      "stop of the proxy by another spelling");
 	answers[0] = (struct ref_answer){ .found = true, .id = "1234", .name = "web" };
-	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_ALLOW, "stop web");
-	CHECK(filter_judge_refs(&cfg.filters, "1234", &refs, answers, &v) == DECISION_DENY,
+	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_ALLOW, "stop web");
+	CHECK(filter_judge_refs(&cfg.policy.filters, "1234", &refs, answers, &v) == DECISION_DENY,
 	      "stop of the proxy by its own ID");
 	answers[0] = (struct ref_answer){ .found = false };
-	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_ALLOW,
+	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_ALLOW,
 	      "not found: dockerd answers");
 
 	judge(&cfg, "POST", "/containers/create", &share, &refs, &v);
@@ -367,14 +367,14 @@ static void test_refs(void)
 	for (size_t i = 0; i < refs.n; i++)
 		answers[i] = (struct ref_answer){ .found = true, .id = "9", .name = "other" };
 	answers[1].holds_socket = true;
-	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_DENY,
+	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_DENY,
 	      "sharing a container that holds the socket");
 
 	CHECK(judge(&cfg, "DELETE", "/networks/abc", &none, &refs, &v) == DECISION_ALLOW &&
 		      refs.n == 1 && refs.refs[0].kind == REF_NETWORK,
 	      "network delete resolves");
 	answers[0] = (struct ref_answer){ .found = true, .id = "n1", .name = "proxy-net" };
-	CHECK(filter_judge_refs(&cfg.filters, "", &refs, answers, &v) == DECISION_DENY,
+	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_DENY,
 	      "proxy network");
 	config_free(&cfg);
 }
@@ -414,39 +414,39 @@ static void test_daemon_answers(void)
 	const char ok[] = "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
 			  "{\"Id\":\"0123abcd\",\"Name\":\"/docker-proxy\",\"Mounts\":["
 			  "{\"Type\":\"bind\",\"Source\":\"/var/run/docker.sock\",\"Destination\":\"/s\"}]}";
-	CHECK(daemon_parse_answer(REF_SHARE, ok, sizeof(ok) - 1, &cfg.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_SHARE, ok, sizeof(ok) - 1, &cfg.policy.filters, &a) == 0 &&
 		      a.found && strcmp(a.id, "0123abcd") == 0 &&
 		      strcmp(a.name, "docker-proxy") == 0 && a.holds_socket,
 	      "inspect answer");
 	const char vol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"9\",\"Name\":\"/web\",\"Mounts\":["
 			   "{\"Type\":\"volume\",\"Source\":\"/var/lib/docker/volumes/x/_data\"}]}";
-	CHECK(daemon_parse_answer(REF_SHARE, vol, sizeof(vol) - 1, &cfg.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_SHARE, vol, sizeof(vol) - 1, &cfg.policy.filters, &a) == 0 &&
 		      !a.holds_socket,
 	      "volume mount does not hold the socket");
 	const char missing[] = "HTTP/1.0 404 Not Found\r\n\r\n{\"message\":\"No such container\"}";
-	CHECK(daemon_parse_answer(REF_TARGET, missing, sizeof(missing) - 1, &cfg.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_TARGET, missing, sizeof(missing) - 1, &cfg.policy.filters, &a) == 0 &&
 		      !a.found,
 	      "404");
 	const char err[] = "HTTP/1.0 500 Internal Server Error\r\n\r\n{}";
-	CHECK(daemon_parse_answer(REF_TARGET, err, sizeof(err) - 1, &cfg.filters, &a) < 0, "500");
+	CHECK(daemon_parse_answer(REF_TARGET, err, sizeof(err) - 1, &cfg.policy.filters, &a) < 0, "500");
 	const char ambiguous[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"x\"}";
-	CHECK(daemon_parse_answer(REF_TARGET, ambiguous, sizeof(ambiguous) - 1, &cfg.filters, &a) < 0,
+	CHECK(daemon_parse_answer(REF_TARGET, ambiguous, sizeof(ambiguous) - 1, &cfg.policy.filters, &a) < 0,
 	      "no Id");
 
 	const char withvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"9\",\"Name\":\"/h\",\"Mounts\":["
 			       "{\"Type\":\"volume\",\"Name\":\"sockvol\",\"Driver\":\"local\","
 			       "\"Source\":\"/var/lib/docker/volumes/sockvol/_data\"}]}";
-	CHECK(daemon_parse_answer(REF_SHARE, withvol, sizeof(withvol) - 1, &cfg.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_SHARE, withvol, sizeof(withvol) - 1, &cfg.policy.filters, &a) == 0 &&
 		      !a.holds_socket && a.n_volumes == 1 && strcmp(a.volumes[0], "sockvol") == 0,
 	      "local volumes are listed for a second question");
 	const char bindvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"sockvol\",\"Driver\":\"local\","
 			       "\"Options\":{\"device\":\"/var/run\",\"o\":\"bind\",\"type\":\"none\"}}";
-	CHECK(daemon_parse_answer(REF_VOLUME, bindvol, sizeof(bindvol) - 1, &cfg.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_VOLUME, bindvol, sizeof(bindvol) - 1, &cfg.policy.filters, &a) == 0 &&
 		      a.found && a.holds_socket,
 	      "a local volume binding /var/run holds the socket");
 	const char plainvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"data\",\"Driver\":\"local\","
 				"\"Options\":null}";
-	CHECK(daemon_parse_answer(REF_VOLUME, plainvol, sizeof(plainvol) - 1, &cfg.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_VOLUME, plainvol, sizeof(plainvol) - 1, &cfg.policy.filters, &a) == 0 &&
 		      a.found && !a.holds_socket,
 	      "a plain volume does not");
 

@@ -759,12 +759,12 @@ static void test_load_all(void)
 		int rc2 = load_policy(&pol, names[i], NULL, err2, sizeof(err2));
 		CHECK(rc2 == 0, "SOCKWALL_POLICY=%s loads: %s", names[i], err2);
 		if (rc == 0 && rc2 == 0) {
-			config_describe_acl(&raw, acl_raw, sizeof(acl_raw));
-			config_describe_acl(&pol, acl_pol, sizeof(acl_pol));
+			config_describe_acl(&raw.policy, acl_raw, sizeof(acl_raw));
+			config_describe_acl(&pol.policy, acl_pol, sizeof(acl_pol));
 			CHECK(strcmp(acl_raw, acl_pol) == 0,
 			      "SOCKWALL_POLICY=%s gives the preset's table:\n%s\nvs\n%s", names[i],
 			      acl_pol, acl_raw);
-			CHECK(same_filters(&raw.filters, &pol.filters),
+			CHECK(same_filters(&raw.policy.filters, &pol.policy.filters),
 			      "SOCKWALL_POLICY=%s gives the preset's filters", names[i]);
 		}
 		config_free(&raw);
@@ -795,11 +795,11 @@ static void test_cases(void)
 		if (!preset_find(pc->name))
 			continue;
 		if (load_raw(&cfg, pc->name, NULL, err, sizeof(err)) == 0)
-			run_case(pc, "preset", &cfg.acl);
+			run_case(pc, "preset", &cfg.policy.acl);
 		config_free(&cfg);
 		/* the product's path; reported by test_load_all when it fails */
 		if (load_policy(&cfg, pc->name, NULL, err, sizeof(err)) == 0)
-			run_case(pc, "SOCKWALL_POLICY", &cfg.acl);
+			run_case(pc, "SOCKWALL_POLICY", &cfg.policy.acl);
 		config_free(&cfg);
 	}
 
@@ -847,7 +847,7 @@ static void test_readonly_reads(void)
 		    t[i].action == ACT_CONTAINER_EXPORT)
 			want = false;
 		struct call c = { t[i].method, target };
-		judge("readonly", "every read route", &cfg.acl, NULL, &c, want ? OK : NO);
+		judge("readonly", "every read route", &cfg.policy.acl, NULL, &c, want ? OK : NO);
 	}
 	config_free(&cfg);
 }
@@ -868,9 +868,9 @@ static void test_filters(void)
 		struct config cfg;
 		char err[2048];
 		if (load_raw(&cfg, rows[i].name, NULL, err, sizeof(err)) == 0) {
-			CHECK(cfg.filters.deny_privileged == rows[i].deny_privileged,
+			CHECK(cfg.policy.filters.deny_privileged == rows[i].deny_privileged,
 			      "%s: DENY_PRIVILEGED %d", rows[i].name, rows[i].deny_privileged);
-			CHECK(cfg.filters.defaults, "%s: default protections stay on", rows[i].name);
+			CHECK(cfg.policy.filters.defaults, "%s: default protections stay on", rows[i].name);
 		}
 		config_free(&cfg);
 	}
@@ -916,7 +916,7 @@ static void test_overrides(void)
 
 		/* SOCKWALL_POLICY first, then the explicit settings */
 		if (load_policy(&cfg, rows[i].policy, rows[i].extra, err, sizeof(err)) == 0)
-			judge(rows[i].policy, "override", &cfg.acl, NULL, &rows[i].call, rows[i].want);
+			judge(rows[i].policy, "override", &cfg.policy.acl, NULL, &rows[i].call, rows[i].want);
 		else
 			CHECK(0, "SOCKWALL_POLICY=%s %s... loads: %s", rows[i].policy,
 			      rows[i].extra[0], err);
@@ -930,7 +930,7 @@ static void test_overrides(void)
 		rev[n++] = policy;
 		rev[n] = NULL;
 		if (config_load(&cfg, (char *const *)rev, err, sizeof(err)) == 0)
-			judge(rows[i].policy, "override, policy last", &cfg.acl, NULL, &rows[i].call,
+			judge(rows[i].policy, "override, policy last", &cfg.policy.acl, NULL, &rows[i].call,
 			      rows[i].want);
 		else
 			CHECK(0, "%s... SOCKWALL_POLICY=%s loads: %s", rows[i].extra[0],
@@ -939,7 +939,7 @@ static void test_overrides(void)
 
 		/* what the product must do, shown on the raw preset: explicit first */
 		if (load_raw(&cfg, rows[i].policy, rows[i].extra, err, sizeof(err)) == 0)
-			judge(rows[i].policy, "override, raw", &cfg.acl, NULL, &rows[i].call,
+			judge(rows[i].policy, "override, raw", &cfg.policy.acl, NULL, &rows[i].call,
 			      rows[i].want);
 		config_free(&cfg);
 	}
@@ -949,7 +949,7 @@ static void test_overrides(void)
 	char err[2048];
 	const char *extra[] = { "DKRPRX__CONTAINERS__DENY_PRIVILEGED=false", NULL };
 	if (load_policy(&cfg, "watchtower", extra, err, sizeof(err)) == 0)
-		CHECK(!cfg.filters.deny_privileged, "watchtower with DENY_PRIVILEGED=false");
+		CHECK(!cfg.policy.filters.deny_privileged, "watchtower with DENY_PRIVILEGED=false");
 	else
 		CHECK(0, "SOCKWALL_POLICY=watchtower DKRPRX__...=false loads: %s", err);
 	config_free(&cfg);
