@@ -56,13 +56,33 @@ static int tcp_listen_at(int family, const char *host, unsigned short port)
 	return fd;
 }
 
+/*
+ * The socket's directory may not exist yet, e.g. a per-client directory of
+ * a shared volume: make it (and its parents), 0755, like `mkdir -p`.
+ */
+static int make_parent_dirs(const char *path)
+{
+	char dir[CONFIG_PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*slash = '/';
+	}
+	return 0;
+}
+
 static int unix_listen_at(const struct listen_spec *l, char *err, size_t err_len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd;
+	int fd = -1;
 
 	strcpy(sa.sun_path, l->path);
+	if (make_parent_dirs(l->path) < 0)
+		goto fail;
 	/* A socket file left by an earlier run would make bind fail. */
 	if (lstat(l->path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
