@@ -4,8 +4,11 @@
  * Input: "NAME=value" lines (at most 32; a NUL ends a line's string, as it
  * would in a real environment).  A line "%%" ends the environment: the
  * rest is the content of a FILTERS_CONFIG file, handed over as
- * /proc/self/fd/N of a memfd.  FILTERS_CONFIG lines of the input are
- * dropped (the fuzzer must not make us read /dev/stdin).
+ * /proc/self/fd/N of a memfd.  A line "%%P" does the same for a policy
+ * file, named by a first SOCKWALL_LISTEN=tcp://127.0.0.1:1?policy=... (so
+ * the input's own SOCKWALL_LISTEN is ignored).  FILTERS_CONFIG lines, and
+ * policy references with a '/', of the input are dropped (the fuzzer must
+ * not make us read /dev/stdin).
  *
  * Invariants:
  *  - config_load returns >= 0, the number of problems; each problem is one
@@ -14,12 +17,15 @@
  *    absolute path shorter than sun_path, mode <= 0777; tcp/tls: a host of
  *    1..63 bytes, port 1..65535), urls NUL-terminated; SOCKET_PATH
  *    absolute; limits within their documented ranges;
+ *  - on 0, every listener and CN names a policy that exists, with a
+ *    NUL-terminated name and the process's protected paths;
  *  - loading the same environment (without a file) twice gives the same
  *    answer;
  *  - config_free releases everything (LeakSanitizer is on).
  */
 #include "fuzz.h"
 
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -57,6 +63,31 @@ static void check_config(const struct config *c)
 	FUZZ_CHECK(c->max_head >= 1024 && c->max_head <= 65536, "max_head %zu", c->max_head);
 	FUZZ_CHECK(c->max_body >= 1024, "max_body %zu", c->max_body);
 	FUZZ_CHECK(c->policy.filters.n_protected_paths >= 1, "no protected paths");
+	FUZZ_CHECK(c->n_policies <= CONFIG_MAX_POLICIES, "%zu policies", c->n_policies);
+	for (size_t i = 0; i < c->n_listeners + c->n_cn_policies; i++) {
+		int idx = i < c->n_listeners ? c->listeners[i].policy
+					     : c->cn_policies[i - c->n_listeners].policy;
+		FUZZ_CHECK(idx >= 0 && (size_t)idx <= c->n_policies, "policy index %d of %zu", idx,
+			   c->n_policies);
+		const struct policy_set *p = config_policy(c, idx);
+		FUZZ_CHECK(memchr(p->name, '\0', sizeof(p->name)) && p->name[0], "policy name");
+		FUZZ_CHECK(p->filters.n_protected_paths == c->policy.filters.n_protected_paths,
+			   "policy %s: protected paths differ", p->name);
+	}
+}
+
+/* A policy reference naming a file: only the harness may name files. */
+static bool names_a_file(const char *v, size_t len)
+{
+	if (len >= 26 && memcmp(v, "SOCKWALL_TLS_POLICY_BY_CN=", 26) == 0)
+		return memchr(v, '/', len) != NULL;
+	if (!(len >= 16 && memcmp(v, "SOCKWALL_LISTEN=", 16) == 0))
+		return false;
+	for (const char *p = v; (p = memmem(p, len - (size_t)(p - v), "policy=", 7)); p += 7)
+		for (const char *q = p + 7; q < v + len && *q != '&' && *q != ','; q++)
+			if (*q == '/')
+				return true;
+	return false;
 }
 
 static size_t lines(const char *s)
@@ -91,7 +122,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vars[n++] = strdup(path);
 			break;
 		}
-		if (!(len >= 15 && memcmp(data + i, "FILTERS_CONFIG=", 15) == 0)) {
+		if (len == 3 && memcmp(data + i, "%%P", 3) == 0) {
+			i += 4;
+			if (i < size && memmem(data + i, size - i, "FILTERS_CONFIG", 14))
+				break;
+			fd = memfd_create("policy", 0);
+			if (fd < 0)
+				abort();
+			if (i < size && write(fd, data + i, size - i) != (ssize_t)(size - i))
+				abort();
+			char listen[96];
+			snprintf(listen, sizeof(listen),
+				 "SOCKWALL_LISTEN=tcp://127.0.0.1:1?policy=/proc/self/fd/%d", fd);
+			memmove(vars + 1, vars, n * sizeof(*vars));
+			vars[0] = strdup(listen);
+			n++;
+			break;
+		}
+		if (!(len >= 15 && memcmp(data + i, "FILTERS_CONFIG=", 15) == 0) &&
+		    !names_a_file((const char *)data + i, len)) {
 			char *v = malloc(len + 1);
 			memcpy(v, data + i, len);
 			v[len] = '\0';
