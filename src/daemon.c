@@ -140,6 +140,13 @@ static bool volume_binds_protected(const struct filters *f, const char *js, cons
 	}
 	bool bind = strcmp(type, "none") == 0 || strcmp(type, "bind") == 0 ||
 		    strcmp(type, "rbind") == 0;
+	/* A disk or overlay filesystem of the host (see inspect.c local_host_fs). */
+	static const char *const harmless[] = { "", "tmpfs", "nfs", "nfs4", "cifs", "smb3" };
+	bool host_fs = !bind;
+	for (size_t h = 0; h < sizeof(harmless) / sizeof(*harmless); h++)
+		host_fs &= strcmp(type, harmless[h]) != 0;
+	if (host_fs)
+		return true;
 	for (char *save = NULL, *tok = strtok_r(o, ",", &save); tok && !bind;
 	     tok = strtok_r(NULL, ",", &save))
 		bind = strcmp(tok, "bind") == 0 || strcmp(tok, "rbind") == 0;

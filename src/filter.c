@@ -604,6 +604,12 @@ enum decision filter_judge(const struct filters *f, const struct route_match *m,
 	if (m->query && !query_valid(m->query, m->query_len))
 		return refuse(v, "query", "malformed query string");
 
+	if (f->defaults && b->host_fs_type.p)
+		return deny(v, "default:host-filesystem",
+			    "sockwall: a local volume of type %.*s mounts a host filesystem (which "
+			    "holds the Docker socket); denied by the default protections",
+			    (int)(b->host_fs_type.len < 32 ? b->host_fs_type.len : 32),
+			    b->host_fs_type.p);
 	if (check_paths(f, b, v) == DECISION_DENY)
 		return DECISION_DENY;
 
@@ -733,6 +739,11 @@ enum decision filter_judge_refs(const struct filters *f, const char *self_id,
 							.origin = PATH_FROM_VOLUME_CREATE };
 				if (check_path(f, &hp, v) == DECISION_DENY)
 					return DECISION_DENY;
+			} else if (r->parent == REF_NO_PARENT && a->holds_socket && f->defaults) {
+				return deny(v, "default:host-filesystem",
+					    "sockwall: volume '%.60s' mounts a host filesystem (which "
+					    "holds the Docker socket); denied by the default protections",
+					    r->ref);
 			}
 			continue; /* under a shared container, it counted for that one */
 		}

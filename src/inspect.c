@@ -838,6 +838,29 @@ static bool local_bind(struct str driver, const struct local_opts *o)
 	       str_ieq(o->type, "rbind") || has_bind_option(o->o);
 }
 
+/*
+ * The local driver mounting a filesystem of its own type: a network or
+ * memory filesystem holds no host files; any other type (ext4 on a host
+ * disk, overlay over host directories, ...) does.  Binds are paths, judged
+ * as such.  dockerd passes the type to mount(2) as given.
+ */
+static bool local_host_fs(struct ctx *c, struct str driver, const struct local_opts *o)
+{
+	static const char *const harmless[] = { "tmpfs", "nfs", "nfs4", "cifs", "smb3",
+						"none", "bind", "rbind" };
+
+	if (driver.p != NULL && driver.len != 0 && !str_ieq(driver, "local"))
+		return false;
+	if (o->type.p == NULL || o->type.len == 0)
+		return false;
+	for (size_t i = 0; i < sizeof(harmless) / sizeof(*harmless); i++)
+		if (o->type.len == strlen(harmless[i]) &&
+		    memcmp(o->type.p, harmless[i], o->type.len) == 0)
+			return false;
+	c->facts->host_fs_type = o->type;
+	return true;
+}
+
 /* Type compared without case: dockerd wants "bind", swarm upper-cases it. */
 static int judge_mount(struct ctx *c, const struct mount_spec *m)
 {
@@ -851,6 +874,7 @@ static int judge_mount(struct ctx *c, const struct mount_spec *m)
 	 * dockerd, and reporting them costs nothing */
 	if (local_bind(m->driver, &m->opts) && add_path(c, m->opts.device, vol) < 0)
 		return -1;
+	local_host_fs(c, m->driver, &m->opts);
 	if (str_ieq(m->type, "volume") && m->source.p != NULL && m->source.len != 0 &&
 	    add_volume(c, m->source) < 0)
 		return -1;
@@ -1108,6 +1132,7 @@ static int walk_volume_create(struct ctx *c)
 		return -1;
 	c->facts->name = v.name;
 	c->facts->driver = v.driver;
+	local_host_fs(c, v.driver, &v.opts);
 	if (local_bind(v.driver, &v.opts))
 		return add_path(c, v.opts.device, PATH_FROM_VOLUME_CREATE);
 	return 0;

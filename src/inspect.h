@@ -85,6 +85,10 @@ struct body_facts {
 	/* MaskedPaths / ReadonlyPaths given (even []): they replace dockerd's
 	 * defaults, [] unmasks /proc/kcore and makes /proc/sys writable */
 	size_t n_masked_paths_set, n_readonly_paths_set;
+	/* the type of a local-driver volume that mounts a disk or overlay
+	 * filesystem ("type=ext4,device=/dev/sda1", "type=overlay,o=lowerdir=/"):
+	 * the host's files without a bind in sight.  p NULL when none. */
+	struct str host_fs_type;
 	/* named volumes (Binds "name:/dst", Mounts Type volume Source): a
 	 * volume created elsewhere may be a local bind in disguise */
 	struct str volumes[INSPECT_MAX_ITEMS];

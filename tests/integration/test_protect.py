@@ -385,6 +385,38 @@ def test_raw_volume_create_bodies(sockwall, direct, leftovers):
     before.assert_unchanged("volume create bodies")
 
 
+HOST_FS_MSG = "mounts a host filesystem"
+
+
+def test_host_filesystem_volumes_are_refused(sockwall, docker_cli, direct, leftovers):
+    """A local volume of a disk or overlay type mounts the host's files
+    (the socket among them) without any bind: refused on create, and when a
+    volume made elsewhere is named in a create through the proxy."""
+    sw = sockwall(OPEN)
+    before = Snapshot(direct)
+    for opts in (["--opt", "type=ext4", "--opt", "device=/dev/vda1"],
+                 ["--opt", "type=overlay", "--opt", "device=overlay", "--opt",
+                  "o=lowerdir=/var/run,upperdir=/tmp/u,workdir=/tmp/w"]):
+        r = docker_cli(sw.host, "volume", "create", *opts, uniq("v"))
+        assert_cli_refused(r, HOST_FS_MSG)
+    r = docker_cli(sw.host, "create", "--mount",
+                   "type=volume,dst=/x,volume-opt=type=ext4,volume-opt=device=/dev/vda1",
+                   "bb", "true")
+    assert_cli_refused(r, HOST_FS_MSG)
+    before.assert_unchanged("host filesystem volumes")
+
+    disk, mem = uniq("disk"), uniq("mem")
+    direct.volumes.create(disk, driver="local", driver_opts={"type": "ext4", "device": "/dev/vda1"})
+    direct.volumes.create(mem, driver="local", driver_opts={"type": "tmpfs", "device": "tmpfs"})
+    r = docker_cli(sw.host, "create", "-v", "%s:/x" % disk, "bb", "true")
+    assert_cli_refused(r, HOST_FS_MSG)
+    r = docker_cli(sw.host, "create", "--mount", "type=volume,src=%s,dst=/x" % disk, "bb", "true")
+    assert_cli_refused(r, HOST_FS_MSG)
+    assert_cli_ok(docker_cli(sw.host, "create", "-v", "%s:/x" % mem, "bb", "true"))
+    assert_cli_ok(docker_cli(sw.host, "volume", "create", "--opt", "type=tmpfs", "--opt",
+                             "device=tmpfs", uniq("v")))
+
+
 # ================================================================ 3. the proxy's container
 
 

@@ -5,6 +5,7 @@
 #include "../../src/config.h"
 #include "../../src/daemon.h"
 #include "../../src/filter.h"
+#include "../../src/inspect.h"
 #include "../../src/query.h"
 #include "test.h"
 
@@ -472,8 +473,89 @@ static void test_daemon_answers(void)
 	config_free(&cfg);
 }
 
+/* Local volumes of a disk or overlay type mount the host's files. */
+static void test_host_filesystem_volumes(void)
+{
+	static const struct {
+		const char *target, *body;
+		int denied;
+	} cases[] = {
+		{ "/volumes/create", "{\"Name\":\"v\",\"DriverOpts\":{\"type\":\"ext4\",\"device\":\"/dev/sda1\"}}", 1 },
+		{ "/volumes/create", "{\"Name\":\"v\",\"Driver\":\"local\",\"DriverOpts\":{\"type\":\"overlay\","
+				     "\"o\":\"lowerdir=/var/run,upperdir=/tmp/u,workdir=/tmp/w\",\"device\":\"overlay\"}}", 1 },
+		{ "/volumes/create", "{\"name\":\"v\",\"driveropts\":{\"type\":\"xfs\",\"device\":\"/dev/vda\"}}", 1 },
+		{ "/volumes/create", "{\"Name\":\"v\",\"DriverOpts\":{\"type\":\"TMPFS\",\"device\":\"tmpfs\"}}", 1 },
+		{ "/volumes/create", "{\"Name\":\"v\",\"DriverOpts\":{\"type\":\"tmpfs\",\"device\":\"tmpfs\",\"o\":\"size=1m\"}}", 0 },
+		{ "/volumes/create", "{\"Name\":\"v\",\"DriverOpts\":{\"type\":\"nfs\",\"o\":\"addr=10.0.0.1\",\"device\":\":/export\"}}", 0 },
+		{ "/volumes/create", "{\"Name\":\"v\",\"DriverOpts\":{\"Type\":\"ext4\",\"device\":\"/dev/sda1\"}}", 0 },
+		{ "/volumes/create", "{\"Name\":\"v\",\"Driver\":\"other\",\"DriverOpts\":{\"type\":\"ext4\"}}", 0 },
+		{ "/volumes/create", "{\"Name\":\"v\"}", 0 },
+		{ "/containers/create", "{\"Image\":\"bb\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x\","
+					"\"VolumeOptions\":{\"DriverConfig\":{\"Name\":\"local\",\"Options\":{\"type\":\"btrfs\","
+					"\"device\":\"/dev/sdb\"}}}}]}}", 1 },
+		{ "/containers/create", "{\"Image\":\"bb\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x\","
+					"\"VolumeOptions\":{\"DriverConfig\":{\"Options\":{\"type\":\"tmpfs\","
+					"\"device\":\"tmpfs\"}}}}]}}", 0 },
+	};
+	static struct config on, off;
+	char *env_on[] = { NULL };
+	char *env_off[] = { "DKRPRX__DISABLE_DEFAULTS=true", NULL };
+	load(&on, env_on);
+	load(&off, env_off);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct route_match m;
+		struct body_facts facts;
+		struct filter_refs refs;
+		struct verdict v;
+		const char *why = NULL;
+		char scratch[1024];
+		size_t len = strlen(cases[i].body);
+		resolve("POST", cases[i].target, &m);
+		memset(&facts, 0, sizeof(facts));
+		int rc = inspect_body(m.def->action, cases[i].body, len, scratch, sizeof(scratch),
+				      &facts, &why);
+		CHECK(rc == 0, "%s: inspected: %s", cases[i].body, why);
+		enum decision d = filter_judge(&on.policy.filters, &m, &facts, &refs, &v);
+		CHECK((d == DECISION_DENY) == cases[i].denied, "%s: %s %s", cases[i].body,
+		      d == DECISION_DENY ? "denied" : "allowed", v.message);
+		if (cases[i].denied)
+			CHECK(strcmp(v.rule, "default:host-filesystem") == 0 &&
+				      strstr(v.message, "mounts a host filesystem"),
+			      "%s: rule %s", cases[i].body, v.rule);
+		CHECK(filter_judge(&off.policy.filters, &m, &facts, &refs, &v) == DECISION_ALLOW,
+		      "%s: DKRPRX__DISABLE_DEFAULTS lifts it", cases[i].body);
+	}
+
+	/* A volume made elsewhere, named in a create: dockerd's answer decides. */
+	struct ref_answer a;
+	const char ext4[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"disk\",\"Driver\":\"local\","
+			    "\"Options\":{\"device\":\"/dev/sda1\",\"type\":\"ext4\"}}";
+	CHECK(daemon_parse_answer(REF_VOLUME, ext4, sizeof(ext4) - 1, &on.policy.filters, &a) == 0 &&
+		      a.found && a.holds_socket && !a.device[0],
+	      "an ext4 volume holds the host's files");
+	const char tmpfs[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"mem\",\"Driver\":\"local\","
+			     "\"Options\":{\"device\":\"tmpfs\",\"type\":\"tmpfs\"}}";
+	CHECK(daemon_parse_answer(REF_VOLUME, tmpfs, sizeof(tmpfs) - 1, &on.policy.filters, &a) == 0 &&
+		      a.found && !a.holds_socket,
+	      "a tmpfs volume does not");
+	struct filter_refs refs = { .n = 1 };
+	struct verdict v;
+	refs.refs[0].kind = REF_VOLUME;
+	refs.refs[0].parent = REF_NO_PARENT;
+	strcpy(refs.refs[0].ref, "disk");
+	CHECK(daemon_parse_answer(REF_VOLUME, ext4, sizeof(ext4) - 1, &on.policy.filters, &a) == 0 &&
+		      filter_judge_refs(&on.policy.filters, "", &refs, &a, &v) == DECISION_DENY &&
+		      strcmp(v.rule, "default:host-filesystem") == 0,
+	      "naming it in a create is denied: %s", v.message);
+	CHECK(filter_judge_refs(&off.policy.filters, "", &refs, &a, &v) == DECISION_ALLOW,
+	      "unless the defaults are off");
+	config_free(&on);
+	config_free(&off);
+}
+
 int main(void)
 {
+	test_host_filesystem_volumes();
 	test_socket_paths();
 	test_container_filters();
 	test_hardened();
