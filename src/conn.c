@@ -1274,6 +1274,29 @@ static bool tls_records(struct conn *c)
 	return progress;
 }
 
+/*
+ * A refused handshake ends with a word to the client (see tls_refusal),
+ * sent once, best effort.  Then the connection lingers like any closing
+ * one: what the client still sends (the rest of its flight) is read and
+ * dropped until it closes, so that the kernel does not answer unread bytes
+ * with a reset that could discard the word.
+ */
+static bool tls_tell_refusal(struct conn *c, int err)
+{
+	unsigned char word[256];
+	size_t n = tls_refusal(c->tls, err, word, sizeof(word));
+
+	if (n == 0 || send(c->cfd, word, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n)
+		return false;
+	shutdown(c->cfd, SHUT_WR);
+	buf_drop(c->srv, &c->in);
+	buf_drop(c->srv, &c->out);
+	c->close_after = true;
+	c->lingering = true;
+	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
+	return true;
+}
+
 /* A handshake that failed leaves no request to log: say why on its own line. */
 static void tls_failed(struct conn *c, int err)
 {
@@ -1283,7 +1306,8 @@ static void tls_failed(struct conn *c, int err)
 	if (!c->req.active)
 		record_begin(c, "", 0, "", 0);
 	record_log(c, "error", reason);
-	c->dead = true;
+	if (!tls_tell_refusal(c, err))
+		c->dead = true;
 }
 
 static bool tls_client_read(struct conn *c)

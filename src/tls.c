@@ -1835,6 +1835,41 @@ void tls_close(struct tls_conn *tc)
 		push_stage(tc);
 }
 
+size_t tls_refusal(const struct tls_conn *tc, int error, unsigned char *out, size_t cap)
+{
+	static const char http400[] = "HTTP/1.0 400 Bad Request\r\n"
+				      "Content-Type: text/plain; charset=utf-8\r\n"
+				      "Connection: close\r\n\r\n"
+				      "Client sent an HTTP request to an HTTPS server.\n";
+	int alert;
+
+	if (tc->hs_done)
+		return 0; /* records are encrypted now: the engine's business */
+	if (error == TLS_ERR_NOT_TLS) {
+		if (cap < sizeof(http400) - 1)
+			return 0;
+		memcpy(out, http400, sizeof(http400) - 1);
+		return sizeof(http400) - 1;
+	}
+	if (error == BR_ERR_X509_EXPIRED)
+		alert = 45; /* certificate_expired */
+	else if (error == BR_ERR_X509_NOT_TRUSTED)
+		alert = 48; /* unknown_ca */
+	else if (error == TLS_ERR_CN_NOT_ALLOWED || error == TLS_ERR_PIN_NOT_ALLOWED)
+		alert = 49; /* access_denied */
+	else if ((error >= 32 && error < 64) || error == TLS_ERR_NOT_CLIENT_CERT ||
+		 error == BR_ERR_NO_CLIENT_AUTH)
+		alert = 42; /* bad_certificate, as Go's servers say "no certificate" too */
+	else
+		return 0; /* BearSSL sent its own alert, or there is no one to tell */
+	if (cap < 7)
+		return 0;
+	/* An alert record, TLS 1.2, fatal. */
+	const unsigned char rec[7] = { 21, 3, 3, 0, 2, 2, (unsigned char)alert };
+	memcpy(out, rec, sizeof(rec));
+	return sizeof(rec);
+}
+
 const char *tls_peer_cn(const struct tls_conn *tc)
 {
 	if (!tc->px.verified || tc->px.names[0].status != 1)

@@ -115,6 +115,16 @@ const char *tls_error_name(int error);
  */
 #define TLS_ERR_NOT_CLIENT_CERT 1028 /* "certificate not for client authentication" */
 
+/*
+ * What to tell a client whose handshake failed with error, instead of a
+ * bare close: a plaintext fatal alert while the handshake is still in
+ * plaintext (the client's certificate is judged before the server's
+ * ChangeCipherSpec), so the docker CLI says "remote error: tls: bad
+ * certificate"; or, for a plain HTTP client, the 400 Go's servers send.
+ * Writes at most cap bytes to out; 0 when there is nothing to say.
+ */
+size_t tls_refusal(const struct tls_conn *tc, int error, unsigned char *out, size_t cap);
+
 /* The verified client leaf's CN ("" without client authentication). */
 const char *tls_peer_cn(const struct tls_conn *tc);
 

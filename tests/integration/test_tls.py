@@ -292,7 +292,9 @@ def test_allow_pins(form, pki, tls_sockwall, tls_cli, dockerd, direct):
     assert_ps_and_run(tls_cli(sw, "env"), direct)
 
 
-def test_plain_http_to_the_tls_port(pki, tls_sockwall, dockerd):
+def test_plain_http_to_the_tls_port(pki, tls_sockwall, dockerd, docker_cli):
+    """A plain HTTP client gets the 400 Go's TLS servers send, then a close;
+    nothing reaches dockerd."""
     sw = tls_sockwall(tls_env(pki))
     before = dockerd.container_ids()
     for req in (b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n",
@@ -302,10 +304,40 @@ def test_plain_http_to_the_tls_port(pki, tls_sockwall, dockerd):
             s.sendall(req)
             reader = helpers.ResponseReader(s)
             assert reader.wait_eof(10), "the connection was not closed: %r" % reader.buf[:200]
-            assert not reader.buf.startswith(b"HTTP/"), reader.buf[:300]
+            assert reader.buf.startswith(b"HTTP/1.0 400 Bad Request\r\n"), reader.buf[:300]
+            assert reader.buf.endswith(b"\r\n\r\nClient sent an HTTP request to an HTTPS "
+                                       b"server.\n"), reader.buf[:300]
         finally:
             s.close()
     sw.wait_tls_error("tls: not TLS (plain HTTP?)")
+    r = docker_cli("tcp://" + sw.tcp, "ps")
+    assert r.returncode != 0 and "Client sent an HTTP request to an HTTPS server" in r.stderr, \
+        r.stderr
+    assert_nothing_forwarded(sw, dockerd, before)
+
+
+@pytest.mark.parametrize("cert,key,extra,told", [
+    ("other.pem", "other-key.pem", {"SOCKWALL_TLS_ALLOW_CN": "ci"}, "access denied"),
+    ("other.pem", "other-key.pem", {"SOCKWALL_TLS_ALLOW_PINS": "00" * 32}, "access denied"),
+    ("expired.pem", "ci-key.pem", {}, "expired certificate"),
+    # Go sends no certificate that the server's CA list does not name
+    ("foreign.pem", "ci-key.pem", {}, "bad certificate"),
+    (None, None, {}, "bad certificate"),
+])
+def test_refused_cli_is_told_why(cert, key, extra, told, pki, tls_sockwall, dockerd, docker_env):
+    """The docker CLI with a refused certificate reads a TLS alert that says
+    why ("remote error: tls: ..."), not a connection reset."""
+    sw = tls_sockwall(tls_env(pki, **extra))
+    before = dockerd.container_ids()
+    env = dict(docker_env, DOCKER_HOST="unix:///nonexistent.sock")
+    # no --tlscert: the CLI's default cert path (DOCKER_CONFIG) holds none
+    creds = ["--tlscert", pki.p(cert), "--tlskey", pki.p(key)] if cert else []
+    r = subprocess.run([shutil.which("docker"), "--tlsverify", "--tlscacert", pki.p("ca.pem"),
+                        *creds, "-H", sw.tls_host, "run", "-d", "bb", "true"],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=60)
+    assert r.returncode != 0, r.stdout
+    assert "remote error: tls: " + told in r.stderr, r.stderr
     assert_nothing_forwarded(sw, dockerd, before)
 
 
