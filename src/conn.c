@@ -637,6 +637,11 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 	if (inspect_wants_body(m->def->action) && req->body != HTTP_BODY_NONE) {
 		size_t total, body_len;
 		int held = hold_body(c, req, head_len, &total);
+		if (held == 0 && c->client_eof) {
+			/* No more is coming: waiting would hold the descriptor until the head timeout. */
+			abort_conn(c, "client closed during the request body");
+			return true;
+		}
 		if (held <= 0)
 			return held < 0;
 		/* Strings the inspector decodes go after the body in scratch. */
