@@ -988,7 +988,7 @@ static int map_entry(struct ctx *c, const struct field *f, char *base, int key, 
 		(*n)++;
 		return 0;
 	case K_LABELS:
-		if (*n == INSPECT_MAX_ITEMS)
+		if (*n == INSPECT_MAX_LABELS)
 			return fail_name(c, "too many %s entries", f->name);
 		if (decode(c, key, &labels[*n].key) < 0 || decode_value(c, val, &labels[*n].value) < 0)
 			return -1;

@@ -35,6 +35,9 @@
 #include "route.h"
 
 #define INSPECT_MAX_ITEMS 64 /* per list below; more is refused */
+/* Labels are many where Traefik and compose are at work (each router and
+ * service of Traefik is a few labels): these cost 32 bytes each. */
+#define INSPECT_MAX_LABELS 1024
 #define INSPECT_WHY_MAX 96    /* room for a reason that names a key */
 
 struct str {
@@ -93,7 +96,7 @@ struct body_facts {
 	 * volume created elsewhere may be a local bind in disguise */
 	struct str volumes[INSPECT_MAX_ITEMS];
 	size_t n_volumes;
-	struct kv labels[INSPECT_MAX_ITEMS]; /* Config.Labels; service Labels, then
+	struct kv labels[INSPECT_MAX_LABELS]; /* Config.Labels; service Labels, then
 						ContainerSpec.Labels (a key may be in both) */
 	size_t n_labels;
 

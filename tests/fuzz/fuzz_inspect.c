@@ -311,7 +311,7 @@ static void check_facts(const struct body_facts *f)
 	check_list(f->volumes_from, f->n_volumes_from, "volumes_from");
 	check_list(f->links, f->n_links, "links");
 	check_list(f->volumes, f->n_volumes, "volumes");
-	FUZZ_CHECK(f->n_labels <= INSPECT_MAX_ITEMS, "%zu labels", f->n_labels);
+	FUZZ_CHECK(f->n_labels <= INSPECT_MAX_LABELS, "%zu labels", f->n_labels);
 	for (size_t i = 0; i < f->n_labels; i++) {
 		check_str(f->labels[i].key, "labels[].key");
 		check_str(f->labels[i].value, "labels[].value");

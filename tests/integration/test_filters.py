@@ -458,3 +458,15 @@ def test_services_mounts_are_inspected(sockwall, direct):
         {"Type": "bind", "Source": "/srv", "Target": "/x"}]
     r = raw(sw, "POST", "/services/create", body=json.dumps(spec))
     assert r.status == 503 and not r.json()["message"].startswith("sockwall"), r
+
+
+def test_many_labels_pass_and_are_read(sockwall, docker_cli, direct, leftovers):
+    """Traefik and compose put many labels on a container: 300 pass, and the
+    required one is found among them."""
+    sw = sockwall(dict(OPEN, DKRPRX__CONTAINERS__REQUIRE_LABELS="owner=bot"))
+    labels = ["--label", "owner=bot"]
+    for i in range(300):
+        labels += ["--label", "traefik.http.routers.r%d.rule=Host(`r%d.example`)" % (i, i)]
+    c = created(sw, docker_cli, direct, labels + ["bb", "true"])
+    assert len(c.labels) == 301 and c.labels["owner"] == "bot"
+    refused_create(sw, docker_cli, direct, labels[2:] + ["bb", "true"], "owner")
