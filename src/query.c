@@ -3,16 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-static int hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "hexdigit.h"
 
 /* Decodes s[0..len) into out; returns the decoded length, or -1 if malformed.
  * out may be NULL (validation only); at most out_len-1 bytes are stored. */
@@ -25,7 +16,8 @@ static long decode(const char *s, size_t len, char *out, size_t out_len, bool *t
 		if (c == '%') {
 			if (len - i < 3)
 				return -1;
-			int h = hex((unsigned char)s[i + 1]), l = hex((unsigned char)s[i + 2]);
+			int h = hex_digit_value((unsigned char)s[i + 1]);
+			int l = hex_digit_value((unsigned char)s[i + 2]);
 			if (h < 0 || l < 0)
 				return -1;
 			c = h * 16 + l;

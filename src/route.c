@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "hexdigit.h"
+
 #define C(m, p, a) { m, p, SEC_CONTAINERS, a }
 #define X(m, p, a) { m, p, SEC_EXEC, a }
 
@@ -297,17 +299,6 @@ static bool pattern_match(const char *p, const char *s, size_t n, bool first,
 
 /* ---- target parsing ---- */
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -412,8 +403,8 @@ static int resolve(const char *method, size_t method_len,
 	for (size_t i = 0; i < path_end; i++) {
 		unsigned char c = (unsigned char)target[i];
 		if (c == '%') {
-			int hi = i + 2 < path_end ? hexval((unsigned char)target[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval((unsigned char)target[i + 2]) : -1;
+			int hi = i + 2 < path_end ? hex_digit_value((unsigned char)target[i + 1]) : -1;
+			int lo = hi >= 0 ? hex_digit_value((unsigned char)target[i + 2]) : -1;
 			if (lo < 0)
 				return refuse(why, "invalid percent-encoding in path");
 			c = (unsigned char)(hi << 4 | lo);

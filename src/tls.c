@@ -25,6 +25,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "hexdigit.h"
+
 #define ENV_CERT "SOCKWALL_TLS_CERT"
 #define ENV_KEY "SOCKWALL_TLS_KEY"
 #define ENV_CA "SOCKWALL_TLS_CA"
@@ -1076,17 +1078,6 @@ static bool add_cn(void *arg, const char *s, size_t len)
 	return true;
 }
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int b64_value(int c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -1112,7 +1103,7 @@ static bool parse_hex_pin(const char *s, size_t len, unsigned char out[32])
 
 		if (s[i] == ':')
 			continue;
-		v = hex_value((unsigned char)s[i]);
+		v = hex_digit_value((unsigned char)s[i]);
 		if (v < 0 || digits == 64)
 			return false;
 		if (digits % 2 == 0)
