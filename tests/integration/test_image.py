@@ -162,7 +162,6 @@ def test_container_protects_itself_by_id_prefix_and_name(dockerd, docker_cli, di
                      ["exec", ref, "/sockwall", "--version"], ["restart", ref]):
             r = cli(*args)
             assert_cli_refused(r, PROXY_MSG)
-            assert "403" in r.stderr or "Error response from daemon" in r.stderr, r.stderr
     # All of it refused: the proxy is still there and still serving.
     assert direct.containers.get(proxy.id).status == "running"
     assert proxy.health() == "healthy"
