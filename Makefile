@@ -18,7 +18,11 @@ PRESETS_C = build/gen/presets.c
 OBJ       = build/obj-tls$(TLS)
 OBJS      = $(SRCS:src/%.c=$(OBJ)/%.o) $(OBJ)/gen-presets.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
-UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/test/%)
+# BIN and TEST_DIR (like OBJ, CC, TEST_CC and the TLS_* variables) are
+# overridden by scripts/cross.sh to build for arm64 and armv7.
+BIN       = build/sockwall
+TEST_DIR  = build/test
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(TEST_DIR)/%)
 
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
@@ -32,7 +36,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: all deps run test unit integration integration-asan bench soak clean
+.PHONY: all deps run test unit integration integration-asan bench soak cross clean
 
 all: deps build/sockwall
 
@@ -57,13 +61,13 @@ $(PRESETS_C): scripts/gen-presets.sh $(POLICIES) policies | build/gen
 $(OBJ)/gen-presets.o: $(PRESETS_C) src/presets.h | $(OBJ)
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
-build/sockwall: $(OBJS) $(TLS_LIB)
+$(BIN): $(OBJS) $(TLS_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(TLS_LIB)
 
-build/test/%: tests/unit/%.c $(LIB_SRCS) $(PRESETS_C) $(HDRS) tests/unit/test.h | build/test
+$(TEST_DIR)/%: tests/unit/%.c $(LIB_SRCS) $(PRESETS_C) $(HDRS) tests/unit/test.h | $(TEST_DIR)
 	$(TEST_CC) $(SAN_FLAGS) $(TEST_TLS) -Isrc -o $@ $< $(LIB_SRCS) $(PRESETS_C) $(TEST_TLS_LIB)
 
-$(OBJ) build/test build/gen:
+$(OBJ) $(TEST_DIR) build/gen:
 	@mkdir -p $@
 
 # The proxy with ASan+UBSan (glibc, Debian's libbearssl): the integration
@@ -88,6 +92,11 @@ integration-asan: all build/sockwall-asan
 include tests/fuzz/fuzz.mk
 
 test: unit fuzz-smoke integration integration-asan
+
+# Static arm64 and armv7 binaries (build/sockwall-arm64, build/sockwall-armv7),
+# their unit tests and a proxy run under qemu-user against a real dockerd.
+cross: all
+	scripts/cross.sh
 
 # Side-by-side figures (not part of make test): see bench/README.md
 bench: all

@@ -5,23 +5,28 @@
 # of the failing step goes to stderr.  Fetching the source needs root (or
 # sudo) the first time: it adds a deb-src entry mirroring Debian's own
 # sources when there is none, and installs dpkg-dev when it is missing.
+#
+# For another architecture (scripts/cross.sh): BEARSSL_OUT=build/cross/arm64/bearssl
+# BEARSSL_CC='aarch64-linux-gnu-gcc -specs .../musl-gcc.specs' BEARSSL_AR=aarch64-linux-gnu-ar
 set -e
 cd "$(dirname "$0")/.."
 
-out=build/bearssl
+out=${BEARSSL_OUT:-build/bearssl}
+cc=${BEARSSL_CC:-musl-gcc}
+ar=${BEARSSL_AR:-ar}
 [ -f "$out/libbearssl.a" ] && exit 0
 
-if ! command -v musl-gcc >/dev/null 2>&1; then
-	echo "bearssl: musl-gcc not found (Debian package musl-tools)" >&2
+if ! command -v "${cc%% *}" >/dev/null 2>&1; then
+	echo "bearssl: ${cc%% *} not found (musl-gcc: Debian package musl-tools)" >&2
 	exit 1
 fi
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 
-work=build/bearssl-src
-log=build/bearssl.log
-mkdir -p build
+work=$out-src
+log=$out.log
+mkdir -p "$(dirname "$out")"
 : >"$log"
 
 # run CMD...: runs a step into the log; on failure shows the log and stops.
@@ -85,7 +90,7 @@ fi
 # library alone.  Its object rules do not depend on the object directory,
 # so make it first for a parallel build.
 mkdir -p "$dir/build/obj"
-run make -C "$dir" -j"$(nproc 2>/dev/null || echo 1)" CC=musl-gcc AR=ar LD=musl-gcc \
+run make -C "$dir" -j"$(nproc 2>/dev/null || echo 1)" CC="$cc" AR="$ar" LD="$cc" \
 	CFLAGS='-W -Wall -Os -fPIC' BUILD=build lib
 
 mkdir -p "$out/inc"

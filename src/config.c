@@ -599,11 +599,16 @@ static bool file_value(const char *js, const jsmntok_t *t, int i, int count, cha
 			return false;
 		if (o && o + 1 < cap)
 			out[o++] = ',';
-		for (size_t k = 0; k < n; k++) {
+		/* Escape only the commas the list splitter would split on: one
+		 * inside "{1,3}" must stay bare (musl's regcomp refuses "{1\\,3}"),
+		 * and inside "[,;]" a backslash would be one more bracket member. */
+		for (size_t k = 0, stop = object ? n : pattern_item_len(tmp, n); k < n; k++) {
 			if (o + 3 >= cap)
 				return false;
-			if (tmp[k] == ',' && !object)
+			if (k == stop) {
 				out[o++] = '\\';
+				stop = k + 1 + pattern_item_len(tmp + k + 1, n - k - 1);
+			}
 			out[o++] = tmp[k];
 		}
 		if (object) {

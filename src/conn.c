@@ -19,6 +19,7 @@
 #include "net.h"
 #include "policy.h"
 #include "route.h"
+#include "sockhint.h"
 #include "tls.h"
 
 #define BUF_SIZE 65536
@@ -376,12 +377,17 @@ static bool upstream_connect(struct conn *c)
 	int fd = net_connect_unix(c->srv->cfg->socket_path);
 
 	if (fd < 0 || loop_add(c->srv->loop, fd, POLLIN, conn_event, c) < 0) {
-		char msg[VERDICT_MESSAGE_MAX];
-		snprintf(msg, sizeof(msg), "sockwall: cannot reach the Docker daemon at %s: %s",
-			 c->srv->cfg->socket_path, strerror(errno));
+		int err = errno;
+		char msg[VERDICT_MESSAGE_MAX], hint[512];
+		/* Permission denied: the log line says which user: line fixes it;
+		 * the client (maybe remote) is only told to look there. */
+		bool hinted = sockhint_explain(hint, sizeof(hint), c->srv->cfg->socket_path, err);
+		snprintf(msg, sizeof(msg), "sockwall: cannot reach the Docker daemon at %s: %s%s",
+			 c->srv->cfg->socket_path, strerror(err),
+			 hinted ? " (the proxy's log says how to fix it)" : "");
 		if (fd >= 0)
 			close(fd);
-		local_response(c, 502, msg, true, "error", "upstream unreachable");
+		local_response(c, 502, msg, true, "error", hinted ? hint : "upstream unreachable");
 		return false;
 	}
 	c->ufd = fd;

@@ -79,7 +79,7 @@ static void emit(char *line, size_t n, size_t cap)
 void log_request(const struct request_log *r)
 {
 	enum log_level level = (r->decision[0] == 'a') ? LOGL_INFO : LOGL_WARNING;
-	char line[2560], target[768], method[64], client[128], reason[160], time_s[40];
+	char line[3072], target[768], method[64], client[128], reason[512], time_s[40];
 	char listener[400], policy[200];
 	size_t n;
 

@@ -27,6 +27,7 @@
 #include "net.h"
 #include "policy.h"
 #include "route.h"
+#include "sockhint.h"
 #include "tls.h"
 
 #ifndef SOCKWALL_VERSION
@@ -479,6 +480,9 @@ int main(int argc, char **argv)
 	srv.loop = &loop;
 	srv.max_conns = cfg.max_conns;
 	daemon_self_id(srv.self_id);
+	char hint[512];
+	if (sockhint_probe(hint, sizeof(hint), cfg.socket_path))
+		log_msg(LOGL_WARNING, "%s", hint);
 	if (srv.self_id[0])
 		log_msg(LOGL_NOTICE, "running in container %.12s: it is protected like "
 			"PROXY_CONTAINER_NAME=%s", srv.self_id, cfg.policy.filters.proxy_container_name);

@@ -94,7 +94,7 @@ bool pattern_input_ok(const char *s, size_t len)
  * item).  Inside brackets POSIX makes a backslash literal, a ']' right
  * after "[" or "[^" literal, and "[:alpha:]", "[.x.]", "[=x=]" nest.
  */
-static size_t item_len(const char *spec, size_t len)
+size_t pattern_item_len(const char *spec, size_t len)
 {
 	size_t i = 0, braces = 0;
 
@@ -149,7 +149,7 @@ int pattern_list_compile(struct pattern_list *pl, const char *spec, char *err, s
 
 	pl->n = 0;
 	while (pos <= len) {
-		size_t n = item_len(spec + pos, len - pos);
+		size_t n = pattern_item_len(spec + pos, len - pos);
 		const char *item = spec + pos;
 		int rc;
 

@@ -54,6 +54,9 @@ struct pattern_list {
  * PATTERN_ITEM_MAX, or regcomp's complaint); on -1 nothing stays compiled.
  */
 int pattern_list_compile(struct pattern_list *pl, const char *spec, char *err, size_t err_len);
+/* Length of the first item of spec[0..len) as pattern_list_compile splits
+ * it: up to the first comma that separates items, or len. */
+size_t pattern_item_len(const char *spec, size_t len);
 /* Frees the compiled patterns; the list is then empty (safe to call twice). */
 void pattern_list_free(struct pattern_list *pl);
 

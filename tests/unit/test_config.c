@@ -153,7 +153,7 @@ static void test_filters_file(void)
 	write_file(path, "{\"volumes\": {\"allowed_paths\": [\"^/var/run/docker\\\\.sock$\", \"^/data(/.*)?$\"],"
 			 " \"denied_names\": \"^tmp\"},"
 			 " \"containers\": {\"deny_privileged\": true, \"require_labels\": {\"owner\": \"bot\"},"
-			 " \"allowed_images\": [\"^a{1,3}$\"]},"
+			 " \"allowed_images\": [\"^a{1,3}$\"], \"denied_names\": [\"^[,;]x$\", \"^b{2,}$\"]},"
 			 " \"images\": {\"denied_tags\": [\"^latest$\"]}}");
 	struct config cfg;
 	char err[1024];
@@ -171,6 +171,13 @@ static void test_filters_file(void)
 	      "object value");
 	CHECK(f->ctr_allowed_images.n == 1 && pattern_list_match(&f->ctr_allowed_images, "aa", 2),
 	      "comma inside braces stays in the regex");
+	/* A list item's commas are escaped for the splitter only where it would
+	 * split: "[\\,;]" would also match a backslash, musl refuses "{2\\,}". */
+	CHECK(f->ctr_denied_names.n == 2 && pattern_list_match(&f->ctr_denied_names, ";x", 2) &&
+		      pattern_list_match(&f->ctr_denied_names, ",x", 2) &&
+		      !pattern_list_match(&f->ctr_denied_names, "\\x", 2) &&
+		      pattern_list_match(&f->ctr_denied_names, "bbb", 3),
+	      "commas inside brackets and braces stay bare");
 	CHECK(pattern_list_match(&f->img_denied_tags, "dev", 3) &&
 		      !pattern_list_match(&f->img_denied_tags, "latest", 6),
 	      "the environment wins, key by key");
