@@ -5,6 +5,7 @@
 #include "match.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -142,6 +143,86 @@ size_t pattern_item_len(const char *spec, size_t len)
 	return i;
 }
 
+#define PATTERN_DEPTH_MAX 32
+#define PATTERN_BOUND_MAX 255
+
+/*
+ * regcomp copies what an interval repeats, once per repetition: nested
+ * intervals multiply ("((x{9}){9}){9}" is 729 copies), and stacked
+ * repetition operators ("x++++...") make glibc's copies grow without bound;
+ * a typo in a filter must not take the proxy's memory at start-up.  POSIX
+ * leaves adjacent repetition operators undefined anyway.  Returns why the
+ * pattern is refused, or NULL.
+ */
+static const char *pattern_too_costly(const char *re)
+{
+	bool group_has_interval[PATTERN_DEPTH_MAX + 1] = { false };
+	int depth = 0;
+	enum { NOTHING, ATOM, GROUP_WITH_INTERVAL, REPEAT } prev = NOTHING;
+
+	for (size_t i = 0; re[i]; i++) {
+		char c = re[i];
+		if (c == '\\') {
+			if (re[i + 1])
+				i++;
+			prev = ATOM;
+		} else if (c == '[') {
+			size_t j = i + 1;
+			if (re[j] == '^')
+				j++;
+			if (re[j] == ']')
+				j++;
+			for (; re[j] && re[j] != ']'; j++)
+				if (re[j] == '[' && (re[j + 1] == ':' || re[j + 1] == '=' || re[j + 1] == '.')) {
+					const char *end = strchr(re + j + 2, re[j + 1]);
+					if (!end || end[1] != ']')
+						return NULL; /* regcomp will say what is wrong */
+					j = (size_t)(end + 1 - re);
+				}
+			if (!re[j])
+				return NULL;
+			i = j;
+			prev = ATOM;
+		} else if (c == '(') {
+			if (depth == PATTERN_DEPTH_MAX)
+				return "groups nested too deeply";
+			group_has_interval[++depth] = false;
+			prev = NOTHING;
+		} else if (c == ')' && depth > 0) {
+			bool inner = group_has_interval[depth--];
+			group_has_interval[depth] |= inner;
+			prev = inner ? GROUP_WITH_INTERVAL : ATOM;
+		} else if (c == '*' || c == '+' || c == '?') {
+			if (prev == REPEAT)
+				return "repetition operators next to each other";
+			prev = REPEAT;
+		} else if (c == '{' && (re[i + 1] >= '0' && re[i + 1] <= '9')) {
+			char *end;
+			unsigned long lo = strtoul(re + i + 1, &end, 10), hi = lo;
+			if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+				hi = strtoul(end + 1, &end, 10);
+			else if (*end == ',')
+				end++; /* {n,}: n copies and a star */
+			if (*end != '}')
+				return NULL;
+			if (prev == REPEAT)
+				return "repetition operators next to each other";
+			if (lo > PATTERN_BOUND_MAX || hi > PATTERN_BOUND_MAX)
+				return "a repetition count above 255";
+			if (prev == GROUP_WITH_INTERVAL)
+				return "a counted repetition of a group that holds one";
+			group_has_interval[depth] = true;
+			i = (size_t)(end - re);
+			prev = REPEAT;
+		} else if (c == '|') {
+			prev = NOTHING;
+		} else {
+			prev = ATOM;
+		}
+	}
+	return NULL;
+}
+
 int pattern_list_compile(struct pattern_list *pl, const char *spec, char *err, size_t err_len)
 {
 	size_t len = strlen(spec), pos = 0;
@@ -173,6 +254,12 @@ int pattern_list_compile(struct pattern_list *pl, const char *spec, char *err, s
 		}
 		memcpy(buf, item, n);
 		buf[n] = '\0';
+		const char *costly = pattern_too_costly(buf);
+		if (costly) {
+			snprintf(err, err_len, "pattern \"%.64s%s\" is refused: %s", buf,
+				 n > 64 ? "..." : "", costly);
+			goto fail;
+		}
 		rc = regcomp(&pl->re[pl->n], buf, REG_EXTENDED | REG_NOSUB);
 		if (rc != 0) {
 			char why[128];

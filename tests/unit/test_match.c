@@ -209,6 +209,21 @@ static const struct pattern_row pattern_rows[] = {
 	{ "a{", -1, 0, NULL, NULL, "\"a{" },
 	{ "[abc", -1, 0, NULL, NULL, "\"[abc\"" },
 	{ "abc\\", -1, 0, NULL, NULL, "\"abc\\\"" },
+	/* what would make regcomp's copies explode is refused before it runs */
+	{ "xx++++++++++++++++++++++++++++++++x", -1, 0, NULL, NULL, "next to each other" },
+	{ "^a*?$", -1, 0, NULL, NULL, "next to each other" },
+	{ "^a{2}{3}$", -1, 0, NULL, NULL, "next to each other" },
+	{ "^a{1,256}$", -1, 0, NULL, NULL, "above 255" },
+	{ "^a{300,}$", -1, 0, NULL, NULL, "above 255" },
+	{ "^((x{9}){9})$", -1, 0, NULL, NULL, "a group that holds one" },
+	{ "^((ab{2})c){3}$", -1, 0, NULL, NULL, "a group that holds one" },
+	{ "((((((((((((((((((((((((((((((((((x))))))))))))))))))))))))))))))))))", -1, 0,
+	  NULL, NULL, "nested too deeply" },
+	/* ... and what only looks alike is not */
+	{ "^a{1,255}$,^(ab){2,3}$,^(a+)?b$", 0, 3, "a|abab|aab|b|ab", "c|abc|abababab", NULL },
+	{ "^[+*?{]+$,^a\\++$", 0, 2, "+*|a++|{", "a", NULL },
+	{ "^(x{3})y(z){2}$", 0, 1, "xxxyzz", "xxyzz", NULL },
+	{ "^[[:digit:]]{2}[a-f]{1,3}$", 0, 1, "12ab", "1ab", NULL },
 };
 
 static bool each_input(const char *list, const struct pattern_list *pl, bool want,
