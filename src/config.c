@@ -32,12 +32,14 @@ static void problem(struct problems *p, const char *fmt, ...)
 	p->count++;
 	if (!p->buf || p->used + 1 >= p->len)
 		return;
+	/* room for the text and its NUL; the '\n' then takes the NUL's place */
+	size_t room = p->len - p->used - 1;
 	va_start(ap, fmt);
-	int n = vsnprintf(p->buf + p->used, p->len - p->used - 1, fmt, ap);
+	int n = vsnprintf(p->buf + p->used, room, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	size_t wrote = (size_t)n < p->len - p->used - 1 ? (size_t)n : p->len - p->used - 1;
+	size_t wrote = (size_t)n < room ? (size_t)n : room - 1;
 	/* One line per problem: values quoted in it may hold anything. */
 	for (size_t i = p->used; i < p->used + wrote; i++)
 		if ((unsigned char)p->buf[i] < 0x20 || p->buf[i] == 0x7f)

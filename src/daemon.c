@@ -241,7 +241,7 @@ void daemon_self_id_from(const char *text, size_t len, char out[65])
 			out[64] = '\0';
 			return;
 		}
-		p = id;
+		p = hit + 1; /* markers may overlap: "/containers/containers/<id>/" */
 	}
 }
 
