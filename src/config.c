@@ -334,6 +334,7 @@ static const char *const sockwall_vars[] = {
 	"SOCKWALL_MAX_BODY",     "SOCKWALL_TLS_CERT",     "SOCKWALL_TLS_KEY",
 	"SOCKWALL_TLS_CA",       "SOCKWALL_TLS_ALLOW_CN", "SOCKWALL_TLS_ALLOW_PINS",
 	"SOCKWALL_TLS_HANDSHAKE_TIMEOUT", "SOCKWALL_POLICY", "SOCKWALL_MODE",
+	"SOCKWALL_LOOP",
 };
 
 static const struct {
@@ -874,6 +875,9 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 		else if (strcmp(v, "enforce") != 0)
 			problem(&p, "SOCKWALL_MODE=%s: expected enforce or audit", v);
 	}
+	/* Read by loop_init itself; only checked here. */
+	if ((v = env_get(envp, "SOCKWALL_LOOP")) && strcmp(v, "epoll") != 0 && strcmp(v, "poll") != 0)
+		problem(&p, "SOCKWALL_LOOP=%s: expected epoll or poll", v);
 	load_filters(cfg, envp, &p);
 
 	cfg->log_level = LOGL_INFO;
