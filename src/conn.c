@@ -137,7 +137,10 @@ static bool buf_ensure(struct server *srv, struct buf *b)
 {
 	if (b->data)
 		return true;
-	b->data = srv->n_spare ? srv->spare_bufs[--srv->n_spare] : malloc(BUF_SIZE);
+	/* Two buffers per connection at most are ever out of the pool. */
+	if (!srv->bufs.free && pool_init(&srv->bufs, srv->loop, BUF_SIZE, 2 * srv->max_conns) < 0)
+		return false;
+	b->data = pool_get(&srv->bufs);
 	b->start = b->end = b->fwd = 0;
 	b->cap = BUF_SIZE;
 	return b->data != NULL;
@@ -147,9 +150,8 @@ static void buf_release(struct server *srv, struct buf *b)
 {
 	if (!b->data || b->start != b->end)
 		return;
-	if (b->cap == BUF_SIZE &&
-	    srv->n_spare < (int)(sizeof(srv->spare_bufs) / sizeof(*srv->spare_bufs)))
-		srv->spare_bufs[srv->n_spare++] = b->data;
+	if (b->cap == BUF_SIZE)
+		pool_put(&srv->bufs, b->data);
 	else
 		free(b->data);
 	b->data = NULL;
@@ -1690,6 +1692,5 @@ void server_close_all(struct server *srv)
 {
 	while (srv->conns)
 		conn_free(srv->conns);
-	while (srv->n_spare)
-		free(srv->spare_bufs[--srv->n_spare]);
+	pool_free(&srv->bufs);
 }
