@@ -1556,8 +1556,13 @@ static void conn_pump(struct conn *c)
 			progress = true;
 		progress |= !c->dead && upstream_write(c);
 		progress |= !c->dead && upstream_read(c);
-		while (!c->dead && response_step(c))
+		/* A response done is logged on the next turn, after the
+		 * send, so that its line counts the bytes sent. */
+		while (!c->dead && response_step(c)) {
 			progress = true;
+			if (c->rs == RS_DONE)
+				break;
+		}
 		progress |= !c->dead && client_write(c);
 		progress |= !c->dead && close_step(c);
 	} while (progress && !c->dead);
