@@ -44,7 +44,8 @@ struct server {
 	bool draining;
 	char self_id[65]; /* the proxy's own container, when it runs in one */
 	struct tls_server *tls; /* loaded when a tls:// listener is configured */
-	struct pool bufs; /* released buffers kept for reuse (set up on first use) */
+	struct pool bufs;  /* released buffers kept for reuse (set up on first use) */
+	struct pool conn_pool; /* closed connections' structs, the same way */
 };
 
 /* Loop handler for a listening socket; ctx is the struct listener. */
