@@ -211,12 +211,51 @@ static size_t skip_ws(const char *s, size_t len, size_t i)
 	return i;
 }
 
+/* Bytes that stand for themselves in a JSON string: 0x20-0x7f but '"' and '\\'. */
+static const unsigned char plain_char[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x80-0xff: UTF-8, read by next_char */
+};
+
+/*
+ * Whether any of the 8 bytes at p is not plain (a control byte, non-ASCII,
+ * '"' or '\\'), eight at a time.  has_zero() finds a zero byte exactly
+ * when there is one (it may also flag bytes after it, which only sends
+ * the caller to the byte loop a little early).
+ */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static bool word_stops(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+#define has_zero(v) (((v) - ONES) & ~(v) & HIGHS)
+	return ((x | has_zero(x ^ (ONES * '"')) | has_zero(x ^ (ONES * '\\')) |
+		 ((x - ONES * 0x20) & ~x)) & HIGHS) != 0;
+#undef has_zero
+}
+
 /* A string starting with the quote at s[*pos]; *pos ends past the closing one. */
 static const char *scan_string(const char *s, size_t len, size_t *pos)
 {
 	size_t i = *pos + 1;
 
 	for (;;) {
+		/* Printable ASCII other than the quote and the backslash is
+		 * what next_char would pass as it is: skip it here, without
+		 * a call per byte (most of a 1 MiB body is such bytes). */
+		while (i + 8 <= len && !word_stops(s + i))
+			i += 8;
+		while (i < len && plain_char[(unsigned char)s[i]])
+			i++;
 		if (i >= len)
 			return ERR_JSON;
 		if (s[i] == '"')
@@ -377,22 +416,32 @@ static const char *scan_value(const char *s, size_t len, size_t *pos, struct nes
  * Go's json.Decoder would stop after the value and dockerd would never see
  * the rest, a second reading we refuse to have.
  */
-static const char *validate(const char *s, size_t len, size_t start)
+static const char *validate(const char *s, size_t len, size_t start, size_t *tokens)
 {
 	struct nest n = { .depth = 0 };
 	size_t pos = start;
 	bool more = true;
 
+	/* jsmn makes one token per value and one per key: counted here, so
+	 * that it parses the body once into an array of the right size
+	 * instead of once to count and once to fill. */
+	*tokens = 0;
 	while (more) {
 		int depth = n.depth;
 		const char *e = scan_value(s, len, &pos, &n);
 		if (e != NULL)
 			return e;
-		if (n.depth > depth)
+		(*tokens)++;
+		if (n.depth > depth) {
+			if (n.open[n.depth - 1] == '{')
+				(*tokens)++; /* its first key */
 			continue; /* opened a container: its first value follows */
+		}
 		e = after_value(s, len, &pos, &n, &more);
 		if (e != NULL)
 			return e;
+		if (more && n.open[n.depth - 1] == '{')
+			(*tokens)++; /* the key after the comma */
 	}
 	return pos == len ? NULL : "invalid JSON: data after the JSON value";
 }
@@ -446,6 +495,7 @@ struct ctx {
 	size_t scratch_len, used;
 	struct body_facts *facts;
 	bool service; /* mounts come from a service spec */
+	bool tok_owned; /* tok was allocated, not placed in scratch */
 	const char *why;
 };
 
@@ -1121,27 +1171,53 @@ static int walk_body(struct ctx *c, enum route_action action)
 	return walk_struct(c, 0, fields_for(action), (char *)c->facts) < 0 ? -1 : 0;
 }
 
-/* Tokens for a validated body: one allocation, exactly sized, plus room
- * for one object's key indices. */
-static int tokenize(struct ctx *c, const char *body, size_t len, jsmntok_t **out)
+/* Tokens for a validated body, sized by validate's count (jsmn's own
+ * counting pass only if that were ever short), plus room for one object's
+ * key indices: in the scratch buffer beyond what strings can need, when it
+ * has the room, else one allocation. */
+static int tokenize(struct ctx *c, const char *body, size_t len, size_t counted,
+		    jsmntok_t **out)
 {
 	jsmn_parser p;
+	int n = counted > 0 && counted <= (size_t)INT_MAX / 2 ? (int)counted : 0;
 
+	if (n == 0) {
+		jsmn_init(&p);
+		n = jsmn_parse(&p, body, len, NULL, 0);
+		if (n <= 0)
+			return fail(c, ERR_JSON);
+	}
+	size_t need = (size_t)n * (sizeof(jsmntok_t) + sizeof(int));
+	size_t align = _Alignof(jsmntok_t);
+	size_t at = len + (align - ((uintptr_t)c->scratch + len) % align) % align;
+	jsmntok_t *tok;
+	if (at <= c->scratch_len && need <= c->scratch_len - at) {
+		tok = (jsmntok_t *)(void *)(c->scratch + at);
+		c->scratch_len = at; /* strings need len bytes at most */
+		c->tok_owned = false;
+	} else {
+		tok = malloc(need);
+		if (tok == NULL)
+			return fail(c, "out of memory inspecting the body");
+		c->tok_owned = true;
+	}
 	jsmn_init(&p);
-	int n = jsmn_parse(&p, body, len, NULL, 0);
-	if (n <= 0)
-		return fail(c, ERR_JSON);
-	jsmntok_t *tok = malloc((size_t)n * (sizeof(jsmntok_t) + sizeof(int)));
-	if (tok == NULL)
-		return fail(c, "out of memory inspecting the body");
-	jsmn_init(&p);
-	if (jsmn_parse(&p, body, len, tok, (unsigned int)n) != n || tok[0].type != JSMN_OBJECT) {
-		free(tok);
+	int got = jsmn_parse(&p, body, len, tok, (unsigned int)n);
+	if (got == JSMN_ERROR_NOMEM && counted) {
+		if (c->tok_owned)
+			free(tok);
+		return tokenize(c, body, len, 0, out);
+	}
+	if (got <= 0 || got > n || tok[0].type != JSMN_OBJECT) {
+		if (c->tok_owned)
+			free(tok);
 		return fail(c, ERR_JSON);
 	}
+	int *keys = (int *)(void *)(tok + n);
+	n = got;
 	c->tok = tok;
 	c->ntok = n;
-	c->keys = (int *)(void *)(tok + n);
+	c->keys = keys;
 	*out = tok;
 	return 0;
 }
@@ -1169,7 +1245,8 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 		*why = "body too large to inspect";
 		return -1;
 	}
-	const char *e = validate(body, len, start);
+	size_t tokens;
+	const char *e = validate(body, len, start, &tokens);
 	if (e != NULL) {
 		*why = e;
 		return -1;
@@ -1181,10 +1258,11 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 		return -1;
 	}
 	jsmntok_t *tok;
-	int rc = tokenize(&c, body, len, &tok);
+	int rc = tokenize(&c, body, len, tokens, &tok);
 	if (rc == 0) {
 		rc = walk_body(&c, action);
-		free(tok);
+		if (c.tok_owned)
+			free(tok);
 	}
 	if (rc < 0) {
 		*why = c.why;
