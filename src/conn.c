@@ -148,12 +148,35 @@ static bool buf_ensure(struct server *srv, struct buf *b)
 	return b->data != NULL;
 }
 
+/*
+ * An inspected body is held whole in a buffer of the largest size one can
+ * need (head, body, chunked framing), and its decoded strings go to a
+ * scratch block twice that: both from pools of their own, since taking
+ * them from malloc mapped, faulted in and unmapped a megabyte or more per
+ * request.  Untouched pages of a block cost no memory.
+ */
+static size_t big_size(const struct config *cfg)
+{
+	return cfg->max_head + cfg->max_body + cfg->max_body / 8 + 4096;
+}
+
+#define BIG_KEEP 4
+
+static char *big_get(struct server *srv, struct pool *p, size_t size)
+{
+	if (!p->free && pool_init(p, srv->loop, size, BIG_KEEP) < 0)
+		return NULL;
+	return pool_get(p);
+}
+
 static void buf_release(struct server *srv, struct buf *b)
 {
 	if (!b->data || b->start != b->end)
 		return;
 	if (b->cap == BUF_SIZE)
 		pool_put(&srv->bufs, b->data);
+	else if (srv->big_bufs.free && b->cap == srv->big_bufs.size)
+		pool_put(&srv->big_bufs, b->data);
 	else
 		free(b->data);
 	b->data = NULL;
@@ -191,7 +214,7 @@ static size_t buf_room(struct buf *b)
 }
 
 /* Room for `need` bytes from start: an inspected request is held whole. */
-static bool buf_grow(struct buf *b, size_t need)
+static bool buf_grow(struct server *srv, struct buf *b, size_t need)
 {
 	if (b->start > 0) {
 		memmove(b->data, b->data + b->start, b->end - b->start);
@@ -200,6 +223,17 @@ static bool buf_grow(struct buf *b, size_t need)
 	}
 	if (need <= b->cap)
 		return true;
+	size_t big = big_size(srv->cfg);
+	if (b->cap == BUF_SIZE && need <= big) {
+		char *bigger = big_get(srv, &srv->big_bufs, big);
+		if (!bigger)
+			return false;
+		memcpy(bigger, b->data, b->end);
+		pool_put(&srv->bufs, b->data);
+		b->data = bigger;
+		b->cap = big;
+		return true;
+	}
 	char *bigger = realloc(b->data, need);
 	if (!bigger)
 		return false;
@@ -628,7 +662,7 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 		if (need > head_len + limit + limit / 8 + 4096)
 			need = head_len + limit + limit / 8 + 4096;
 	}
-	if (!buf_grow(in, need)) {
+	if (!buf_grow(c->srv, in, need)) {
 		abort_conn(c, "out of memory");
 		return -1;
 	}
@@ -645,6 +679,14 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 	return 0;
 }
 
+static void scratch_release(struct server *srv, char *scratch, bool pooled)
+{
+	if (pooled)
+		pool_put(&srv->big_scratch, scratch);
+	else
+		free(scratch);
+}
+
 /*
  * Routes the filters read: hold an inspected body whole (up to
  * SOCKWALL_MAX_BODY), read it as dockerd will, judge, and either answer,
@@ -659,6 +701,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 	struct filter_refs refs;
 	struct verdict v;
 	char *scratch = NULL;
+	bool pooled = false;
 	const char *why;
 
 	memset(&facts, 0, sizeof(facts));
@@ -669,7 +712,11 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 			return held < 0;
 		/* Strings the inspector decodes go after the body in scratch. */
 		body_len = total - head_len;
-		scratch = malloc(2 * body_len + 2);
+		/* the chunked body decoded, its strings, jsmn's tokens */
+		size_t scratch_size = 3 * big_size(cfg);
+		pooled = 2 * body_len + 2 <= scratch_size;
+		scratch = pooled ? big_get(c->srv, &c->srv->big_scratch, scratch_size)
+				 : malloc(2 * body_len + 2);
 		if (!scratch) {
 			abort_conn(c, "out of memory");
 			return true;
@@ -679,11 +726,12 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 			body_len = http_chunked_decode(body, body_len, scratch);
 			body = scratch;
 		}
-		if (inspect_body(m->def->action, body, body_len, scratch + total - head_len + 1,
-				 total - head_len + 1, &facts, &why) < 0) {
+		size_t strings_at = total - head_len + 1;
+		if (inspect_body(m->def->action, body, body_len, scratch + strings_at,
+				 pooled ? scratch_size - strings_at : strings_at, &facts, &why) < 0) {
 			char msg[VERDICT_MESSAGE_MAX];
 			snprintf(msg, sizeof(msg), "sockwall: refused request body: %s", why);
-			free(scratch);
+			scratch_release(c->srv, scratch, pooled);
 			plan->clear = total;
 			plan->body = HTTP_BODY_NONE;
 			if (audited(c, "inspect")) {
@@ -702,7 +750,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 		resolved = add_resolved_paths(&facts);
 	enum decision d = filter_judge(&cfg->filters, m, &facts, &refs, &v);
 	free(resolved);
-	free(scratch);
+	scratch_release(c->srv, scratch, pooled);
 	if (d == DECISION_DENY) {
 		refuse_held(c, plan, &v, v.status == 400 ? "error" : "deny");
 		return true;
@@ -1749,4 +1797,6 @@ void server_close_all(struct server *srv)
 		conn_free(srv->conns);
 	pool_free(&srv->bufs);
 	pool_free(&srv->conn_pool);
+	pool_free(&srv->big_bufs);
+	pool_free(&srv->big_scratch);
 }

@@ -46,6 +46,7 @@ struct server {
 	struct tls_server *tls; /* loaded when a tls:// listener is configured */
 	struct pool bufs;  /* released buffers kept for reuse (set up on first use) */
 	struct pool conn_pool; /* closed connections' structs, the same way */
+	struct pool big_bufs, big_scratch; /* for inspected bodies held whole */
 };
 
 /* Loop handler for a listening socket; ctx is the struct listener. */
