@@ -5,8 +5,10 @@
  * Three stages, each refusing what it cannot vouch for:
  *  1. validate: a strict RFC 8259 scan of the whole body (jsmn alone
  *     accepts "{"a" "b"}", bad numbers, trailing values, raw control bytes
- *     and invalid UTF-8), with the nesting limit;
- *  2. tokenise with jsmn, now that the text is known to be valid JSON;
+ *     and invalid UTF-8), with the nesting limit, counting the tokens;
+ *  2. the same scan again writes the tokens, shaped as jsmn's (strict,
+ *     parent links) into an array of that size: jsmn's own pass over the
+ *     text was half the cost of a 1 MiB body;
  *  3. walk the tokens against a small schema of the moby structs we read.
  *     Every object is checked for repeated keys: case-folded in structs
  *     (Go would decode the field twice, merging or last-one-wins), exact in
@@ -22,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSMN_STATIC
-#define JSMN_STRICT
-#define JSMN_PARENT_LINKS /* closing a container walks parents, not every token */
+/* jsmn's token type only: the tokens are made here (see validate). */
+#define JSMN_HEADER
+#define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
 #define MAX_DEPTH 64
@@ -326,16 +328,55 @@ static const char *scan_scalar(const char *s, size_t len, size_t *pos)
 	return ERR_JSON;
 }
 
-/* An object key and its colon, at s[*pos] after optional whitespace. */
-static const char *scan_key(const char *s, size_t len, size_t *pos)
+struct nest {
+	char open[MAX_DEPTH]; /* '{' or '[' per open container */
+	int tok[MAX_DEPTH];   /* its token */
+	int key[MAX_DEPTH];   /* objects: the token of the key being read */
+	int depth;
+};
+
+/*
+ * Tokens as jsmn (strict, with parent links) makes them: one per value and
+ * one per key, in document order; a container's size counts its keys or
+ * elements, a key's is 1 (its value); strings span their contents, without
+ * the quotes; a value's parent is its key, or its array.  tok NULL: count
+ * them only.
+ */
+struct sink {
+	jsmntok_t *tok;
+	int n;
+};
+
+static int emit(struct sink *k, const struct nest *n, jsmntype_t type, size_t start, size_t end,
+		bool key)
 {
-	size_t i = skip_ws(s, len, *pos);
+	int idx = k->n++;
+
+	if (!k->tok)
+		return idx;
+	int parent = -1;
+	if (n->depth) {
+		int d = n->depth - 1;
+		parent = key || n->open[d] == '[' ? n->tok[d] : n->key[d];
+		k->tok[parent].size++;
+	}
+	k->tok[idx] = (jsmntok_t){ .type = type, .start = (int)start, .end = (int)end, .size = 0,
+				   .parent = parent };
+	return idx;
+}
+
+/* An object key and its colon, at s[*pos] after optional whitespace. */
+static const char *scan_key(const char *s, size_t len, size_t *pos, struct nest *n,
+			    struct sink *k)
+{
+	size_t i = skip_ws(s, len, *pos), q = i;
 
 	if (i >= len || s[i] != '"')
 		return ERR_JSON;
 	const char *e = scan_string(s, len, &i);
 	if (e != NULL)
 		return e;
+	n->key[n->depth - 1] = emit(k, n, JSMN_STRING, q + 1, i - 1, true);
 	i = skip_ws(s, len, i);
 	if (i >= len || s[i] != ':')
 		return ERR_JSON;
@@ -343,17 +384,13 @@ static const char *scan_key(const char *s, size_t len, size_t *pos)
 	return NULL;
 }
 
-struct nest {
-	char open[MAX_DEPTH]; /* '{' or '[' per open container */
-	int depth;
-};
-
 /*
  * After a complete value at *pos: close containers, then take a ',' (and
  * the next key in an object).  *more is false once the top-level value is
  * complete.
  */
-static const char *after_value(const char *s, size_t len, size_t *pos, struct nest *n, bool *more)
+static const char *after_value(const char *s, size_t len, size_t *pos, struct nest *n, bool *more,
+			       struct sink *k)
 {
 	size_t i = *pos;
 
@@ -368,6 +405,8 @@ static const char *after_value(const char *s, size_t len, size_t *pos, struct ne
 			return ERR_JSON;
 		char open = n->open[n->depth - 1];
 		if (s[i] == (open == '{' ? '}' : ']')) {
+			if (k->tok)
+				k->tok[n->tok[n->depth - 1]].end = (int)i + 1;
 			n->depth--;
 			i++;
 			continue;
@@ -376,7 +415,7 @@ static const char *after_value(const char *s, size_t len, size_t *pos, struct ne
 			return ERR_JSON;
 		i++;
 		if (open == '{') {
-			const char *e = scan_key(s, len, &i);
+			const char *e = scan_key(s, len, &i, n, k);
 			if (e != NULL)
 				return e;
 		}
@@ -387,7 +426,8 @@ static const char *after_value(const char *s, size_t len, size_t *pos, struct ne
 }
 
 /* A value at s[*pos]: scalars whole, containers opened (and closed if empty). */
-static const char *scan_value(const char *s, size_t len, size_t *pos, struct nest *n)
+static const char *scan_value(const char *s, size_t len, size_t *pos, struct nest *n,
+			      struct sink *k)
 {
 	size_t i = skip_ws(s, len, *pos);
 
@@ -395,53 +435,54 @@ static const char *scan_value(const char *s, size_t len, size_t *pos, struct nes
 		return ERR_JSON;
 	if (s[i] != '{' && s[i] != '[') {
 		*pos = i;
-		return scan_scalar(s, len, pos);
+		const char *e = scan_scalar(s, len, pos);
+		if (e == NULL && s[i] == '"')
+			emit(k, n, JSMN_STRING, i + 1, *pos - 1, false);
+		else if (e == NULL)
+			emit(k, n, JSMN_PRIMITIVE, i, *pos, false);
+		return e;
 	}
 	if (n->depth == MAX_DEPTH)
 		return "JSON nested too deeply";
 	char open = s[i];
-	n->open[n->depth++] = open;
+	int t = emit(k, n, open == '{' ? JSMN_OBJECT : JSMN_ARRAY, i, 0, false);
+	n->open[n->depth] = open;
+	n->tok[n->depth++] = t;
 	i = skip_ws(s, len, i + 1);
 	if (i < len && s[i] == (open == '{' ? '}' : ']')) {
+		if (k->tok)
+			k->tok[t].end = (int)i + 1;
 		n->depth--;
 		*pos = i + 1;
 		return NULL;
 	}
 	*pos = i;
-	return open == '{' ? scan_key(s, len, pos) : NULL;
+	return open == '{' ? scan_key(s, len, pos, n, k) : NULL;
 }
 
 /*
  * The whole body is one JSON value and nothing but whitespace after it:
  * Go's json.Decoder would stop after the value and dockerd would never see
- * the rest, a second reading we refuse to have.
+ * the rest, a second reading we refuse to have.  With k->tok, the tokens
+ * are written there (k->n of them, as the counting run found).
  */
-static const char *validate(const char *s, size_t len, size_t start, size_t *tokens)
+static const char *validate(const char *s, size_t len, size_t start, struct sink *k)
 {
 	struct nest n = { .depth = 0 };
 	size_t pos = start;
 	bool more = true;
 
-	/* jsmn makes one token per value and one per key: counted here, so
-	 * that it parses the body once into an array of the right size
-	 * instead of once to count and once to fill. */
-	*tokens = 0;
+	k->n = 0;
 	while (more) {
 		int depth = n.depth;
-		const char *e = scan_value(s, len, &pos, &n);
+		const char *e = scan_value(s, len, &pos, &n, k);
 		if (e != NULL)
 			return e;
-		(*tokens)++;
-		if (n.depth > depth) {
-			if (n.open[n.depth - 1] == '{')
-				(*tokens)++; /* its first key */
+		if (n.depth > depth)
 			continue; /* opened a container: its first value follows */
-		}
-		e = after_value(s, len, &pos, &n, &more);
+		e = after_value(s, len, &pos, &n, &more, k);
 		if (e != NULL)
 			return e;
-		if (more && n.open[n.depth - 1] == '{')
-			(*tokens)++; /* the key after the comma */
 	}
 	return pos == len ? NULL : "invalid JSON: data after the JSON value";
 }
@@ -1171,26 +1212,22 @@ static int walk_body(struct ctx *c, enum route_action action)
 	return walk_struct(c, 0, fields_for(action), (char *)c->facts) < 0 ? -1 : 0;
 }
 
-/* Tokens for a validated body, sized by validate's count (jsmn's own
- * counting pass only if that were ever short), plus room for one object's
- * key indices: in the scratch buffer beyond what strings can need, when it
- * has the room, else one allocation. */
-static int tokenize(struct ctx *c, const char *body, size_t len, size_t counted,
+/*
+ * Tokens for a validated body: validation runs again and writes them (the
+ * first run counted them), plus room for one object's key indices; in the
+ * scratch buffer beyond what strings can need when it has the room, else
+ * in one allocation.
+ */
+static int tokenize(struct ctx *c, const char *body, size_t len, size_t start, int count,
 		    jsmntok_t **out)
 {
-	jsmn_parser p;
-	int n = counted > 0 && counted <= (size_t)INT_MAX / 2 ? (int)counted : 0;
-
-	if (n == 0) {
-		jsmn_init(&p);
-		n = jsmn_parse(&p, body, len, NULL, 0);
-		if (n <= 0)
-			return fail(c, ERR_JSON);
-	}
-	size_t need = (size_t)n * (sizeof(jsmntok_t) + sizeof(int));
+	size_t need = (size_t)count * (sizeof(jsmntok_t) + sizeof(int));
 	size_t align = _Alignof(jsmntok_t);
 	size_t at = len + (align - ((uintptr_t)c->scratch + len) % align) % align;
 	jsmntok_t *tok;
+
+	if (count <= 0 || (size_t)count > MAX_BODY)
+		return fail(c, ERR_JSON);
 	if (at <= c->scratch_len && need <= c->scratch_len - at) {
 		tok = (jsmntok_t *)(void *)(c->scratch + at);
 		c->scratch_len = at; /* strings need len bytes at most */
@@ -1201,23 +1238,15 @@ static int tokenize(struct ctx *c, const char *body, size_t len, size_t counted,
 			return fail(c, "out of memory inspecting the body");
 		c->tok_owned = true;
 	}
-	jsmn_init(&p);
-	int got = jsmn_parse(&p, body, len, tok, (unsigned int)n);
-	if (got == JSMN_ERROR_NOMEM && counted) {
-		if (c->tok_owned)
-			free(tok);
-		return tokenize(c, body, len, 0, out);
-	}
-	if (got <= 0 || got > n || tok[0].type != JSMN_OBJECT) {
+	struct sink k = { .tok = tok };
+	if (validate(body, len, start, &k) != NULL || k.n != count || tok[0].type != JSMN_OBJECT) {
 		if (c->tok_owned)
 			free(tok);
 		return fail(c, ERR_JSON);
 	}
-	int *keys = (int *)(void *)(tok + n);
-	n = got;
 	c->tok = tok;
-	c->ntok = n;
-	c->keys = keys;
+	c->ntok = count;
+	c->keys = (int *)(void *)(tok + count);
 	*out = tok;
 	return 0;
 }
@@ -1245,8 +1274,8 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 		*why = "body too large to inspect";
 		return -1;
 	}
-	size_t tokens;
-	const char *e = validate(body, len, start, &tokens);
+	struct sink counted = { .tok = NULL };
+	const char *e = validate(body, len, start, &counted);
 	if (e != NULL) {
 		*why = e;
 		return -1;
@@ -1258,7 +1287,7 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 		return -1;
 	}
 	jsmntok_t *tok;
-	int rc = tokenize(&c, body, len, tokens, &tok);
+	int rc = tokenize(&c, body, len, start, counted.n, &tok);
 	if (rc == 0) {
 		rc = walk_body(&c, action);
 		if (c.tok_owned)

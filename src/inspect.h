@@ -22,7 +22,7 @@
  * they came from, modes, flags, names.  Strings in the facts are decoded
  * (escapes resolved) and point into the caller's scratch buffer, which must
  * be at least as large as the body (a map value given as null is Go's "",
- * a constant).  jsmn's tokens (sized by the validation pass) and room to
+ * a constant).  The tokens (jsmn-shaped, counted by the validation pass) and room to
  * sort one object's keys go in the scratch buffer beyond the body's length
  * when it is large enough (24 bytes a token is plenty), else in one
  * allocation freed before returning; nothing else allocates.  No global
