@@ -1513,13 +1513,15 @@ static bool close_step(struct conn *c)
 		c->dead = true;
 		return true;
 	}
+	if (c->client_eof) {
+		c->dead = true; /* the client has closed: close() alone says goodbye */
+		return true;
+	}
 	shutdown(c->cfd, SHUT_WR);
 	buf_drop(c->srv, &c->in);
 	buf_drop(c->srv, &c->out);
 	c->lingering = true;
 	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
-	if (c->client_eof)
-		c->dead = true;
 	return true;
 }
 
