@@ -39,8 +39,6 @@ int loop_init(struct loop *loop, int max_fds)
 		if (!loop->evs || loop->epfd < 0)
 			goto fail;
 	}
-	for (int i = 0; i < max_fds; i++)
-		loop->watch[i].slot = loop->watch[i].heap = -1;
 	loop->max_fds = max_fds;
 	loop->now_ms = monotonic_ms();
 	return 0;
@@ -76,7 +74,7 @@ static int64_t heap_key(const struct loop *loop, int i)
 static void heap_place(struct loop *loop, int i, int fd)
 {
 	loop->heap[i] = fd;
-	loop->watch[fd].heap = i;
+	loop->watch[fd].heap = i + 1;
 }
 
 static void heap_up(struct loop *loop, int i)
@@ -117,7 +115,7 @@ static void heap_down(struct loop *loop, int i)
 static void heap_set(struct loop *loop, int fd, int64_t deadline_ms)
 {
 	struct loop_watch *w = &loop->watch[fd];
-	int i = w->heap;
+	int i = w->heap - 1;
 
 	if (w->deadline_ms == deadline_ms)
 		return;
@@ -131,17 +129,17 @@ static void heap_set(struct loop *loop, int fd, int64_t deadline_ms)
 		return;
 	}
 	if (!deadline_ms) {
-		w->heap = -1;
+		w->heap = 0;
 		int last = loop->heap[--loop->nheap];
 		if (i == loop->nheap)
 			return;
 		heap_place(loop, i, last);
 		heap_up(loop, i);
-		heap_down(loop, loop->watch[last].heap);
+		heap_down(loop, loop->watch[last].heap - 1);
 		return;
 	}
 	heap_up(loop, i);
-	heap_down(loop, loop->watch[fd].heap);
+	heap_down(loop, loop->watch[fd].heap - 1);
 }
 
 /* ---- descriptors ---- */
@@ -167,18 +165,18 @@ static int epoll_apply(struct loop *loop, int fd, short events)
 
 int loop_add(struct loop *loop, int fd, short events, loop_handler *handler, void *ctx)
 {
-	if (fd < 0 || fd >= loop->max_fds || loop->watch[fd].slot >= 0) {
+	if (fd < 0 || fd >= loop->max_fds || loop->watch[fd].slot) {
 		errno = fd < 0 || fd >= loop->max_fds ? EMFILE : EEXIST;
 		return -1;
 	}
 	struct loop_watch *w = &loop->watch[fd];
 	uint32_t gen = w->gen + 1;
 
-	*w = (struct loop_watch){ .handler = handler, .ctx = ctx, .heap = -1, .slot = 0,
+	*w = (struct loop_watch){ .handler = handler, .ctx = ctx, .heap = 0, .slot = 1,
 				  .events = events, .gen = gen };
 	if (loop->backend == LOOP_EPOLL) {
 		if (epoll_apply(loop, fd, events) < 0) {
-			w->slot = -1;
+			w->slot = 0;
 			w->handler = NULL;
 			return -1;
 		}
@@ -187,7 +185,7 @@ int loop_add(struct loop *loop, int fd, short events, loop_handler *handler, voi
 	int slot = loop->npfds++;
 	loop->pfds[slot] = (struct pollfd){ .fd = events ? fd : -fd - 1, .events = events };
 	loop->slot_fd[slot] = fd;
-	w->slot = slot;
+	w->slot = slot + 1;
 	return 0;
 }
 
@@ -195,7 +193,7 @@ void loop_set_events(struct loop *loop, int fd, short events)
 {
 	struct loop_watch *w = &loop->watch[fd];
 
-	if (w->slot < 0 || w->events == events)
+	if (!w->slot || w->events == events)
 		return;
 	w->events = events;
 	if (loop->backend == LOOP_EPOLL) {
@@ -207,25 +205,25 @@ void loop_set_events(struct loop *loop, int fd, short events)
 	/* poll ignores negative fds, which is the only way to keep it from
 	 * reporting POLLHUP/POLLERR over and over while the caller is busy
 	 * with the other side of the connection. */
-	loop->pfds[w->slot].events = events;
-	loop->pfds[w->slot].fd = events ? fd : -fd - 1;
+	loop->pfds[w->slot - 1].events = events;
+	loop->pfds[w->slot - 1].fd = events ? fd : -fd - 1;
 }
 
 void loop_set_deadline(struct loop *loop, int fd, int64_t deadline_ms)
 {
-	if (loop->watch[fd].slot >= 0)
+	if (loop->watch[fd].slot)
 		heap_set(loop, fd, deadline_ms);
 }
 
 void loop_del(struct loop *loop, int fd)
 {
 	struct loop_watch *w = &loop->watch[fd];
-	int slot = w->slot;
+	int slot = w->slot - 1;
 
 	if (slot < 0)
 		return;
 	heap_set(loop, fd, 0);
-	w->slot = -1;
+	w->slot = 0;
 	w->handler = NULL;
 	w->armed = 0; /* the caller's close() removes it from the epoll set */
 	if (loop->backend == LOOP_EPOLL)
@@ -235,7 +233,7 @@ void loop_del(struct loop *loop, int fd)
 	if (slot != last) {
 		loop->pfds[slot] = loop->pfds[last];
 		loop->slot_fd[slot] = loop->slot_fd[last];
-		loop->watch[loop->slot_fd[slot]].slot = slot;
+		loop->watch[loop->slot_fd[slot]].slot = slot + 1;
 	}
 }
 
@@ -313,7 +311,7 @@ static int run_epoll(struct loop *loop)
 
 		/* An earlier handler of this batch may have closed fd, and the
 		 * number may already belong to a new connection. */
-		if (w->slot < 0 || w->gen != (uint32_t)(data >> 32) || !w->events)
+		if (!w->slot || w->gen != (uint32_t)(data >> 32) || !w->events)
 			continue;
 		dispatch(loop, fd, (int)(loop->evs[i].events & 0xffff));
 	}

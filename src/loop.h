@@ -30,8 +30,11 @@ struct loop_watch {
 	loop_handler *handler;
 	void *ctx;
 	int64_t deadline_ms; /* 0: none */
-	int heap;            /* index in the deadline heap, -1 when none */
-	int slot;            /* poll: index in pfds; -1 when not watched (both backends) */
+	/* Both are 1 + an index, so that 0 (calloc's) means none: the table is
+	 * sized for every possible descriptor and its pages stay untouched,
+	 * costing no memory, until a descriptor that high is watched. */
+	int heap;            /* 1 + index in the deadline heap; 0 when none */
+	int slot;            /* poll: 1 + index in pfds; epoll: 1; 0 when not watched */
 	short events;        /* as last asked for */
 	short armed;         /* epoll: in the kernel's set */
 	uint32_t gen;        /* epoll: tells a stale event from the descriptor's next life */
