@@ -662,6 +662,13 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 		if (need > head_len + limit + limit / 8 + 4096)
 			need = head_len + limit + limit / 8 + 4096;
 	}
+	/* The client has shut its side: the rest of the body will not come
+	 * (as for a head, answer now rather than at the head timeout). */
+	if (c->client_eof) {
+		local_response(c, 400, "sockwall: incomplete request body", true, "error",
+			       "incomplete request body");
+		return -1;
+	}
 	if (!buf_grow(c->srv, in, need)) {
 		abort_conn(c, "out of memory");
 		return -1;
