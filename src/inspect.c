@@ -339,21 +339,26 @@ struct nest {
  * Tokens as jsmn (strict, with parent links) makes them: one per value and
  * one per key, in document order; a container's size counts its keys or
  * elements, a key's is 1 (its value); strings span their contents, without
- * the quotes; a value's parent is its key, or its array.  tok NULL: count
- * them only.
+ * the quotes; a value's parent is its key, or its array.  Tokens past cap
+ * (all of them when tok is NULL) are only counted.
  */
 struct sink {
 	jsmntok_t *tok;
-	int n;
+	int n, cap;
 };
+
+static jsmntok_t *tok_at(struct sink *k, int i)
+{
+	return k->tok && i < k->cap ? &k->tok[i] : NULL;
+}
 
 static int emit(struct sink *k, const struct nest *n, jsmntype_t type, size_t start, size_t end,
 		bool key)
 {
 	int idx = k->n++;
 
-	if (!k->tok)
-		return idx;
+	if (!tok_at(k, idx))
+		return idx; /* past cap: this run's tokens are not used (see tokenize) */
 	int parent = -1;
 	if (n->depth) {
 		int d = n->depth - 1;
@@ -405,8 +410,9 @@ static const char *after_value(const char *s, size_t len, size_t *pos, struct ne
 			return ERR_JSON;
 		char open = n->open[n->depth - 1];
 		if (s[i] == (open == '{' ? '}' : ']')) {
-			if (k->tok)
-				k->tok[n->tok[n->depth - 1]].end = (int)i + 1;
+			jsmntok_t *t = tok_at(k, n->tok[n->depth - 1]);
+			if (t)
+				t->end = (int)i + 1;
 			n->depth--;
 			i++;
 			continue;
@@ -450,7 +456,7 @@ static const char *scan_value(const char *s, size_t len, size_t *pos, struct nes
 	n->tok[n->depth++] = t;
 	i = skip_ws(s, len, i + 1);
 	if (i < len && s[i] == (open == '{' ? '}' : ']')) {
-		if (k->tok)
+		if (tok_at(k, t))
 			k->tok[t].end = (int)i + 1;
 		n->depth--;
 		*pos = i + 1;
@@ -463,8 +469,8 @@ static const char *scan_value(const char *s, size_t len, size_t *pos, struct nes
 /*
  * The whole body is one JSON value and nothing but whitespace after it:
  * Go's json.Decoder would stop after the value and dockerd would never see
- * the rest, a second reading we refuse to have.  With k->tok, the tokens
- * are written there (k->n of them, as the counting run found).
+ * the rest, a second reading we refuse to have.  The tokens are written to
+ * k->tok as far as k->cap; k->n says how many there are.
  */
 static const char *validate(const char *s, size_t len, size_t start, struct sink *k)
 {
@@ -1213,33 +1219,31 @@ static int walk_body(struct ctx *c, enum route_action action)
 }
 
 /*
- * Tokens for a validated body: validation runs again and writes them (the
- * first run counted them), plus room for one object's key indices; in the
- * scratch buffer beyond what strings can need when it has the room, else
- * in one allocation.
+ * Tokens for a validated body, with room for one object's key indices
+ * after them.  validate wrote them into the scratch buffer, beyond what
+ * strings can need, if they fitted (k->n <= k->cap); if not, it runs again
+ * into one allocation of the size it counted.
  */
-static int tokenize(struct ctx *c, const char *body, size_t len, size_t start, int count,
-		    jsmntok_t **out)
+static int tokenize(struct ctx *c, const char *body, size_t len, size_t start,
+		    const struct sink *k, jsmntok_t **out)
 {
-	size_t need = (size_t)count * (sizeof(jsmntok_t) + sizeof(int));
-	size_t align = _Alignof(jsmntok_t);
-	size_t at = len + (align - ((uintptr_t)c->scratch + len) % align) % align;
-	jsmntok_t *tok;
+	int count = k->n;
+	jsmntok_t *tok = k->tok;
 
 	if (count <= 0 || (size_t)count > MAX_BODY)
 		return fail(c, ERR_JSON);
-	if (at <= c->scratch_len && need <= c->scratch_len - at) {
-		tok = (jsmntok_t *)(void *)(c->scratch + at);
-		c->scratch_len = at; /* strings need len bytes at most */
-		c->tok_owned = false;
-	} else {
-		tok = malloc(need);
+	c->tok_owned = !tok || count > k->cap;
+	if (c->tok_owned) {
+		tok = malloc((size_t)count * (sizeof(jsmntok_t) + sizeof(int)));
 		if (tok == NULL)
 			return fail(c, "out of memory inspecting the body");
-		c->tok_owned = true;
+		struct sink again = { .tok = tok, .cap = count };
+		if (validate(body, len, start, &again) != NULL || again.n != count) {
+			free(tok);
+			return fail(c, ERR_JSON);
+		}
 	}
-	struct sink k = { .tok = tok };
-	if (validate(body, len, start, &k) != NULL || k.n != count || tok[0].type != JSMN_OBJECT) {
+	if (tok[0].type != JSMN_OBJECT) {
 		if (c->tok_owned)
 			free(tok);
 		return fail(c, ERR_JSON);
@@ -1274,8 +1278,13 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 		*why = "body too large to inspect";
 		return -1;
 	}
-	struct sink counted = { .tok = NULL };
-	const char *e = validate(body, len, start, &counted);
+	/* Room for tokens in scratch after the len bytes strings may need. */
+	size_t align = _Alignof(jsmntok_t);
+	size_t at = len + (align - ((uintptr_t)scratch + len) % align) % align;
+	size_t room = at < scratch_len ? (scratch_len - at) / (sizeof(jsmntok_t) + sizeof(int)) : 0;
+	struct sink k = { .tok = room ? (jsmntok_t *)(void *)(scratch + at) : NULL,
+			  .cap = room > INT_MAX ? INT_MAX : (int)room };
+	const char *e = validate(body, len, start, &k);
 	if (e != NULL) {
 		*why = e;
 		return -1;
@@ -1287,7 +1296,9 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 		return -1;
 	}
 	jsmntok_t *tok;
-	int rc = tokenize(&c, body, len, start, counted.n, &tok);
+	if (k.tok && k.n <= k.cap)
+		c.scratch_len = at; /* the tokens are in scratch from at */
+	int rc = tokenize(&c, body, len, start, &k, &tok);
 	if (rc == 0) {
 		rc = walk_body(&c, action);
 		if (c.tok_owned)
