@@ -453,10 +453,11 @@ static int resolve(const char *method, size_t method_len,
 	for (size_t r = 0; r < count; r++) {
 		const struct route_def *d = &table[r];
 		/* Every pattern starts with '/' and a literal: its first
-		 * letter turns away most of the table before any call. */
+		 * letter turns away most of the table before any call.  (The
+		 * method may hold any byte, NUL too: compared by length.) */
 		if (d->pattern[1] != first && d->pattern[1] != '{')
 			continue;
-		if (strncmp(d->method, method, method_len) != 0 || d->method[method_len] != '\0')
+		if (strlen(d->method) != method_len || memcmp(d->method, method, method_len) != 0)
 			continue;
 		const char *name = NULL;
 		size_t name_len = 0;
