@@ -369,6 +369,7 @@ static const char *const sockwall_vars[] = {
 	"SOCKWALL_TLS_CA",       "SOCKWALL_TLS_ALLOW_CN", "SOCKWALL_TLS_ALLOW_PINS",
 	"SOCKWALL_TLS_HANDSHAKE_TIMEOUT", "SOCKWALL_POLICY", "SOCKWALL_MODE",
 	"SOCKWALL_TLS_POLICY_BY_CN",
+	"SOCKWALL_LOOP",
 };
 
 static const struct {
@@ -1231,6 +1232,9 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 		cfg->listeners[i].policy = policy_index(cfg, policy_refs[i], where, &p);
 	}
 	parse_cn_policies(cfg, envp, &p);
+	/* Read by loop_init itself; only checked here. */
+	if ((v = env_get(envp, "SOCKWALL_LOOP")) && strcmp(v, "epoll") != 0 && strcmp(v, "poll") != 0)
+		problem(&p, "SOCKWALL_LOOP=%s: expected epoll or poll", v);
 
 	cfg->log_level = LOGL_INFO;
 	if ((v = env_get(envp, "LOG_LEVEL"))) {

@@ -121,9 +121,11 @@ struct conn {
 	int64_t idle_since_ms;
 	int64_t linger_deadline_ms;
 	bool served_one;
+	bool client_closes; /* the client's own request said close (HTTP/1.0, Connection: close) */
 
 	struct request_record req;
-	char client[64];
+	struct sockaddr_in6 peer; /* from accept(2); room for IPv4 and the family of a unix peer */
+	char client[64];          /* peer, formatted the first time a line names it */
 };
 
 static int64_t now_us(void)
@@ -140,19 +142,44 @@ static bool buf_ensure(struct server *srv, struct buf *b)
 {
 	if (b->data)
 		return true;
-	b->data = srv->n_spare ? srv->spare_bufs[--srv->n_spare] : malloc(BUF_SIZE);
+	/* Two buffers per connection at most are ever out of the pool. */
+	if (!srv->bufs.free && pool_init(&srv->bufs, srv->loop, BUF_SIZE, 2 * srv->max_conns) < 0)
+		return false;
+	b->data = pool_get(&srv->bufs);
 	b->start = b->end = b->fwd = 0;
 	b->cap = BUF_SIZE;
 	return b->data != NULL;
+}
+
+/*
+ * An inspected body is held whole in a buffer of the largest size one can
+ * need (head, body, chunked framing), and its decoded strings go to a
+ * scratch block twice that: both from pools of their own, since taking
+ * them from malloc mapped, faulted in and unmapped a megabyte or more per
+ * request.  Untouched pages of a block cost no memory.
+ */
+static size_t big_size(const struct config *cfg)
+{
+	return cfg->max_head + cfg->max_body + cfg->max_body / 8 + 4096;
+}
+
+#define BIG_KEEP 4
+
+static char *big_get(struct server *srv, struct pool *p, size_t size)
+{
+	if (!p->free && pool_init(p, srv->loop, size, BIG_KEEP) < 0)
+		return NULL;
+	return pool_get(p);
 }
 
 static void buf_release(struct server *srv, struct buf *b)
 {
 	if (!b->data || b->start != b->end)
 		return;
-	if (b->cap == BUF_SIZE &&
-	    srv->n_spare < (int)(sizeof(srv->spare_bufs) / sizeof(*srv->spare_bufs)))
-		srv->spare_bufs[srv->n_spare++] = b->data;
+	if (b->cap == BUF_SIZE)
+		pool_put(&srv->bufs, b->data);
+	else if (srv->big_bufs.free && b->cap == srv->big_bufs.size)
+		pool_put(&srv->big_bufs, b->data);
 	else
 		free(b->data);
 	b->data = NULL;
@@ -190,7 +217,7 @@ static size_t buf_room(struct buf *b)
 }
 
 /* Room for `need` bytes from start: an inspected request is held whole. */
-static bool buf_grow(struct buf *b, size_t need)
+static bool buf_grow(struct server *srv, struct buf *b, size_t need)
 {
 	if (b->start > 0) {
 		memmove(b->data, b->data + b->start, b->end - b->start);
@@ -199,12 +226,41 @@ static bool buf_grow(struct buf *b, size_t need)
 	}
 	if (need <= b->cap)
 		return true;
+	size_t big = big_size(srv->cfg);
+	if (b->cap == BUF_SIZE && need <= big) {
+		char *bigger = big_get(srv, &srv->big_bufs, big);
+		if (!bigger)
+			return false;
+		memcpy(bigger, b->data, b->end);
+		pool_put(&srv->bufs, b->data);
+		b->data = bigger;
+		b->cap = big;
+		return true;
+	}
 	char *bigger = realloc(b->data, need);
 	if (!bigger)
 		return false;
 	b->data = bigger;
 	b->cap = need;
 	return true;
+}
+
+/* A zeroed connection, from the pool when one is there. */
+static struct conn *conn_new(struct server *srv)
+{
+	if (!srv->conn_pool.free &&
+	    pool_init(&srv->conn_pool, srv->loop, sizeof(struct conn), srv->max_conns) < 0)
+		return NULL;
+	struct conn *c = (struct conn *)pool_get(&srv->conn_pool);
+	if (c)
+		memset(c, 0, sizeof(*c));
+	return c;
+}
+
+static void conn_release(struct server *srv, struct conn *c)
+{
+	if (c)
+		pool_put(&srv->conn_pool, (char *)c);
 }
 
 /* ---- request records and logs ---- */
@@ -224,6 +280,14 @@ static void record_begin(struct conn *c, const char *method, size_t mlen, const 
 	r->rule = "";
 }
 
+static const char *client_name(struct conn *c)
+{
+	if (!c->client[0])
+		net_peer_format(c->cfd, (const struct sockaddr *)&c->peer, c->client,
+				sizeof(c->client));
+	return c->client;
+}
+
 static void record_log(struct conn *c, const char *decision, const char *reason)
 {
 	struct request_record *r = &c->req;
@@ -233,7 +297,7 @@ static void record_log(struct conn *c, const char *decision, const char *reason)
 	struct request_log line = {
 		.listener = c->listener->spec->url,
 		.policy = c->pol->name,
-		.client = c->client,
+		.client = client_name(c),
 		.method = r->method_len ? r->method : "-",
 		.method_len = r->method_len ? r->method_len : 1,
 		.target = r->target_len ? r->target : "-",
@@ -286,7 +350,7 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->nconns--;
-	free(c);
+	conn_release(srv, c);
 }
 
 /* The line of a request that went through: allowed, or audited. */
@@ -607,7 +671,14 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 		if (need > head_len + limit + limit / 8 + 4096)
 			need = head_len + limit + limit / 8 + 4096;
 	}
-	if (!buf_grow(in, need)) {
+	/* The client has shut its side: the rest of the body will not come
+	 * (as for a head, answer now rather than at the head timeout). */
+	if (c->client_eof) {
+		local_response(c, 400, "sockwall: incomplete request body", true, "error",
+			       "incomplete request body");
+		return -1;
+	}
+	if (!buf_grow(c->srv, in, need)) {
 		abort_conn(c, "out of memory");
 		return -1;
 	}
@@ -624,6 +695,14 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 	return 0;
 }
 
+static void scratch_release(struct server *srv, char *scratch, bool pooled)
+{
+	if (pooled)
+		pool_put(&srv->big_scratch, scratch);
+	else
+		free(scratch);
+}
+
 /*
  * Routes the filters read: hold an inspected body whole (up to
  * SOCKWALL_MAX_BODY), read it as dockerd will, judge, and either answer,
@@ -632,27 +711,28 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 static bool request_filter(struct conn *c, const struct http_request *req, size_t head_len,
 			   const struct route_match *m, struct forward_plan *plan)
 {
+	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
 	struct body_facts facts;
 	struct filter_refs refs;
 	struct verdict v;
 	char *scratch = NULL;
+	bool pooled = false;
 	const char *why;
 
 	memset(&facts, 0, sizeof(facts));
 	if (inspect_wants_body(m->def->action) && req->body != HTTP_BODY_NONE) {
 		size_t total, body_len;
 		int held = hold_body(c, req, head_len, &total);
-		if (held == 0 && c->client_eof) {
-			/* No more is coming: waiting would hold the descriptor until the head timeout. */
-			abort_conn(c, "client closed during the request body");
-			return true;
-		}
 		if (held <= 0)
 			return held < 0;
 		/* Strings the inspector decodes go after the body in scratch. */
 		body_len = total - head_len;
-		scratch = malloc(2 * body_len + 2);
+		/* the chunked body decoded, its strings, jsmn's tokens */
+		size_t scratch_size = 3 * big_size(cfg);
+		pooled = 2 * body_len + 2 <= scratch_size;
+		scratch = pooled ? big_get(c->srv, &c->srv->big_scratch, scratch_size)
+				 : malloc(2 * body_len + 2);
 		if (!scratch) {
 			abort_conn(c, "out of memory");
 			return true;
@@ -662,11 +742,12 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 			body_len = http_chunked_decode(body, body_len, scratch);
 			body = scratch;
 		}
-		if (inspect_body(m->def->action, body, body_len, scratch + total - head_len + 1,
-				 total - head_len + 1, &facts, &why) < 0) {
+		size_t strings_at = total - head_len + 1;
+		if (inspect_body(m->def->action, body, body_len, scratch + strings_at,
+				 pooled ? scratch_size - strings_at : strings_at, &facts, &why) < 0) {
 			char msg[VERDICT_MESSAGE_MAX];
 			snprintf(msg, sizeof(msg), "sockwall: refused request body: %s", why);
-			free(scratch);
+			scratch_release(c->srv, scratch, pooled);
 			plan->clear = total;
 			plan->body = HTTP_BODY_NONE;
 			if (audited(c, "inspect")) {
@@ -685,7 +766,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 		resolved = add_resolved_paths(&facts);
 	enum decision d = filter_judge(&c->pol->filters, m, &facts, &refs, &v);
 	free(resolved);
-	free(scratch);
+	scratch_release(c->srv, scratch, pooled);
 	if (d == DECISION_DENY) {
 		refuse_held(c, plan, &v, v.status == 400 ? "error" : "deny");
 		return true;
@@ -1198,6 +1279,7 @@ static void finish_request(struct conn *c)
 		close_upstream(c);
 	if (!c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining)
 		c->close_after = true;
+	c->client_closes = !c->rq_keep_alive;
 	c->rq = RQ_HEAD;
 	c->rs = RS_NONE;
 	c->sent_continue = false;
@@ -1480,13 +1562,26 @@ static bool close_step(struct conn *c)
 #endif
 	log_done(c);
 	close_upstream(c);
+	/*
+	 * The client said this was its last request, we read all of it and
+	 * the socket had nothing more (a short read): nothing unread can turn
+	 * the close into a reset, so close now, as servers do for HTTP/1.0,
+	 * instead of waiting for the client's FIN (three syscalls and a
+	 * wake-up less per connection).
+	 */
+	if (c->client_closes && !buf_used(&c->in) && !c->c_readable && !c->tls) {
+		c->dead = true;
+		return true;
+	}
+	if (c->client_eof) {
+		c->dead = true; /* the client has closed: close() alone says goodbye */
+		return true;
+	}
 	shutdown(c->cfd, SHUT_WR);
 	buf_drop(c->srv, &c->in);
 	buf_drop(c->srv, &c->out);
 	c->lingering = true;
 	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
-	if (c->client_eof)
-		c->dead = true;
 	return true;
 }
 
@@ -1500,8 +1595,10 @@ static void linger_read(struct conn *c)
 			continue;
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->c_readable = false;
 			return;
+		}
 		c->dead = true;
 		return;
 	}
@@ -1597,14 +1694,28 @@ static void conn_pump(struct conn *c)
 
 	do {
 		if (c->lingering) {
-			linger_read(c);
+			if (c->c_readable)
+				linger_read(c);
 			break;
 		}
 		progress = client_read(c);
-		progress |= !c->dead && request_step(c);
+		/*
+		 * Each step is run until it has nothing left to clear before
+		 * the write that follows it: a head and the body behind it in
+		 * the same read then leave in one send, not two (a send less,
+		 * and a peer woken once).
+		 */
+		while (!c->dead && request_step(c))
+			progress = true;
 		progress |= !c->dead && upstream_write(c);
 		progress |= !c->dead && upstream_read(c);
-		progress |= !c->dead && response_step(c);
+		/* A response done is logged on the next turn, after the
+		 * send, so that its line counts the bytes sent. */
+		while (!c->dead && response_step(c)) {
+			progress = true;
+			if (c->rs == RS_DONE)
+				break;
+		}
 		progress |= !c->dead && client_write(c);
 		progress |= !c->dead && close_step(c);
 	} while (progress && !c->dead);
@@ -1673,7 +1784,10 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 	if (!(revents & POLLIN))
 		return;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_in6 peer;
+		socklen_t peer_len = sizeof(peer);
+		int cfd = accept4(fd, (struct sockaddr *)&peer, &peer_len,
+				  SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
 				continue;
@@ -1690,27 +1804,23 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 			}
 			return;
 		}
-		char client[64];
-		net_peer_name(cfd, client, sizeof(client));
+		/* TCP_NODELAY comes from the listener (see net.c). */
+		struct conn *c = NULL;
 		/* Each client costs two descriptors: itself and its upstream. */
-		if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds) {
+		if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
+		    !(c = conn_new(srv)) || loop_add(loop, cfd, POLLIN, conn_event, c) < 0) {
+			char client[64];
+			net_peer_format(cfd, (struct sockaddr *)&peer, client, sizeof(client));
+			conn_release(srv, c);
 			reject_busy(l, cfd, client);
 			continue;
-		}
-		struct conn *c = calloc(1, sizeof(*c));
-		if (!c || loop_add(loop, cfd, POLLIN, conn_event, c) < 0) {
-			free(c);
-			reject_busy(l, cfd, client);
-			continue;
-		}
-		if (l->spec->kind != LISTEN_UNIX) {
-			int one = 1;
-			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
 #if SOCKWALL_TLS
 		if (l->spec->kind == LISTEN_TLS && !(c->tls = tls_conn_new(srv->tls))) {
+			char client[64];
+			net_peer_format(cfd, (struct sockaddr *)&peer, client, sizeof(client));
 			loop_del(loop, cfd);
-			free(c);
+			conn_release(srv, c);
 			reject_busy(l, cfd, client);
 			continue;
 		}
@@ -1722,7 +1832,7 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 		c->ufd = -1;
 		c->lfd = -1;
 		c->idle_since_ms = loop_now(loop);
-		memcpy(c->client, client, sizeof(c->client));
+		c->peer = peer;
 		c->next = srv->conns;
 		if (srv->conns)
 			srv->conns->prev = c;
@@ -1750,6 +1860,8 @@ void server_close_all(struct server *srv)
 {
 	while (srv->conns)
 		conn_free(srv->conns);
-	while (srv->n_spare)
-		free(srv->spare_bufs[--srv->n_spare]);
+	pool_free(&srv->bufs);
+	pool_free(&srv->conn_pool);
+	pool_free(&srv->big_bufs);
+	pool_free(&srv->big_scratch);
 }

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "loop.h"
+#include "pool.h"
 
 struct conn;
 
@@ -43,8 +44,9 @@ struct server {
 	bool draining;
 	char self_id[65]; /* the proxy's own container, when it runs in one */
 	struct tls_server *tls; /* loaded when a tls:// listener is configured */
-	char *spare_bufs[16]; /* released buffers kept for reuse */
-	int n_spare;
+	struct pool bufs;  /* released buffers kept for reuse (set up on first use) */
+	struct pool conn_pool; /* closed connections' structs, the same way */
+	struct pool big_bufs, big_scratch; /* for inspected bodies held whole */
 };
 
 /* Loop handler for a listening socket; ctx is the struct listener. */

@@ -24,6 +24,10 @@ static const unsigned char char_class[256] = {
 	['x'] = 3, ['y'] = 3, ['z'] = 3, ['{'] = 2, ['|'] = 3, ['}'] = 2, ['~'] = 3,
 };
 
+/* Macros, not calls: at -Os a per-byte call would not be inlined. */
+#define TCHAR(c) (char_class[(unsigned char)(c)] & C_TCHAR)
+#define VALUE_CHAR(c) ((unsigned char)(c) >= 0x80 || (char_class[(unsigned char)(c)] & C_VALUE))
+
 static bool is_tchar(unsigned char c)
 {
 	return char_class[c] & C_TCHAR;
@@ -50,7 +54,14 @@ static bool token_eq_n(const char *s, size_t len, const char *lit, size_t n)
 	return true;
 }
 
-#define TOKEN_IS(s, len, lit) token_eq_n(s, len, lit, sizeof(lit) - 1)
+/*
+ * lit is lower case and starts with a letter or a digit (bit 0x20 set): the
+ * first byte, or-ed with 0x20, turns most mismatches away without a call,
+ * and never a match (token_eq_n then decides).
+ */
+#define TOKEN_IS(s, len, lit)                                                  \
+	((len) == sizeof(lit) - 1 && ((unsigned char)(s)[0] | 0x20) == (unsigned char)(lit)[0] && \
+	 token_eq_n(s, len, lit, sizeof(lit) - 1))
 
 bool http_token_eq(const char *s, size_t len, const char *lit)
 {
@@ -109,12 +120,56 @@ struct head_fields {
 	int error_status;
 };
 
-/* Header lines from pos up to and including the empty line. */
+static int add_header(struct head_fields *h, const char *buf, size_t pos, size_t name_end,
+		      size_t vstart, size_t vend)
+{
+	while (vend > vstart && (buf[vend - 1] == ' ' || buf[vend - 1] == '\t'))
+		vend--;
+	if (h->num_headers == HTTP_MAX_HEADERS) {
+		h->error = "too many header fields";
+		h->error_status = 431;
+		return HTTP_MALFORMED;
+	}
+	struct http_header *f = &h->headers[h->num_headers++];
+	f->name = buf + pos;
+	f->name_len = name_end - pos;
+	f->value = buf + vstart;
+	f->value_len = vend - vstart;
+	return 0;
+}
+
+/*
+ * Header lines from pos up to and including the empty line.  Each line is
+ * first read in one pass (name, colon, value, CRLF), which is what every
+ * well-formed line takes; a line that does not fit that is read again by
+ * the careful path, which decides what is wrong with it (or that it is
+ * incomplete) exactly as before the fast path existed.
+ */
 static int parse_header_block(const char *buf, size_t len, size_t pos, struct head_fields *h)
 {
 	h->num_headers = 0;
 	for (;;) {
-		size_t end;
+		size_t end, i = pos;
+
+		while (i < len && TCHAR(buf[i]))
+			i++;
+		if (i == pos && i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+			return (int)(i + 2);
+		if (i > pos && i < len && buf[i] == ':') {
+			size_t name_end = i++;
+			while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+				i++;
+			size_t vstart = i;
+			while (i < len && VALUE_CHAR(buf[i]))
+				i++;
+			if (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n') {
+				if (add_header(h, buf, pos, name_end, vstart, i) < 0)
+					return HTTP_MALFORMED;
+				pos = i + 2;
+				continue;
+			}
+		}
+
 		int rc = line_end(buf, len, pos, &end);
 
 		if (rc == HTTP_MALFORMED) {
@@ -129,7 +184,7 @@ static int parse_header_block(const char *buf, size_t len, size_t pos, struct he
 			h->error = "obsolete header line folding";
 			return HTTP_MALFORMED;
 		}
-		size_t i = pos;
+		i = pos;
 		while (i < end && is_tchar((unsigned char)buf[i]))
 			i++;
 		if (i == pos || i == end || buf[i] != ':') {
@@ -146,18 +201,8 @@ static int parse_header_block(const char *buf, size_t len, size_t pos, struct he
 				return HTTP_MALFORMED;
 			}
 		}
-		while (vend > vstart && (buf[vend - 1] == ' ' || buf[vend - 1] == '\t'))
-			vend--;
-		if (h->num_headers == HTTP_MAX_HEADERS) {
-			h->error = "too many header fields";
-			h->error_status = 431;
+		if (add_header(h, buf, pos, name_end, vstart, vend) < 0)
 			return HTTP_MALFORMED;
-		}
-		struct http_header *f = &h->headers[h->num_headers++];
-		f->name = buf + pos;
-		f->name_len = name_end - pos;
-		f->value = buf + vstart;
-		f->value_len = vend - vstart;
 		pos = end + 2;
 	}
 }
@@ -214,30 +259,53 @@ static void read_framing(const struct http_header *hs, size_t n, struct framing 
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < n; i++) {
 		const struct http_header *h = &hs[i];
+		const char *name = h->name;
+		size_t len = h->name_len;
 
-		if (TOKEN_IS(h->name, h->name_len, "content-length")) {
-			f->content_lengths++;
-			if (!parse_content_length(h->value, h->value_len, &f->content_length))
-				f->bad_length = true;
-		} else if (TOKEN_IS(h->name, h->name_len, "transfer-encoding")) {
-			f->transfer_encodings++;
-			if (TOKEN_IS(h->value, h->value_len, "chunked"))
-				f->chunked = true;
-			else
-				f->bad_coding = true;
-		} else if (TOKEN_IS(h->name, h->name_len, "connection")) {
-			each_list_item(h->value, h->value_len, note_connection_token, &f->conn);
-		} else if (TOKEN_IS(h->name, h->name_len, "content-type")) {
-			f->content_types++;
-			f->content_type = h->value;
-			f->content_type_len = h->value_len;
-		} else if (TOKEN_IS(h->name, h->name_len, "host")) {
-			f->hosts++;
-		} else if (TOKEN_IS(h->name, h->name_len, "upgrade")) {
-			f->has_upgrade = true;
-		} else if (TOKEN_IS(h->name, h->name_len, "expect")) {
-			f->expects++;
-			f->expect_continue = TOKEN_IS(h->value, h->value_len, "100-continue");
+		/* The names read here have distinct lengths: one comparison at
+		 * most per header, and most (Date, Server, Api-Version...) none. */
+		switch (len) {
+		case 14:
+			if (TOKEN_IS(name, len, "content-length")) {
+				f->content_lengths++;
+				if (!parse_content_length(h->value, h->value_len, &f->content_length))
+					f->bad_length = true;
+			}
+			break;
+		case 17:
+			if (TOKEN_IS(name, len, "transfer-encoding")) {
+				f->transfer_encodings++;
+				if (TOKEN_IS(h->value, h->value_len, "chunked"))
+					f->chunked = true;
+				else
+					f->bad_coding = true;
+			}
+			break;
+		case 10:
+			if (TOKEN_IS(name, len, "connection"))
+				each_list_item(h->value, h->value_len, note_connection_token, &f->conn);
+			break;
+		case 12:
+			if (TOKEN_IS(name, len, "content-type")) {
+				f->content_types++;
+				f->content_type = h->value;
+				f->content_type_len = h->value_len;
+			}
+			break;
+		case 4:
+			if (TOKEN_IS(name, len, "host"))
+				f->hosts++;
+			break;
+		case 7:
+			if (TOKEN_IS(name, len, "upgrade"))
+				f->has_upgrade = true;
+			break;
+		case 6:
+			if (TOKEN_IS(name, len, "expect")) {
+				f->expects++;
+				f->expect_continue = TOKEN_IS(h->value, h->value_len, "100-continue");
+			}
+			break;
 		}
 	}
 }

@@ -5,8 +5,10 @@
  * Three stages, each refusing what it cannot vouch for:
  *  1. validate: a strict RFC 8259 scan of the whole body (jsmn alone
  *     accepts "{"a" "b"}", bad numbers, trailing values, raw control bytes
- *     and invalid UTF-8), with the nesting limit;
- *  2. tokenise with jsmn, now that the text is known to be valid JSON;
+ *     and invalid UTF-8), with the nesting limit, counting the tokens;
+ *  2. the same scan again writes the tokens, shaped as jsmn's (strict,
+ *     parent links) into an array of that size: jsmn's own pass over the
+ *     text was half the cost of a 1 MiB body;
  *  3. walk the tokens against a small schema of the moby structs we read.
  *     Every object is checked for repeated keys: case-folded in structs
  *     (Go would decode the field twice, merging or last-one-wins), exact in
@@ -22,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSMN_STATIC
-#define JSMN_STRICT
-#define JSMN_PARENT_LINKS /* closing a container walks parents, not every token */
+/* jsmn's token type only: the tokens are made here (see validate). */
+#define JSMN_HEADER
+#define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
 #define MAX_DEPTH 64
@@ -211,12 +213,51 @@ static size_t skip_ws(const char *s, size_t len, size_t i)
 	return i;
 }
 
+/* Bytes that stand for themselves in a JSON string: 0x20-0x7f but '"' and '\\'. */
+static const unsigned char plain_char[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x80-0xff: UTF-8, read by next_char */
+};
+
+/*
+ * Whether any of the 8 bytes at p is not plain (a control byte, non-ASCII,
+ * '"' or '\\'), eight at a time.  has_zero() finds a zero byte exactly
+ * when there is one (it may also flag bytes after it, which only sends
+ * the caller to the byte loop a little early).
+ */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static bool word_stops(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+#define has_zero(v) (((v) - ONES) & ~(v) & HIGHS)
+	return ((x | has_zero(x ^ (ONES * '"')) | has_zero(x ^ (ONES * '\\')) |
+		 ((x - ONES * 0x20) & ~x)) & HIGHS) != 0;
+#undef has_zero
+}
+
 /* A string starting with the quote at s[*pos]; *pos ends past the closing one. */
 static const char *scan_string(const char *s, size_t len, size_t *pos)
 {
 	size_t i = *pos + 1;
 
 	for (;;) {
+		/* Printable ASCII other than the quote and the backslash is
+		 * what next_char would pass as it is: skip it here, without
+		 * a call per byte (most of a 1 MiB body is such bytes). */
+		while (i + 8 <= len && !word_stops(s + i))
+			i += 8;
+		while (i < len && plain_char[(unsigned char)s[i]])
+			i++;
 		if (i >= len)
 			return ERR_JSON;
 		if (s[i] == '"')
@@ -287,16 +328,60 @@ static const char *scan_scalar(const char *s, size_t len, size_t *pos)
 	return ERR_JSON;
 }
 
-/* An object key and its colon, at s[*pos] after optional whitespace. */
-static const char *scan_key(const char *s, size_t len, size_t *pos)
+struct nest {
+	char open[MAX_DEPTH]; /* '{' or '[' per open container */
+	int tok[MAX_DEPTH];   /* its token */
+	int key[MAX_DEPTH];   /* objects: the token of the key being read */
+	int depth;
+};
+
+/*
+ * Tokens as jsmn (strict, with parent links) makes them: one per value and
+ * one per key, in document order; a container's size counts its keys or
+ * elements, a key's is 1 (its value); strings span their contents, without
+ * the quotes; a value's parent is its key, or its array.  Tokens past cap
+ * (all of them when tok is NULL) are only counted.
+ */
+struct sink {
+	jsmntok_t *tok;
+	int n, cap;
+};
+
+static jsmntok_t *tok_at(struct sink *k, int i)
 {
-	size_t i = skip_ws(s, len, *pos);
+	return k->tok && i < k->cap ? &k->tok[i] : NULL;
+}
+
+static int emit(struct sink *k, const struct nest *n, jsmntype_t type, size_t start, size_t end,
+		bool key)
+{
+	int idx = k->n++;
+
+	if (!tok_at(k, idx))
+		return idx; /* past cap: this run's tokens are not used (see tokenize) */
+	int parent = -1;
+	if (n->depth) {
+		int d = n->depth - 1;
+		parent = key || n->open[d] == '[' ? n->tok[d] : n->key[d];
+		k->tok[parent].size++;
+	}
+	k->tok[idx] = (jsmntok_t){ .type = type, .start = (int)start, .end = (int)end, .size = 0,
+				   .parent = parent };
+	return idx;
+}
+
+/* An object key and its colon, at s[*pos] after optional whitespace. */
+static const char *scan_key(const char *s, size_t len, size_t *pos, struct nest *n,
+			    struct sink *k)
+{
+	size_t i = skip_ws(s, len, *pos), q = i;
 
 	if (i >= len || s[i] != '"')
 		return ERR_JSON;
 	const char *e = scan_string(s, len, &i);
 	if (e != NULL)
 		return e;
+	n->key[n->depth - 1] = emit(k, n, JSMN_STRING, q + 1, i - 1, true);
 	i = skip_ws(s, len, i);
 	if (i >= len || s[i] != ':')
 		return ERR_JSON;
@@ -304,17 +389,13 @@ static const char *scan_key(const char *s, size_t len, size_t *pos)
 	return NULL;
 }
 
-struct nest {
-	char open[MAX_DEPTH]; /* '{' or '[' per open container */
-	int depth;
-};
-
 /*
  * After a complete value at *pos: close containers, then take a ',' (and
  * the next key in an object).  *more is false once the top-level value is
  * complete.
  */
-static const char *after_value(const char *s, size_t len, size_t *pos, struct nest *n, bool *more)
+static const char *after_value(const char *s, size_t len, size_t *pos, struct nest *n, bool *more,
+			       struct sink *k)
 {
 	size_t i = *pos;
 
@@ -329,6 +410,9 @@ static const char *after_value(const char *s, size_t len, size_t *pos, struct ne
 			return ERR_JSON;
 		char open = n->open[n->depth - 1];
 		if (s[i] == (open == '{' ? '}' : ']')) {
+			jsmntok_t *t = tok_at(k, n->tok[n->depth - 1]);
+			if (t)
+				t->end = (int)i + 1;
 			n->depth--;
 			i++;
 			continue;
@@ -337,7 +421,7 @@ static const char *after_value(const char *s, size_t len, size_t *pos, struct ne
 			return ERR_JSON;
 		i++;
 		if (open == '{') {
-			const char *e = scan_key(s, len, &i);
+			const char *e = scan_key(s, len, &i, n, k);
 			if (e != NULL)
 				return e;
 		}
@@ -348,7 +432,8 @@ static const char *after_value(const char *s, size_t len, size_t *pos, struct ne
 }
 
 /* A value at s[*pos]: scalars whole, containers opened (and closed if empty). */
-static const char *scan_value(const char *s, size_t len, size_t *pos, struct nest *n)
+static const char *scan_value(const char *s, size_t len, size_t *pos, struct nest *n,
+			      struct sink *k)
 {
 	size_t i = skip_ws(s, len, *pos);
 
@@ -356,41 +441,52 @@ static const char *scan_value(const char *s, size_t len, size_t *pos, struct nes
 		return ERR_JSON;
 	if (s[i] != '{' && s[i] != '[') {
 		*pos = i;
-		return scan_scalar(s, len, pos);
+		const char *e = scan_scalar(s, len, pos);
+		if (e == NULL && s[i] == '"')
+			emit(k, n, JSMN_STRING, i + 1, *pos - 1, false);
+		else if (e == NULL)
+			emit(k, n, JSMN_PRIMITIVE, i, *pos, false);
+		return e;
 	}
 	if (n->depth == MAX_DEPTH)
 		return "JSON nested too deeply";
 	char open = s[i];
-	n->open[n->depth++] = open;
+	int t = emit(k, n, open == '{' ? JSMN_OBJECT : JSMN_ARRAY, i, 0, false);
+	n->open[n->depth] = open;
+	n->tok[n->depth++] = t;
 	i = skip_ws(s, len, i + 1);
 	if (i < len && s[i] == (open == '{' ? '}' : ']')) {
+		if (tok_at(k, t))
+			k->tok[t].end = (int)i + 1;
 		n->depth--;
 		*pos = i + 1;
 		return NULL;
 	}
 	*pos = i;
-	return open == '{' ? scan_key(s, len, pos) : NULL;
+	return open == '{' ? scan_key(s, len, pos, n, k) : NULL;
 }
 
 /*
  * The whole body is one JSON value and nothing but whitespace after it:
  * Go's json.Decoder would stop after the value and dockerd would never see
- * the rest, a second reading we refuse to have.
+ * the rest, a second reading we refuse to have.  The tokens are written to
+ * k->tok as far as k->cap; k->n says how many there are.
  */
-static const char *validate(const char *s, size_t len, size_t start)
+static const char *validate(const char *s, size_t len, size_t start, struct sink *k)
 {
 	struct nest n = { .depth = 0 };
 	size_t pos = start;
 	bool more = true;
 
+	k->n = 0;
 	while (more) {
 		int depth = n.depth;
-		const char *e = scan_value(s, len, &pos, &n);
+		const char *e = scan_value(s, len, &pos, &n, k);
 		if (e != NULL)
 			return e;
 		if (n.depth > depth)
 			continue; /* opened a container: its first value follows */
-		e = after_value(s, len, &pos, &n, &more);
+		e = after_value(s, len, &pos, &n, &more, k);
 		if (e != NULL)
 			return e;
 	}
@@ -446,6 +542,7 @@ struct ctx {
 	size_t scratch_len, used;
 	struct body_facts *facts;
 	bool service; /* mounts come from a service spec */
+	bool tok_owned; /* tok was allocated, not placed in scratch */
 	const char *why;
 };
 
@@ -1146,27 +1243,39 @@ static int walk_body(struct ctx *c, enum route_action action)
 	return walk_struct(c, 0, fields_for(action), (char *)c->facts) < 0 ? -1 : 0;
 }
 
-/* Tokens for a validated body: one allocation, exactly sized, plus room
- * for one object's key indices. */
-static int tokenize(struct ctx *c, const char *body, size_t len, jsmntok_t **out)
+/*
+ * Tokens for a validated body, with room for one object's key indices
+ * after them.  validate wrote them into the scratch buffer, beyond what
+ * strings can need, if they fitted (k->n <= k->cap); if not, it runs again
+ * into one allocation of the size it counted.
+ */
+static int tokenize(struct ctx *c, const char *body, size_t len, size_t start,
+		    const struct sink *k, jsmntok_t **out)
 {
-	jsmn_parser p;
+	int count = k->n;
+	jsmntok_t *tok = k->tok;
 
-	jsmn_init(&p);
-	int n = jsmn_parse(&p, body, len, NULL, 0);
-	if (n <= 0)
+	if (count <= 0 || (size_t)count > MAX_BODY)
 		return fail(c, ERR_JSON);
-	jsmntok_t *tok = malloc((size_t)n * (sizeof(jsmntok_t) + sizeof(int)));
-	if (tok == NULL)
-		return fail(c, "out of memory inspecting the body");
-	jsmn_init(&p);
-	if (jsmn_parse(&p, body, len, tok, (unsigned int)n) != n || tok[0].type != JSMN_OBJECT) {
-		free(tok);
+	c->tok_owned = !tok || count > k->cap;
+	if (c->tok_owned) {
+		tok = malloc((size_t)count * (sizeof(jsmntok_t) + sizeof(int)));
+		if (tok == NULL)
+			return fail(c, "out of memory inspecting the body");
+		struct sink again = { .tok = tok, .cap = count };
+		if (validate(body, len, start, &again) != NULL || again.n != count) {
+			free(tok);
+			return fail(c, ERR_JSON);
+		}
+	}
+	if (tok[0].type != JSMN_OBJECT) {
+		if (c->tok_owned)
+			free(tok);
 		return fail(c, ERR_JSON);
 	}
 	c->tok = tok;
-	c->ntok = n;
-	c->keys = (int *)(void *)(tok + n);
+	c->ntok = count;
+	c->keys = (int *)(void *)(tok + count);
 	*out = tok;
 	return 0;
 }
@@ -1194,7 +1303,13 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 		*why = "body too large to inspect";
 		return -1;
 	}
-	const char *e = validate(body, len, start);
+	/* Room for tokens in scratch after the len bytes strings may need. */
+	size_t align = _Alignof(jsmntok_t);
+	size_t at = len + (align - ((uintptr_t)scratch + len) % align) % align;
+	size_t room = at < scratch_len ? (scratch_len - at) / (sizeof(jsmntok_t) + sizeof(int)) : 0;
+	struct sink k = { .tok = room ? (jsmntok_t *)(void *)(scratch + at) : NULL,
+			  .cap = room > INT_MAX ? INT_MAX : (int)room };
+	const char *e = validate(body, len, start, &k);
 	if (e != NULL) {
 		*why = e;
 		return -1;
@@ -1206,10 +1321,13 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 		return -1;
 	}
 	jsmntok_t *tok;
-	int rc = tokenize(&c, body, len, &tok);
+	if (k.tok && k.n <= k.cap)
+		c.scratch_len = at; /* the tokens are in scratch from at */
+	int rc = tokenize(&c, body, len, start, &k, &tok);
 	if (rc == 0) {
 		rc = walk_body(&c, action);
-		free(tok);
+		if (c.tok_owned)
+			free(tok);
 	}
 	if (rc < 0) {
 		*why = c.why;

@@ -22,9 +22,11 @@
  * they came from, modes, flags, names.  Strings in the facts are decoded
  * (escapes resolved) and point into the caller's scratch buffer, which must
  * be at least as large as the body (a map value given as null is Go's "",
- * a constant).  inspect_body makes one allocation (jsmn's tokens, sized by
- * a counting pass, and room to sort one object's keys) and frees it before
- * returning; nothing else allocates.  No global state, no I/O.
+ * a constant).  The tokens (jsmn-shaped, counted by the validation pass) and room to
+ * sort one object's keys go in the scratch buffer beyond the body's length
+ * when it is large enough (24 bytes a token is plenty), else in one
+ * allocation freed before returning; nothing else allocates.  No global
+ * state, no I/O.
  */
 #ifndef SOCKWALL_INSPECT_H
 #define SOCKWALL_INSPECT_H

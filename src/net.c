@@ -44,6 +44,10 @@ static int tcp_listen_at(int family, const char *host, unsigned short port)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Responses leave in as few writes as we can make them; Nagle would
+	 * hold the tail of one behind a delayed ACK.  Linux copies the option
+	 * to every accepted socket: one setsockopt here, none per client. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* "[::]" serves IPv4 clients too, as docker-socket-proxy's does. */
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
@@ -150,24 +154,22 @@ int net_connect_unix(const char *path)
 	return fd;
 }
 
-void net_peer_name(int fd, char *out, size_t out_len)
+void net_peer_format(int fd, const struct sockaddr *sa, char *out, size_t out_len)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN];
 
 	snprintf(out, out_len, "unknown");
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
 		snprintf(out, out_len, "%s:%u", host, ntohs(s4->sin_port));
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
 		snprintf(out, out_len, "[%s]:%u", host, ntohs(s6->sin6_port));
-	} else if (ss.ss_family == AF_UNIX) {
+	} else if (sa->sa_family == AF_UNIX) {
+		/* The credentials are those of connect(2) time: still there
+		 * after the peer has gone. */
 		struct ucred cred;
 		socklen_t cl = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0)
@@ -176,6 +178,18 @@ void net_peer_name(int fd, char *out, size_t out_len)
 		else
 			snprintf(out, out_len, "unix");
 	}
+}
+
+void net_peer_name(int fd, char *out, size_t out_len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		snprintf(out, out_len, "unknown");
+		return;
+	}
+	net_peer_format(fd, (struct sockaddr *)&ss, out, out_len);
 }
 
 void net_unlink_listener(const struct listen_spec *l)

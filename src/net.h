@@ -28,6 +28,9 @@ int net_connect_unix(const char *path);
 
 /* "203.0.113.7:51234", "[::1]:40000", or "unix:uid=0,pid=42". */
 void net_peer_name(int fd, char *out, size_t out_len);
+/* The same from the address accept(2) gave (no getpeername). */
+struct sockaddr;
+void net_peer_format(int fd, const struct sockaddr *sa, char *out, size_t out_len);
 
 /* Removes a unix listener's socket file at exit. */
 void net_unlink_listener(const struct listen_spec *l);

@@ -440,10 +440,15 @@ static int resolve(const char *method, size_t method_len,
 
 	size_t count;
 	const struct route_def *table = route_table(&count);
+	char first = m->path_len ? m->path[1] : '\0'; /* "" matches no pattern */
 	for (size_t r = 0; r < count; r++) {
 		const struct route_def *d = &table[r];
-		if (strlen(d->method) != method_len ||
-		    memcmp(d->method, method, method_len) != 0)
+		/* Every pattern starts with '/' and a literal: its first
+		 * letter turns away most of the table before any call.  (The
+		 * method may hold any byte, NUL too: compared by length.) */
+		if (d->pattern[1] != first && d->pattern[1] != '{')
+			continue;
+		if (strlen(d->method) != method_len || memcmp(d->method, method, method_len) != 0)
 			continue;
 		const char *name = NULL;
 		size_t name_len = 0;
