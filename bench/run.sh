@@ -24,7 +24,8 @@ if [ -n "$need" ]; then
 	SUDO=""
 	[ "$(id -u)" = 0 ] || SUDO=sudo
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq >/dev/null
+	$SUDO apt-get update -qq >/dev/null 2>&1 ||
+		echo "bench: apt-get update reported errors (a mirror mid-sync?); trying the install anyway" >&2
 	# shellcheck disable=SC2086
 	$SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi

@@ -38,6 +38,14 @@ run() {
 	fi
 }
 
+# A mirror caught mid-sync (seen here for a foreign architecture's security
+# index) makes `apt-get update` fail while the lists we need are fine: warn,
+# and let what comes next say whether something is really missing.
+apt_update() {
+	$SUDO apt-get update >>"$log" 2>&1 ||
+		echo "bearssl: apt-get update reported errors; going on" >&2
+}
+
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 
 # A source entry: keep Debian's file as it is and add a deb-src twin of it.
@@ -60,10 +68,10 @@ if ! has_deb_src; then
 		echo "bearssl: no Debian apt source to add deb-src for" >&2
 		exit 1
 	fi
-	run $SUDO apt-get update
+	apt_update
 fi
 if ! have_pkg dpkg-dev; then
-	run $SUDO apt-get update
+	apt_update
 	run $SUDO apt-get install -y --no-install-recommends dpkg-dev
 fi
 
@@ -73,7 +81,7 @@ mkdir -p "$work"
 # download is unsandboxed (harmless, it goes to the log).
 if ! (cd "$work" && apt-get source bearssl) >>"$log" 2>&1; then
 	# The package lists may predate the deb-src entry (or be missing).
-	run $SUDO apt-get update
+	apt_update
 	(cd "$work" && apt-get source bearssl) >>"$log" 2>&1 || {
 		echo "bearssl: apt-get source bearssl failed" >&2
 		cat "$log" >&2

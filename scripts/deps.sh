@@ -18,6 +18,9 @@ echo "deps: installing$need" >&2
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
+# A mirror caught mid-sync fails `update` while the lists we need may be fine:
+# let the install say whether something is really missing.
+$SUDO apt-get update -qq >/dev/null 2>&1 ||
+	echo "deps: apt-get update reported errors (a mirror mid-sync?); trying the install anyway" >&2
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
