@@ -249,8 +249,11 @@ def test_mtls_client_cn_chooses_the_policy(dockerd, direct, pki, docker_env):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
         assert r.returncode == 0 and r.stdout.strip() == "via-ci", r.stderr
 
-        lines = [d for d in sw.request_logs() if d.get("method") == "POST"
-                 and "/containers/create" in d.get("path", "")]
+        def creates():
+            found = [d for d in sw.request_logs() if d.get("method") == "POST"
+                     and "/containers/create" in d.get("path", "")]
+            return found if len(found) >= 2 else None
+        lines = helpers.wait_for(creates, 10, what="both create lines")
         by_policy = {d["policy"]: d["decision"] for d in lines}
         assert by_policy == {"portainer": "allow", "readonly": "deny"}, lines
     finally:

@@ -153,6 +153,9 @@ def test_seed_flow_exec_build_commit_refused(sockwall, direct, app):
     assert not direct.containers.get(app.id).attrs["ExecIDs"]
     assert not direct.images.list(filters={"label": "seed.built=1"})
     assert running(direct, app.id)
-    assert sorted((d["method"], d["decision"], d["status"]) for d in sw.request_logs()
-                  if d["decision"] != "allow") == [
+    # the last line is written once its response is out: it may trail the response
+    denied = helpers.wait_for(
+        lambda: [d for d in sw.request_logs() if d["decision"] != "allow"][2:] and
+        [d for d in sw.request_logs() if d["decision"] != "allow"], 10, what="three denials")
+    assert sorted((d["method"], d["decision"], d["status"]) for d in denied) == [
         ("POST", "deny", 403), ("POST", "deny", 403), ("POST", "deny", 403)]

@@ -94,8 +94,11 @@ def test_nobody_gets_the_user_line_to_use(relay, as_user, docker_cli):
     assert c.returncode != 0 and "Permission denied" in c.stderr, c
 
     # Every 502 has its log line, with the hint as the reason.
-    lines = [x for x in sw.request_logs() if x["status"] == 502]
-    assert len(lines) >= 2, sw.log_text()
+    # (a line is written once its response has been sent: it may trail the response)
+    lines = helpers.wait_for(
+        lambda: [x for x in sw.request_logs() if x["status"] == 502][1:] and
+        [x for x in sw.request_logs() if x["status"] == 502], 10,
+        what="two 502 log lines:\n" + sw.log_text())
     for x in lines:
         assert x["decision"] == "error" and hint in x["reason"] and facts in x["reason"], x
         assert "group_add: [\"%d\"]" % gid in x["reason"], x
@@ -118,7 +121,8 @@ def test_closed_directory_is_named(dockerd, as_user, relay):
     sw = as_user({}, dockerd.sock, NOBODY, NOBODY, d)
     r = helpers.one(sw.unix, "GET", "/_ping")
     helpers.assert_json_error(r, 502)
-    line = [x for x in sw.request_logs() if x["status"] == 502][-1]
+    line = helpers.wait_for(lambda: [x for x in sw.request_logs() if x["status"] == 502], 10,
+                            what="the 502's log line")[-1]
     assert "cannot be examined (Permission denied)" in line["reason"], line
     assert "mount the socket itself" in line["reason"], line
     assert json.dumps(line)  # a well-formed JSON line despite the quotes and backticks
