@@ -1325,6 +1325,20 @@ static bool response_step(struct conn *c)
 	return false;
 }
 
+/*
+ * Our side is done: shut our write side and read (and drop) what the client
+ * still sends until it closes or LINGER_MS pass, so that the kernel does not
+ * answer unread bytes with a reset that could destroy what we sent last.
+ */
+static void start_linger(struct conn *c)
+{
+	shutdown(c->cfd, SHUT_WR);
+	buf_drop(c->srv, &c->in);
+	buf_drop(c->srv, &c->out);
+	c->lingering = true;
+	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
+}
+
 #if SOCKWALL_TLS
 /*
  * TLS: BearSSL does no I/O.  Records move between the socket and the
@@ -1381,12 +1395,8 @@ static bool tls_tell_refusal(struct conn *c, int err)
 
 	if (n == 0 || send(c->cfd, word, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n)
 		return false;
-	shutdown(c->cfd, SHUT_WR);
-	buf_drop(c->srv, &c->in);
-	buf_drop(c->srv, &c->out);
 	c->close_after = true;
-	c->lingering = true;
-	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
+	start_linger(c);
 	return true;
 }
 
@@ -1577,11 +1587,7 @@ static bool close_step(struct conn *c)
 		c->dead = true; /* the client has closed: close() alone says goodbye */
 		return true;
 	}
-	shutdown(c->cfd, SHUT_WR);
-	buf_drop(c->srv, &c->in);
-	buf_drop(c->srv, &c->out);
-	c->lingering = true;
-	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
+	start_linger(c);
 	return true;
 }
 

@@ -16,6 +16,7 @@
  *    buffer of that size, gives the data the reference reader decoded.
  */
 #include "fuzz.h"
+#include "hexdigit.h"
 
 #include "http.h"
 
@@ -26,17 +27,6 @@ static int is_tchar(unsigned char c)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return 1;
 	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* CRLF at *i: REF_DONE when there, REF_MORE when cut short. */
@@ -67,10 +57,10 @@ static int ref_read(const unsigned char *s, size_t len, size_t *used, char *out,
 	for (;;) {
 		uint64_t size = 0;
 		size_t digits = 0;
-		while (i < len && hexval(s[i]) >= 0) {
+		while (i < len && hex_digit_value(s[i]) >= 0) {
 			if (++digits > 15)
 				return REF_MALFORMED;
-			size = size * 16 + (uint64_t)hexval(s[i]);
+			size = size * 16 + (uint64_t)hex_digit_value(s[i]);
 			i++;
 		}
 		if (i == len)

@@ -25,6 +25,7 @@
  * When refused: why is set and the match is cleared.
  */
 #include "fuzz.h"
+#include "hexdigit.h"
 
 #include <regex.h>
 
@@ -74,17 +75,6 @@ static void compile_patterns(void)
 	}
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Go's unescape: '%' and two hex digits; '+' is a space when plus is set.
  * Returns the decoded length, or -1. */
 static long unescape(const char *s, size_t len, char *out, int plus)
@@ -96,7 +86,8 @@ static long unescape(const char *s, size_t len, char *out, int plus)
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			int h = hexval((unsigned char)s[i + 1]), l = hexval((unsigned char)s[i + 2]);
+			int h = hex_digit_value((unsigned char)s[i + 1]);
+			int l = hex_digit_value((unsigned char)s[i + 2]);
 			if (h < 0 || l < 0)
 				return -1;
 			c = (unsigned char)(h << 4 | l);
