@@ -36,7 +36,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: all deps run test unit integration integration-asan bench soak cross clean
+.PHONY: FORCE all deps run test unit integration integration-asan bench soak cross clean
 
 all: deps build/sockwall
 
@@ -53,6 +53,13 @@ build/bearssl/libbearssl.a:
 
 $(OBJ)/%.o: src/%.c $(HDRS) build/include/jsmn.h | $(OBJ) $(TLS_LIB)
 	$(CC) $(CFLAGS) $(TLS_CFLAGS) -Ibuild/include -DSOCKWALL_VERSION='"$(VERSION)"' -c -o $@ $<
+
+# main.o carries the version (--version, the start-up line): rebuilt when
+# `git describe` says something new, not only when main.c changes.
+build/version: FORCE | $(OBJ)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(OBJ)/main.o: build/version
+FORCE:
 
 # policies/*.env compiled in: SOCKWALL_POLICY=<name>
 $(PRESETS_C): scripts/gen-presets.sh $(POLICIES) policies | build/gen
