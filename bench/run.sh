@@ -4,7 +4,7 @@
 # One run, one table (bench/README.md says what each figure is).
 #
 # Settings (environment): BENCH_SECONDS=5 (per wrk/ab point), BENCH_DOCKERD=1,
-# BENCH_STREAM_RUNS=3, BENCH_IDLE_CONNS=1000, BENCH_CREATE_N=200,
+# BENCH_STREAM_RUNS=3, BENCH_LATENCY_ROUNDS=3, BENCH_IDLE_CONNS=1000, BENCH_CREATE_N=200,
 # BENCH_STARTUP_N=10, BENCH_PORT_BASE=23800, BENCH_BUILD_VARIANT=1,
 # BENCH_ONLY=phase,... BENCH_KEEP=1 (keep the temp dir), SOCKWALL=build/sockwall.
 set -e
