@@ -294,6 +294,10 @@ static void record_log(struct conn *c, const char *decision, const char *reason)
 
 	if (!r->active)
 		return;
+	if (!log_request_wanted(decision)) {
+		r->active = false; /* nothing to write: no name to format, no clock to read */
+		return;
+	}
 	struct request_log line = {
 		.listener = c->listener->spec->url,
 		.policy = c->pol->name,
