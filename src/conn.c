@@ -1524,6 +1524,21 @@ static bool client_read(struct conn *c)
 	return true;
 }
 
+/*
+ * What is sent now ends the connection: a local answer that closes it, or a
+ * response relayed whole that finish_request will close it after.  The FIN
+ * then follows in the same turn (close_step), so the bytes are sent with
+ * MSG_MORE and the FIN rides on their segment: one packet and one wake-up of
+ * the client instead of two.
+ */
+static bool sends_last(const struct conn *c)
+{
+	if (c->rs == RS_NONE)
+		return c->close_after;
+	return c->rs == RS_DONE && c->rq == RQ_SENT &&
+	       (!c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining);
+}
+
 static bool client_write(struct conn *c)
 {
 	struct buf *out = &c->out;
@@ -1534,7 +1549,8 @@ static bool client_write(struct conn *c)
 #endif
 	if (out->fwd == 0 || c->c_wblocked)
 		return false;
-	ssize_t n = send(c->cfd, out->data + out->start, out->fwd, MSG_NOSIGNAL);
+	ssize_t n = send(c->cfd, out->data + out->start, out->fwd,
+			 MSG_NOSIGNAL | (sends_last(c) ? MSG_MORE : 0));
 	if (n > 0) {
 		out->start += (size_t)n;
 		out->fwd -= (size_t)n;
