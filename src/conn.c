@@ -1834,7 +1834,7 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 		struct conn *c = NULL;
 		/* Each client costs two descriptors: itself and its upstream. */
 		if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
-		    !(c = conn_new(srv)) || loop_add(loop, cfd, POLLIN, conn_event, c) < 0) {
+		    !(c = conn_new(srv)) || loop_add(loop, cfd, 0, conn_event, c) < 0) {
 			char client[64];
 			net_peer_format(cfd, (struct sockaddr *)&peer, client, sizeof(client));
 			conn_release(srv, c);
@@ -1864,7 +1864,19 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 			srv->conns->prev = c;
 		srv->conns = c;
 		srv->nconns++;
-		update_poll(c);
+		/*
+		 * A TCP client is accepted once its first bytes are in (see
+		 * TCP_DEFER_ACCEPT in net.c): read them now rather than watch for
+		 * them.  A client that sent its request at once and gets its answer
+		 * soon is then never watched at all (see update_poll).  A unix
+		 * client is accepted at connect(2), usually before it has written.
+		 */
+		if (l->spec->kind == LISTEN_UNIX) {
+			update_poll(c);
+			continue;
+		}
+		c->c_readable = true;
+		conn_pump(c);
 	}
 }
 
