@@ -26,6 +26,7 @@
 #define LINGER_MS 2000
 #define ACCEPT_PAUSE_MS 200
 #define ACCEPT_BATCH 64
+#define QUIET_MS 50
 
 /*
  * [start, start+fwd) is cleared to be sent on; [start+fwd, end) is not yet
@@ -1630,6 +1631,23 @@ static void linger_read(struct conn *c)
 	}
 }
 
+/*
+ * A request read whole and sent on: until its answer comes, the client has
+ * nothing to say but a close (or pipelined bytes that wait their turn).  A
+ * client not watched yet, i.e. one that sent its request as it connected
+ * (see conn_accept), is left unwatched while the answer takes less than
+ * QUIET_MS from the connect: most take far less, and the connection is then
+ * never added to the epoll set (an epoll_ctl less).  A slower answer, or a
+ * keep-alive client after its first answer, is watched as before.
+ */
+static bool client_quiet(const struct conn *c)
+{
+	struct loop *loop = c->srv->loop;
+
+	return c->rq == RQ_SENT && c->rs == RS_HEAD && !loop_events(loop, c->cfd) &&
+	       loop_now(loop) < c->idle_since_ms + QUIET_MS;
+}
+
 static void update_poll(struct conn *c)
 {
 	const struct config *cfg = c->srv->cfg;
@@ -1656,6 +1674,12 @@ static void update_poll(struct conn *c)
 			ce |= POLLIN;
 		if (c->out.fwd && c->c_wblocked)
 			ce |= POLLOUT;
+	}
+	/* A client not watched yet, whose request is out, need not be until its
+	 * answer comes or QUIET_MS pass (see client_quiet). */
+	if (ce == POLLIN && client_quiet(c)) {
+		ce = 0;
+		deadline = c->idle_since_ms + QUIET_MS;
 	}
 	if (c->ufd >= 0) {
 		if (!c->upstream_eof && (!c->out.data || buf_used(&c->out) < c->out.cap))
@@ -1692,6 +1716,8 @@ static void update_poll(struct conn *c)
 
 static void conn_timeout(struct conn *c)
 {
+	if (!c->lingering && c->rs == RS_HEAD && !loop_events(c->srv->loop, c->cfd))
+		return; /* QUIET_MS passed (see client_quiet): update_poll watches it now */
 	if (c->lingering || c->rs != RS_NONE) {
 		c->dead = true;
 		return;
