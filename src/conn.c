@@ -445,7 +445,9 @@ static bool upstream_connect(struct conn *c)
 {
 	int fd = net_connect_unix(c->srv->cfg->socket_path);
 
-	if (fd < 0 || loop_add(c->srv->loop, fd, POLLIN, conn_event, c) < 0) {
+	/* Watched from update_poll on, if the answer is not read first (see
+	 * upstream_write). */
+	if (fd < 0 || loop_add(c->srv->loop, fd, 0, conn_event, c) < 0) {
 		int err = errno;
 		char msg[VERDICT_MESSAGE_MAX], hint[512];
 		/* Permission denied: the log line says which user: line fixes it;
@@ -1110,17 +1112,32 @@ static bool request_step(struct conn *c)
 	return false;
 }
 
+/*
+ * A request sent whole on an upstream connection not watched yet (a fresh
+ * one).  If the send took long, the likeliest reason is that the upstream,
+ * woken by it on our core, preempted us and answered meanwhile: the answer
+ * is read at once, and the connection is never added to the epoll set.
+ * After a quick send (the upstream runs on another core, or has not run
+ * yet) it is watched as usual; no read that would find nothing is tried.
+ */
+#define ANSWER_GUESS_US 10
+
 static bool upstream_write(struct conn *c)
 {
 	struct buf *in = &c->in;
 
 	if (c->ufd < 0 || in->fwd == 0 || c->u_wblocked || c->upstream_shut)
 		return false;
+	bool fresh = !loop_events(c->srv->loop, c->ufd);
+	int64_t sent_us = fresh ? now_us() : 0;
 	ssize_t n = send(c->ufd, in->data + in->start, in->fwd, MSG_NOSIGNAL);
 	if (n > 0) {
 		in->start += (size_t)n;
 		in->fwd -= (size_t)n;
 		c->req.bytes_in += (uint64_t)n;
+		if (fresh && in->fwd == 0 && c->rq == RQ_SENT &&
+		    now_us() - sent_us >= ANSWER_GUESS_US)
+			c->u_readable = true;
 		return true;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
