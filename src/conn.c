@@ -26,6 +26,7 @@
 #define LINGER_MS 2000
 #define ACCEPT_PAUSE_MS 200
 #define ACCEPT_BATCH 64
+#define QUIET_MS 50
 
 /*
  * [start, start+fwd) is cleared to be sent on; [start+fwd, end) is not yet
@@ -294,6 +295,10 @@ static void record_log(struct conn *c, const char *decision, const char *reason)
 
 	if (!r->active)
 		return;
+	if (!log_request_wanted(decision)) {
+		r->active = false; /* nothing to write: no name to format, no clock to read */
+		return;
+	}
 	struct request_log line = {
 		.listener = c->listener->spec->url,
 		.policy = c->pol->name,
@@ -440,7 +445,9 @@ static bool upstream_connect(struct conn *c)
 {
 	int fd = net_connect_unix(c->srv->cfg->socket_path);
 
-	if (fd < 0 || loop_add(c->srv->loop, fd, POLLIN, conn_event, c) < 0) {
+	/* Watched from update_poll on, if the answer is not read first (see
+	 * upstream_write). */
+	if (fd < 0 || loop_add(c->srv->loop, fd, 0, conn_event, c) < 0) {
 		int err = errno;
 		char msg[VERDICT_MESSAGE_MAX], hint[512];
 		/* Permission denied: the log line says which user: line fixes it;
@@ -1105,17 +1112,32 @@ static bool request_step(struct conn *c)
 	return false;
 }
 
+/*
+ * A request sent whole on an upstream connection not watched yet (a fresh
+ * one).  If the send took long, the likeliest reason is that the upstream,
+ * woken by it on our core, preempted us and answered meanwhile: the answer
+ * is read at once, and the connection is never added to the epoll set.
+ * After a quick send (the upstream runs on another core, or has not run
+ * yet) it is watched as usual; no read that would find nothing is tried.
+ */
+#define ANSWER_GUESS_US 10
+
 static bool upstream_write(struct conn *c)
 {
 	struct buf *in = &c->in;
 
 	if (c->ufd < 0 || in->fwd == 0 || c->u_wblocked || c->upstream_shut)
 		return false;
+	bool fresh = !loop_events(c->srv->loop, c->ufd);
+	int64_t sent_us = fresh ? now_us() : 0;
 	ssize_t n = send(c->ufd, in->data + in->start, in->fwd, MSG_NOSIGNAL);
 	if (n > 0) {
 		in->start += (size_t)n;
 		in->fwd -= (size_t)n;
 		c->req.bytes_in += (uint64_t)n;
+		if (fresh && in->fwd == 0 && c->rq == RQ_SENT &&
+		    now_us() - sent_us >= ANSWER_GUESS_US)
+			c->u_readable = true;
 		return true;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -1520,6 +1542,21 @@ static bool client_read(struct conn *c)
 	return true;
 }
 
+/*
+ * What is sent now ends the connection: a local answer that closes it, or a
+ * response relayed whole that finish_request will close it after.  The FIN
+ * then follows in the same turn (close_step), so the bytes are sent with
+ * MSG_MORE and the FIN rides on their segment: one packet and one wake-up of
+ * the client instead of two.
+ */
+static bool sends_last(const struct conn *c)
+{
+	if (c->rs == RS_NONE)
+		return c->close_after;
+	return c->rs == RS_DONE && c->rq == RQ_SENT &&
+	       (!c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining);
+}
+
 static bool client_write(struct conn *c)
 {
 	struct buf *out = &c->out;
@@ -1530,7 +1567,8 @@ static bool client_write(struct conn *c)
 #endif
 	if (out->fwd == 0 || c->c_wblocked)
 		return false;
-	ssize_t n = send(c->cfd, out->data + out->start, out->fwd, MSG_NOSIGNAL);
+	ssize_t n = send(c->cfd, out->data + out->start, out->fwd,
+			 MSG_NOSIGNAL | (sends_last(c) ? MSG_MORE : 0));
 	if (n > 0) {
 		out->start += (size_t)n;
 		out->fwd -= (size_t)n;
@@ -1610,6 +1648,23 @@ static void linger_read(struct conn *c)
 	}
 }
 
+/*
+ * A request read whole and sent on: until its answer comes, the client has
+ * nothing to say but a close (or pipelined bytes that wait their turn).  A
+ * client not watched yet, i.e. one that sent its request as it connected
+ * (see conn_accept), is left unwatched while the answer takes less than
+ * QUIET_MS from the connect: most take far less, and the connection is then
+ * never added to the epoll set (an epoll_ctl less).  A slower answer, or a
+ * keep-alive client after its first answer, is watched as before.
+ */
+static bool client_quiet(const struct conn *c)
+{
+	struct loop *loop = c->srv->loop;
+
+	return c->rq == RQ_SENT && c->rs == RS_HEAD && !loop_events(loop, c->cfd) &&
+	       loop_now(loop) < c->idle_since_ms + QUIET_MS;
+}
+
 static void update_poll(struct conn *c)
 {
 	const struct config *cfg = c->srv->cfg;
@@ -1636,6 +1691,12 @@ static void update_poll(struct conn *c)
 			ce |= POLLIN;
 		if (c->out.fwd && c->c_wblocked)
 			ce |= POLLOUT;
+	}
+	/* A client not watched yet, whose request is out, need not be until its
+	 * answer comes or QUIET_MS pass (see client_quiet). */
+	if (ce == POLLIN && client_quiet(c)) {
+		ce = 0;
+		deadline = c->idle_since_ms + QUIET_MS;
 	}
 	if (c->ufd >= 0) {
 		if (!c->upstream_eof && (!c->out.data || buf_used(&c->out) < c->out.cap))
@@ -1672,6 +1733,8 @@ static void update_poll(struct conn *c)
 
 static void conn_timeout(struct conn *c)
 {
+	if (!c->lingering && c->rs == RS_HEAD && !loop_events(c->srv->loop, c->cfd))
+		return; /* QUIET_MS passed (see client_quiet): update_poll watches it now */
 	if (c->lingering || c->rs != RS_NONE) {
 		c->dead = true;
 		return;
@@ -1814,7 +1877,7 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 		struct conn *c = NULL;
 		/* Each client costs two descriptors: itself and its upstream. */
 		if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
-		    !(c = conn_new(srv)) || loop_add(loop, cfd, POLLIN, conn_event, c) < 0) {
+		    !(c = conn_new(srv)) || loop_add(loop, cfd, 0, conn_event, c) < 0) {
 			char client[64];
 			net_peer_format(cfd, (struct sockaddr *)&peer, client, sizeof(client));
 			conn_release(srv, c);
@@ -1844,7 +1907,19 @@ void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
 			srv->conns->prev = c;
 		srv->conns = c;
 		srv->nconns++;
-		update_poll(c);
+		/*
+		 * A TCP client is accepted once its first bytes are in (see
+		 * TCP_DEFER_ACCEPT in net.c): read them now rather than watch for
+		 * them.  A client that sent its request at once and gets its answer
+		 * soon is then never watched at all (see update_poll).  A unix
+		 * client is accepted at connect(2), usually before it has written.
+		 */
+		if (l->spec->kind == LISTEN_UNIX) {
+			update_poll(c);
+			continue;
+		}
+		c->c_readable = true;
+		conn_pump(c);
 	}
 }
 

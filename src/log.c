@@ -76,9 +76,20 @@ static void emit(char *line, size_t n, size_t cap)
 	(void)w;
 }
 
+/* allow and audit lines are info; deny and error lines, warnings. */
+static enum log_level request_level(const char *decision)
+{
+	return decision[0] == 'a' ? LOGL_INFO : LOGL_WARNING;
+}
+
+bool log_request_wanted(const char *decision)
+{
+	return request_level(decision) <= log_threshold;
+}
+
 void log_request(const struct request_log *r)
 {
-	enum log_level level = (r->decision[0] == 'a') ? LOGL_INFO : LOGL_WARNING;
+	enum log_level level = request_level(r->decision);
 	char line[3072], target[768], method[64], client[128], reason[512], time_s[40];
 	char listener[400], policy[200];
 	size_t n;

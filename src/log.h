@@ -5,6 +5,7 @@
 #ifndef SOCKWALL_LOG_H
 #define SOCKWALL_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,9 @@ struct request_log {
 /* Set once at start-up, before the loop runs. */
 void log_init(enum log_level level, enum log_format format);
 void log_request(const struct request_log *r);
+/* Whether a request line with this decision is written at the configured
+ * level: when it is not, the caller need not gather what the line says. */
+bool log_request_wanted(const char *decision);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Escapes bytes for a JSON string body; returns the length written (< out_len). */

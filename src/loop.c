@@ -209,6 +209,11 @@ void loop_set_events(struct loop *loop, int fd, short events)
 	loop->pfds[w->slot - 1].fd = events ? fd : -fd - 1;
 }
 
+short loop_events(const struct loop *loop, int fd)
+{
+	return loop->watch[fd].slot ? loop->watch[fd].events : 0;
+}
+
 void loop_set_deadline(struct loop *loop, int fd, int64_t deadline_ms)
 {
 	if (loop->watch[fd].slot)

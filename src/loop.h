@@ -72,6 +72,8 @@ void loop_free(struct loop *loop);
 int loop_add(struct loop *loop, int fd, short events, loop_handler *handler, void *ctx);
 /* events == 0 parks the descriptor: not even POLLHUP/POLLERR wake it. */
 void loop_set_events(struct loop *loop, int fd, short events);
+/* The events last asked for fd: 0 when it is parked or not watched. */
+short loop_events(const struct loop *loop, int fd);
 void loop_set_deadline(struct loop *loop, int fd, int64_t deadline_ms);
 /* Stops watching fd.  The caller closes it right after: with epoll, the
  * close is what takes it out of the kernel's set (a syscall saved). */

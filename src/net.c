@@ -48,6 +48,11 @@ static int tcp_listen_at(int family, const char *host, unsigned short port)
 	 * hold the tail of one behind a delayed ACK.  Linux copies the option
 	 * to every accepted socket: one setsockopt here, none per client. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* A client is accepted once its first bytes are in, or after a second
+	 * of silence (HTTP and TLS clients speak first): conn_accept reads the
+	 * request at once instead of watching for it, and a client that says
+	 * nothing costs nothing for that second. */
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
 	/* "[::]" serves IPv4 clients too, as docker-socket-proxy's does. */
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));

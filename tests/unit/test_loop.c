@@ -1,7 +1,7 @@
 /*
  * loop: both backends see the same things.  A pipe that becomes readable
  * wakes its handler; a parked descriptor does not, even when its peer hangs
- * up; deadlines fire once each, soonest first, whatever order they were set,
+ * up or it was added parked and is readable; deadlines fire once each, soonest first, whatever order they were set,
  * changed or cleared in; the free-standing timer fires once.
  */
 #include <stdlib.h>
@@ -69,6 +69,15 @@ static void run_backend(const char *name)
 	loop_set_deadline(&loop, p[3][0], base + 100); /* moved last */
 	loop_set_deadline(&loop, p[4][0], base + 1);   /* moved first */
 
+	/* Added parked, as conn_accept adds a client: readable, yet only its
+	 * deadline wakes it. */
+	int q[2];
+	CHECK(pipe(q) == 0, "pipe");
+	CHECK(loop_add(&loop, q[0], 0, on_event, NULL) == 0, "%s: add parked", name);
+	CHECK(loop_events(&loop, q[0]) == 0, "%s: parked has events", name);
+	CHECK(write(q[1], "x", 1) == 1, "write");
+	loop_set_deadline(&loop, q[0], base + 50);
+
 	/* Readable now: 1; hung up (then parked by the handler): 2. */
 	CHECK(write(p[1][1], "x", 1) == 1, "write");
 	close(p[2][1]);
@@ -81,6 +90,15 @@ static void run_backend(const char *name)
 	      seen[p[1][0]].events);
 	CHECK(seen[p[2][0]].events == 1, "%s: parked pipe woke %d times", name,
 	      seen[p[2][0]].events);
+	CHECK(seen[q[0]].events == 0 && seen[q[0]].timeouts == 1,
+	      "%s: parked readable pipe: %d events, %d timeouts", name, seen[q[0]].events,
+	      seen[q[0]].timeouts);
+	loop_set_events(&loop, q[0], POLLIN);
+	CHECK(loop_events(&loop, q[0]) == POLLIN, "%s: events once set", name);
+	loop_del(&loop, q[0]);
+	CHECK(loop_events(&loop, q[0]) == 0, "%s: events after del", name);
+	close(q[0]);
+	close(q[1]);
 	int64_t last = 0;
 	for (int i = 0; i < NPIPES; i++) {
 		int fd = p[i][0];
