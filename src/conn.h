@@ -47,6 +47,7 @@ struct server {
 	struct pool bufs;  /* released buffers kept for reuse (set up on first use) */
 	struct pool conn_pool; /* closed connections' structs, the same way */
 	struct pool big_bufs, big_scratch; /* for inspected bodies held whole */
+	struct pool stream_bufs; /* large response bodies' larger buffers */
 };
 
 /* Loop handler for a listening socket; ctx is the struct listener. */
