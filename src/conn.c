@@ -1326,13 +1326,19 @@ static bool response_body(struct conn *c)
 	return take > 0 || c->rs == RS_DONE;
 }
 
+/* Whether the connection ends with the response in flight. */
+static bool response_closes(const struct conn *c)
+{
+	return !c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining;
+}
+
 static void finish_request(struct conn *c)
 {
 	c->out_filled = false;
 	log_done(c);
 	if (!c->rs_keep_alive || c->upstream_shut)
 		close_upstream(c);
-	if (!c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining)
+	if (response_closes(c))
 		c->close_after = true;
 	c->client_closes = !c->rq_keep_alive;
 	c->rq = RQ_HEAD;
@@ -1586,8 +1592,7 @@ static bool sends_last(const struct conn *c)
 {
 	if (c->rs == RS_NONE)
 		return c->close_after;
-	return c->rs == RS_DONE && c->rq == RQ_SENT &&
-	       (!c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining);
+	return c->rs == RS_DONE && c->rq == RQ_SENT && response_closes(c);
 }
 
 static bool client_write(struct conn *c)

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "hexdigit.h"
+
 /*
  * Byte classes, looked up once per byte: the parsers run on every request
  * and response head, so no per-byte calls into the C library.
@@ -486,16 +488,6 @@ enum chunk_state {
 	CH_DONE
 };
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Chunk extensions are refused: no Docker client sends them, and their
  * parsing is where proxies and servers have disagreed before. */
 ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
@@ -508,7 +500,7 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
 		switch (c->state) {
 		case CH_SIZE:
 		case CH_SIZE_MORE: {
-			int v = hex_value(ch);
+			int v = hex_digit_value(ch);
 			if (v >= 0) {
 				if (++c->size_digits > 15)
 					return -1;
@@ -602,7 +594,7 @@ size_t http_chunked_decode(const char *raw, size_t len, char *out)
 	while (i < len) {
 		uint64_t size = 0;
 		int v;
-		while (i < len && (v = hex_value((unsigned char)raw[i])) >= 0) {
+		while (i < len && (v = hex_digit_value((unsigned char)raw[i])) >= 0) {
 			size = size * 16 + (uint64_t)v;
 			i++;
 		}

@@ -29,6 +29,8 @@
 #define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
+#include "hexdigit.h"
+
 #define MAX_DEPTH 64
 /* jsmn keeps offsets in int; the heap sort indexes 2 * i + 2. */
 #define MAX_BODY ((size_t)INT_MAX / 4)
@@ -36,17 +38,6 @@
 #define ERR_JSON "invalid JSON"
 
 /* ---- characters of a JSON string ---- */
-
-static int hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
 
 /* The 4 hex digits after "\u" at s[pos]. */
 static bool read_u16(const char *s, size_t end, size_t pos, uint32_t *out)
@@ -56,7 +47,7 @@ static bool read_u16(const char *s, size_t end, size_t pos, uint32_t *out)
 	if (end - pos < 6 || s[pos] != '\\' || s[pos + 1] != 'u')
 		return false;
 	for (size_t i = pos + 2; i < pos + 6; i++) {
-		int h = hex_value(s[i]);
+		int h = hex_digit_value((unsigned char)s[i]);
 		if (h < 0)
 			return false;
 		v = v << 4 | (uint32_t)h;
