@@ -393,7 +393,7 @@ class Bench:
     def __init__(self):
         self.seconds = max(1, int(env_num("BENCH_SECONDS", 5)))
         self.port0 = env_num("BENCH_PORT_BASE", 23800, int)
-        self.stream_runs = env_num("BENCH_STREAM_RUNS", 3, int)
+        self.stream_runs = max(1, env_num("BENCH_STREAM_RUNS", 5, int))
         self.latency_rounds = max(1, env_num("BENCH_LATENCY_ROUNDS", 3, int))
         self.hold_n = env_num("BENCH_IDLE_CONNS", 1000, int)
         self.post_n = env_num("BENCH_CREATE_N", 200, int)
@@ -725,35 +725,45 @@ class Bench:
             r["cpu_us_per_req"] = (c1 - c0) * 1e6 / r["complete"]
         return r
 
-    def curl_stream(self, port, path, pid):
+    def curl_download(self, port, path, pid):
+        """One 100 MiB download: MiB/s, the peak RSS of `pid` during it, and the
+        CPU time of `pid` and of the upstream over it (ms)."""
         url = f"http://127.0.0.1:{port}{path}"
-        speeds, peaks, cpus = [], [], []
-        for _ in range(self.stream_runs):
-            sampler = RssSampler(pid)
-            sampler.start()
-            c0 = cpu_seconds(pid)
-            try:
-                out = subprocess.run(["taskset", "-c", self.load_cpu, "curl", "-s", "-o",
-                                      "/dev/null", "--max-time", "120", "-w",
-                                      "%{http_code} %{size_download} %{speed_download}", url],
-                                     capture_output=True, text=True, timeout=150).stdout
-            except subprocess.TimeoutExpired:
-                out = ""
-            self.settle(pid)
-            c1 = cpu_seconds(pid)
-            peaks.append(sampler.stop())
-            parts = out.split()
-            if len(parts) != 3 or parts[0] != "200" or int(parts[1]) != BIG_SIZE:
-                self.err(f"curl {url}: {out!r} (want 200 and {BIG_SIZE} bytes)")
-                continue
-            speeds.append(float(parts[2]) / 2**20)
-            if c0 is not None and c1 is not None:
-                cpus.append((c1 - c0) * 1e3)
-        if not speeds:
+        sampler = RssSampler(pid)
+        sampler.start()
+        up = self.upstream_pid
+        c0, u0 = cpu_seconds(pid), cpu_seconds(up) if up else None
+        try:
+            out = subprocess.run(["taskset", "-c", self.load_cpu, "curl", "-s", "-o",
+                                  "/dev/null", "--max-time", "120", "-w",
+                                  "%{http_code} %{size_download} %{speed_download}", url],
+                                 capture_output=True, text=True, timeout=150).stdout
+        except subprocess.TimeoutExpired:
+            out = ""
+        self.settle(pid)
+        c1, u1 = cpu_seconds(pid), cpu_seconds(up) if up else None
+        peak = sampler.stop()
+        parts = out.split()
+        if len(parts) != 3 or parts[0] != "200" or int(parts[1]) != BIG_SIZE:
+            self.err(f"curl {url}: {out!r} (want 200 and {BIG_SIZE} bytes)")
             return None
-        return {"mib_s_median": statistics.median(speeds), "mib_s_best": max(speeds),
-                "runs": speeds, "peak_rss_kib": max(peaks),
-                "cpu_ms_per_100mib": statistics.median(cpus) if cpus else None}
+        ms = lambda a, b: (b - a) * 1e3 if a is not None and b is not None else None  # noqa: E731
+        return {"mib_s": float(parts[2]) / 2**20, "peak_rss_kib": peak,
+                "cpu_ms": ms(c0, c1), "upstream_cpu_ms": ms(u0, u1)}
+
+    @staticmethod
+    def stream_summary(runs):
+        """Medians over the downloads of one column (None when all failed)."""
+        runs = [r for r in runs if r]
+        if not runs:
+            return None
+        med = lambda k: (statistics.median([r[k] for r in runs if r[k] is not None])  # noqa: E731
+                         if any(r[k] is not None for r in runs) else None)
+        return {"mib_s_median": med("mib_s"), "mib_s_best": max(r["mib_s"] for r in runs),
+                "runs": [r["mib_s"] for r in runs],
+                "peak_rss_kib": max(r["peak_rss_kib"] for r in runs),
+                "cpu_ms_per_100mib": med("cpu_ms"),
+                "upstream_cpu_ms_per_100mib": med("upstream_cpu_ms"), "downloads": runs}
 
     def helper(self, args, timeout):
         out = subprocess.run(["taskset", "-c", self.load_cpu, sys.executable,
@@ -961,21 +971,32 @@ class Bench:
                  "direct: nginx's own")
 
     def phase_stream(self):
+        """Downloads in rounds, each round taking every column in turn, so that
+        drift of this shared VM over the phase falls on all columns alike."""
         res = {}
         for path, key, label in (("/v1.41/images/bench/get", "big",
                                   "100 MiB Content-Length stream"),
                                  ("/v1.41/containers/bench/logs?follow=1&stdout=1", "chunked",
                                   "100 MiB chunked stream")):
+            runs = {n: [] for n in PATHS}
+            for rnd in range(self.stream_runs):
+                for name in PATHS:
+                    if not self.alive(name, self.popen[name]):
+                        continue
+                    self.log(f"stream {name} {key} round {rnd + 1}/{self.stream_runs}")
+                    runs[name].append(self.curl_download(self.ports[name], path,
+                                                         self.pids[name]))
             for name in PATHS:
-                if not self.alive(name, self.popen[name]):
-                    continue
-                self.log(f"stream {name} {key}")
-                res[(key, name)] = self.curl_stream(self.ports[name], path, self.pids[name])
+                res[(key, name)] = self.stream_summary(runs[name])
             get = lambda k: {n: (res.get((key, n)) or {}).get(k) for n in PATHS}  # noqa: E731
             self.row(f"stream:{key}:mibs", f"{label} (median of {self.stream_runs})", "MiB/s",
                      get("mib_s_median"), "higher")
             self.row(f"stream:{key}:cpu", "  CPU per 100 MiB", "ms", get("cpu_ms_per_100mib"),
                      "lower", "direct: nginx's own")
+            ups = get("upstream_cpu_ms_per_100mib")
+            ups["direct"] = None  # the same process as the row above
+            self.row(f"stream:{key}:upcpu", "  upstream's CPU per 100 MiB", "ms", ups,
+                     "lower", "nginx, on the proxy's core")
             self.row(f"stream:{key}:rss", "  peak RSS during it", "KiB", get("peak_rss_kib"),
                      "lower", "direct: nginx's own")
         self.raw["stream"] = {f"{k} {n}": v for (k, n), v in res.items()}

@@ -923,7 +923,7 @@ static bool lookup_step(struct conn *c)
 		pd->resp = bigger;
 		pd->resp_cap = cap;
 	}
-	ssize_t n = read(c->lfd, pd->resp + pd->resp_len, pd->resp_cap - pd->resp_len);
+	ssize_t n = recv(c->lfd, pd->resp + pd->resp_len, pd->resp_cap - pd->resp_len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return false;
 	if (n > 0) {
@@ -1201,7 +1201,7 @@ static bool upstream_read(struct conn *c)
 	size_t room = buf_room(out);
 	if (room == 0)
 		return false;
-	ssize_t n = read(c->ufd, out->data + out->end, room);
+	ssize_t n = recv(c->ufd, out->data + out->end, room, 0);
 	if (n > 0) {
 		out->end += (size_t)n;
 		if (c->rs == RS_BODY && buf_used(out) == out->cap)
@@ -1414,7 +1414,7 @@ static bool tls_records(struct conn *c)
 	size_t len;
 
 	if (c->c_readable && !c->raw_eof && (p = tls_recvrec_buf(tc, &len))) {
-		ssize_t n = read(c->cfd, p, len);
+		ssize_t n = recv(c->cfd, p, len, 0);
 		if (n > 0) {
 			tls_recvrec_ack(tc, (size_t)n);
 			if ((size_t)n < len)
@@ -1556,7 +1556,7 @@ static bool client_read(struct conn *c)
 	size_t room = buf_room(in);
 	if (room == 0)
 		return false;
-	ssize_t n = read(c->cfd, in->data + in->end, room);
+	ssize_t n = recv(c->cfd, in->data + in->end, room, 0);
 	if (n > 0) {
 		if (c->rq == RQ_HEAD && !c->head_started_ms && !buf_used(in))
 			c->head_started_ms = loop_now(c->srv->loop);
@@ -1672,7 +1672,7 @@ static void linger_read(struct conn *c)
 	char scratch[4096];
 
 	for (;;) {
-		ssize_t n = read(c->cfd, scratch, sizeof(scratch));
+		ssize_t n = recv(c->cfd, scratch, sizeof(scratch), 0);
 		if (n > 0)
 			continue;
 		if (n < 0 && errno == EINTR)
