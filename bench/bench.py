@@ -932,6 +932,22 @@ class Bench:
                 self.err(f"check {name}: deny: {e!r}")
         self.raw["check"] = ok
 
+    def in_rounds(self, rounds, what, measure, procs=None, tag="", pause=0.0):
+        """measure(name) for every column, in `rounds` rounds that each take the
+        columns in turn, so that the drift of this shared VM over a phase falls
+        on all of them alike.  Returns {column: [result per round]}."""
+        procs = procs or self.popen
+        runs = {n: [] for n in PATHS}
+        for rnd in range(rounds):
+            for name in PATHS:
+                if not self.alive(name + tag, procs[name]):
+                    continue
+                self.log(f"{what}: {name}" + (f" (round {rnd + 1}/{rounds})" if rounds > 1 else ""))
+                runs[name].append(measure(name))
+                if pause:
+                    time.sleep(pause)
+        return runs
+
     @staticmethod
     def median_runs(runs):
         """One figure per key from the rounds of one point: each key's median
@@ -956,16 +972,9 @@ class Bench:
                                                    f"({len(self.containers_json) // 1024} KiB)")):
             for conns in (1, 16, 256):
                 rounds = self.target_rounds if conns == 16 else 1
-                runs = {n: [] for n in PATHS}
-                for rnd in range(rounds):
-                    for name in PATHS:
-                        if not self.alive(name, self.popen[name]):
-                            continue
-                        self.log(f"wrk {name} {path} c={conns}"
-                                 + (f" (round {rnd + 1}/{rounds})" if rounds > 1 else ""))
-                        runs[name].append(self.wrk(self.ports[name], path, conns,
-                                                   self.pids[name]))
-                        time.sleep(0.2)
+                runs = self.in_rounds(rounds, f"wrk {path} c={conns}",
+                                      lambda n: self.wrk(self.ports[n], path, conns,
+                                                         self.pids[n]), pause=0.2)
                 for name in PATHS:
                     res[(path, conns, name)] = self.median_runs(runs[name])
                 get = lambda k: {n: (res.get((path, conns, n)) or {}).get(k)  # noqa: E731
@@ -981,14 +990,9 @@ class Bench:
         self.raw["keepalive"] = {f"{p} c={c} {n}": v for (p, c, n), v in res.items()}
 
     def phase_ab(self):
-        runs = {n: [] for n in PATHS}
-        for rnd in range(self.target_rounds):
-            for name in PATHS:
-                if not self.alive(name, self.popen[name]):
-                    continue
-                self.log(f"ab {name} /_ping c=16 (round {rnd + 1}/{self.target_rounds})")
-                runs[name].append(self.ab(self.ports[name], "/_ping", self.pids[name]))
-                time.sleep(0.5)
+        runs = self.in_rounds(self.target_rounds, "ab /_ping c=16",
+                              lambda n: self.ab(self.ports[n], "/_ping", self.pids[n]),
+                              pause=0.5)
         res = {n: self.median_runs(runs[n]) for n in PATHS}
         self.raw["ab"] = res
         self.row("cpr:rps", f"connection per request /_ping c=16 (ab, median of "
@@ -1006,14 +1010,9 @@ class Bench:
                                   "100 MiB Content-Length stream"),
                                  ("/v1.41/containers/bench/logs?follow=1&stdout=1", "chunked",
                                   "100 MiB chunked stream")):
-            runs = {n: [] for n in PATHS}
-            for rnd in range(self.stream_runs):
-                for name in PATHS:
-                    if not self.alive(name, self.popen[name]):
-                        continue
-                    self.log(f"stream {name} {key} round {rnd + 1}/{self.stream_runs}")
-                    runs[name].append(self.curl_download(self.ports[name], path,
-                                                         self.pids[name]))
+            runs = self.in_rounds(self.stream_runs, f"stream {key}",
+                                  lambda n: self.curl_download(self.ports[n], path,
+                                                               self.pids[n]))
             for name in PATHS:
                 res[(key, name)] = self.stream_summary(runs[name])
             get = lambda k: {n: (res.get((key, n)) or {}).get(k) for n in PATHS}  # noqa: E731
@@ -1286,16 +1285,11 @@ class Bench:
             # falls on all of them alike; a column's figure is its median
             # round, and the latency it adds is the median over the rounds of
             # its p50 minus direct's p50 in the same round.
-            rounds = {n: [] for n in PATHS}
-            for rnd in range(self.latency_rounds):
-                for name in PATHS:
-                    if not self.alive(name + " (dockerd)", ps[name]):
-                        continue
-                    self.log(f"wrk dockerd via {name} {path} c=1 "
-                             f"(round {rnd + 1}/{self.latency_rounds})")
-                    r = self.wrk(ports[name], path, 1, ps[name].pid)
-                    rounds[name].append(r if r and r.get("p50_us") is not None else None)
-                    time.sleep(0.2)
+            def latency(name):
+                r = self.wrk(ports[name], path, 1, ps[name].pid)
+                return r if r and r.get("p50_us") is not None else None
+            rounds = self.in_rounds(self.latency_rounds, f"wrk dockerd {path} c=1", latency,
+                                    procs=ps, tag=" (dockerd)", pause=0.2)
             for name in PATHS:
                 runs = [r for r in rounds[name] if r]
                 if not runs:

@@ -38,7 +38,7 @@ build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BINS): build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/goclean.h tests/fuzz/jsonref.h $(FUZZ_LIB_OBJS) $(FUZZ_EXTRA_SRCS)
+$(FUZZ_BINS): build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/httpcheck.h tests/fuzz/goclean.h tests/fuzz/jsonref.h $(FUZZ_LIB_OBJS) $(FUZZ_EXTRA_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(FUZZ_EXTRA_SRCS)
 
