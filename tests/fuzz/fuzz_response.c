@@ -36,38 +36,7 @@ static void check_head(const char *buf, size_t head, const struct http_response 
 	FUZZ_CHECK(buf[12] == '\r' || buf[12] == ' ', "status code not followed by CR or SP");
 	size_t p = (size_t)((const char *)memchr(buf, '\r', head) - buf) + 2;
 
-	FUZZ_CHECK(r->num_headers <= HTTP_MAX_HEADERS, "%zu headers", r->num_headers);
-	for (size_t h = 0; h < r->num_headers; h++) {
-		const struct http_header *f = &r->headers[h];
-		const char *eol = memchr(buf + p, '\r', head - p);
-
-		FUZZ_CHECK(eol && eol > buf + p, "header %zu: no line for it", h);
-		FUZZ_CHECK(f->name == buf + p && f->name_len > 0, "header %zu: name not at line start",
-			   h);
-		for (size_t i = 0; i < f->name_len; i++)
-			FUZZ_CHECK(is_tchar((unsigned char)f->name[i]), "header %zu: byte in name", h);
-		FUZZ_CHECK(f->name + f->name_len < eol && f->name[f->name_len] == ':',
-			   "header %zu: name not followed by ':'", h);
-		FUZZ_CHECK(fuzz_inside(f->value, f->value_len, f->name + f->name_len + 1,
-				       (size_t)(eol - (f->name + f->name_len + 1))),
-			   "header %zu: value outside its line", h);
-		for (const char *c = f->name + f->name_len + 1; c < f->value; c++)
-			FUZZ_CHECK(*c == ' ' || *c == '\t', "header %zu: junk before the value", h);
-		for (const char *c = f->value + f->value_len; c < eol; c++)
-			FUZZ_CHECK(*c == ' ' || *c == '\t', "header %zu: junk after the value", h);
-		for (size_t i = 0; i < f->value_len; i++) {
-			unsigned char c = (unsigned char)f->value[i];
-			FUZZ_CHECK(c != 0x7f && (c >= 0x20 || c == '\t'), "header %zu: byte %02x in value",
-				   h, c);
-		}
-		if (f->value_len)
-			FUZZ_CHECK(f->value[0] != ' ' && f->value[0] != '\t' &&
-					   f->value[f->value_len - 1] != ' ' &&
-					   f->value[f->value_len - 1] != '\t',
-				   "header %zu: value not trimmed", h);
-		p = (size_t)(eol - buf) + 2;
-	}
-	FUZZ_CHECK(p == head - 2, "header lines not all parsed");
+	check_header_lines(buf, head, p, r->headers, r->num_headers);
 }
 
 static void check_framing(const struct http_response *r, int was_head)

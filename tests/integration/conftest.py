@@ -28,6 +28,7 @@ import docker
 import pytest
 
 import helpers
+from fault_helpers import ping_ok, umount_under
 
 REPO = Path(__file__).resolve().parents[2]
 # make test runs the suite twice: against the release binary, and against
@@ -72,30 +73,6 @@ def _busybox_tar():
     return buf.getvalue()
 
 
-def _ping(path):
-    try:
-        r = helpers.one(path, "GET", "/_ping", timeout=2)
-    except (OSError, AssertionError, helpers.IncompleteResponse):
-        return False
-    return r.status == 200
-
-
-def _umount_under(root):
-    prefix = root.rstrip("/") + "/"
-    points = []
-    try:
-        with open("/proc/self/mountinfo") as f:
-            for line in f:
-                mp = line.split()[4]
-                if mp.startswith(prefix):
-                    points.append(mp)
-    except OSError:
-        return
-    for mp in sorted(points, key=len, reverse=True):
-        subprocess.run(["umount", "-l", mp], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
-
-
 class Dockerd:
     def __init__(self, tmp):
         self.tmp = tmp
@@ -130,7 +107,7 @@ class Dockerd:
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + 60
-        while not _ping(self.sock):
+        while not ping_ok(self.sock):
             if self.proc.poll() is not None:
                 pytest.fail("dockerd exited with %s:\n%s" % (self.proc.returncode, self.log_tail()))
             if time.monotonic() > deadline:
@@ -184,7 +161,7 @@ class Dockerd:
                     os.kill(containerd_pid, signal.SIGKILL)
         if self.proc is not None:
             self.log.close()
-        _umount_under(self.tmp)
+        umount_under(self.tmp)
 
 
 @pytest.fixture(scope="session")
