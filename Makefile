@@ -48,7 +48,7 @@ build/include/jsmn.h: | $(OBJ)
 	@mkdir -p build/include
 	cp /usr/include/jsmn.h $@
 
-build/bearssl/libbearssl.a:
+build/bearssl/libbearssl.a: scripts/bearssl.sh
 	@scripts/bearssl.sh
 
 $(OBJ)/%.o: src/%.c $(HDRS) build/include/jsmn.h | $(OBJ) $(TLS_LIB)

