@@ -755,16 +755,15 @@ class Bench:
     @staticmethod
     def stream_summary(runs):
         """Medians over the downloads of one column (None when all failed)."""
-        runs = [r for r in runs if r]
-        if not runs:
+        m = Bench.median_runs(runs, ("mib_s", "cpu_ms", "upstream_cpu_ms"))
+        if m is None:
             return None
-        med = lambda k: (statistics.median([r[k] for r in runs if r[k] is not None])  # noqa: E731
-                         if any(r[k] is not None for r in runs) else None)
-        return {"mib_s_median": med("mib_s"), "mib_s_best": max(r["mib_s"] for r in runs),
+        runs = m["rounds"]
+        return {"mib_s_median": m["mib_s"], "mib_s_best": max(r["mib_s"] for r in runs),
                 "runs": [r["mib_s"] for r in runs],
                 "peak_rss_kib": max(r["peak_rss_kib"] for r in runs),
-                "cpu_ms_per_100mib": med("cpu_ms"),
-                "upstream_cpu_ms_per_100mib": med("upstream_cpu_ms"), "downloads": runs}
+                "cpu_ms_per_100mib": m.get("cpu_ms"),
+                "upstream_cpu_ms_per_100mib": m.get("upstream_cpu_ms"), "downloads": runs}
 
     def helper(self, args, timeout):
         out = subprocess.run(["taskset", "-c", self.load_cpu, sys.executable,
@@ -949,14 +948,15 @@ class Bench:
         return runs
 
     @staticmethod
-    def median_runs(runs):
+    def median_runs(runs, keys=("rps", "p50_us", "p99_us", "cpu_us_per_req",
+                                "upstream_cpu_us_per_req")):
         """One figure per key from the rounds of one point: each key's median
         over the rounds that measured it; every round is kept."""
         runs = [r for r in runs if r]
         if not runs:
             return None
         out = {"rounds": runs}
-        for k in ("rps", "p50_us", "p99_us", "cpu_us_per_req", "upstream_cpu_us_per_req"):
+        for k in keys:
             vals = [r[k] for r in runs if r.get(k) is not None]
             if vals:
                 out[k] = statistics.median(vals)
@@ -1303,12 +1303,12 @@ class Bench:
                     best["added_us"] = statistics.median(added)
                     best["added_rounds"] = added
                 res[(path, 1, name)] = best
+            runs = self.in_rounds(1, f"wrk dockerd {path} c=16",
+                                  lambda n: self.wrk(ports[n], path, 16, ps[n].pid),
+                                  procs=ps, tag=" (dockerd)", pause=0.2)
             for name in PATHS:
-                if not self.alive(name + " (dockerd)", ps[name]):
-                    continue
-                self.log(f"wrk dockerd via {name} {path} c=16")
-                res[(path, 16, name)] = self.wrk(ports[name], path, 16, ps[name].pid)
-                time.sleep(0.2)
+                if runs[name]:
+                    res[(path, 16, name)] = runs[name][0]
         self.upstream_pid = saved_upstream
         for name in ("socat", "haproxy", "sockwall"):
             self.stop(ps[name])
