@@ -31,9 +31,9 @@
  */
 static const struct route_def routes[] = {
 	/* checkpoint (experimental, but registered all the same) */
-	C("GET", "/containers/{name:.*}/checkpoints", ACT_OTHER),
-	C("POST", "/containers/{name:.*}/checkpoints", ACT_OTHER),
-	C("DELETE", "/containers/{name}/checkpoints/{checkpoint}", ACT_OTHER),
+	C("GET", "/containers/{name:.*}/checkpoints", ACT_CONTAINER_CHECKPOINT),
+	C("POST", "/containers/{name:.*}/checkpoints", ACT_CONTAINER_CHECKPOINT),
+	C("DELETE", "/containers/{name}/checkpoints/{checkpoint}", ACT_CONTAINER_CHECKPOINT),
 
 	/* container */
 	C("HEAD", "/containers/{name:.*}/archive", ACT_CONTAINER_ARCHIVE),
@@ -75,7 +75,7 @@ static const struct route_def routes[] = {
 	{ "GET", "/images/{name:.*}/get", SEC_IMAGES, ACT_OTHER },
 	{ "GET", "/images/{name:.*}/history", SEC_IMAGES, ACT_OTHER },
 	{ "GET", "/images/{name:.*}/json", SEC_IMAGES, ACT_OTHER },
-	{ "POST", "/images/load", SEC_IMAGES, ACT_OTHER },
+	{ "POST", "/images/load", SEC_IMAGES, ACT_IMAGE_LOAD },
 	{ "POST", "/images/create", SEC_IMAGES, ACT_IMAGE_CREATE },
 	{ "POST", "/images/{name:.*}/push", SEC_IMAGES, ACT_OTHER },
 	{ "POST", "/images/{name:.*}/tag", SEC_IMAGES, ACT_IMAGE_TAG },
@@ -111,8 +111,8 @@ static const struct route_def routes[] = {
 	{ "POST", "/swarm/init", SEC_SWARM, ACT_OTHER },
 	{ "POST", "/swarm/join", SEC_SWARM, ACT_OTHER },
 	{ "POST", "/swarm/leave", SEC_SWARM, ACT_OTHER },
-	{ "GET", "/swarm", SEC_SWARM, ACT_OTHER },
-	{ "GET", "/swarm/unlockkey", SEC_SWARM, ACT_OTHER },
+	{ "GET", "/swarm", SEC_SWARM, ACT_SWARM_INSPECT },
+	{ "GET", "/swarm/unlockkey", SEC_SWARM, ACT_SWARM_UNLOCKKEY },
 	{ "POST", "/swarm/update", SEC_SWARM, ACT_OTHER },
 	{ "POST", "/swarm/unlock", SEC_SWARM, ACT_OTHER },
 	{ "GET", "/services", SEC_SERVICES, ACT_OTHER },
@@ -144,13 +144,13 @@ static const struct route_def routes[] = {
 	{ "GET", "/plugins/{name:.*}/json", SEC_PLUGINS, ACT_OTHER },
 	{ "GET", "/plugins/privileges", SEC_PLUGINS, ACT_OTHER },
 	{ "DELETE", "/plugins/{name:.*}", SEC_PLUGINS, ACT_OTHER },
-	{ "POST", "/plugins/{name:.*}/enable", SEC_PLUGINS, ACT_OTHER },
+	{ "POST", "/plugins/{name:.*}/enable", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
 	{ "POST", "/plugins/{name:.*}/disable", SEC_PLUGINS, ACT_OTHER },
-	{ "POST", "/plugins/pull", SEC_PLUGINS, ACT_OTHER },
+	{ "POST", "/plugins/pull", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
 	{ "POST", "/plugins/{name:.*}/push", SEC_PLUGINS, ACT_OTHER },
-	{ "POST", "/plugins/{name:.*}/upgrade", SEC_PLUGINS, ACT_OTHER },
-	{ "POST", "/plugins/{name:.*}/set", SEC_PLUGINS, ACT_OTHER },
-	{ "POST", "/plugins/create", SEC_PLUGINS, ACT_OTHER },
+	{ "POST", "/plugins/{name:.*}/upgrade", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
+	{ "POST", "/plugins/{name:.*}/set", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
+	{ "POST", "/plugins/create", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
 
 	/* distribution */
 	{ "GET", "/distribution/{name:.*}/json", SEC_DISTRIBUTION, ACT_OTHER },

@@ -93,6 +93,12 @@ enum route_action {
 	ACT_NETWORK_DELETE,
 	ACT_SERVICE_CREATE,
 	ACT_SERVICE_UPDATE,
+	/* routes closed or narrowed beyond their section */
+	ACT_CONTAINER_CHECKPOINT, /* CRIU: dumps a container's memory */
+	ACT_IMAGE_LOAD,           /* names inside a tarball */
+	ACT_PLUGIN_PRIVILEGED,    /* pull, create, enable, upgrade, set: host privileges */
+	ACT_SWARM_INSPECT,        /* GET /swarm: carries the join tokens */
+	ACT_SWARM_UNLOCKKEY,
 	ACT_COUNT
 };
 

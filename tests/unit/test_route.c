@@ -74,10 +74,10 @@ static const struct row rows[] = {
 	{ "DELETE", "/containers/x/json", 0, "/containers/{name:.*}", SEC_CONTAINERS, ACT_CONTAINER_DELETE, "x/json", "", NULL },
 	/* the checkpoint router is registered first: its DELETE wins when
 	 * {name} is one segment, DELETE /containers/{name:.*} otherwise */
-	{ "DELETE", "/containers/x/checkpoints/c1", 0, "/containers/{name}/checkpoints/{checkpoint}", SEC_CONTAINERS, ACT_OTHER, "x", "", NULL },
+	{ "DELETE", "/containers/x/checkpoints/c1", 0, "/containers/{name}/checkpoints/{checkpoint}", SEC_CONTAINERS, ACT_CONTAINER_CHECKPOINT, "x", "", NULL },
 	{ "DELETE", "/containers/a/b/checkpoints/c1", 0, "/containers/{name:.*}", SEC_CONTAINERS, ACT_CONTAINER_DELETE, "a/b/checkpoints/c1", "", NULL },
-	{ "GET", "/containers/x/checkpoints", 0, "/containers/{name:.*}/checkpoints", SEC_CONTAINERS, ACT_OTHER, "x", "", NULL },
-	{ "POST", "/containers/x/checkpoints", 0, "/containers/{name:.*}/checkpoints", SEC_CONTAINERS, ACT_OTHER, "x", "", NULL },
+	{ "GET", "/containers/x/checkpoints", 0, "/containers/{name:.*}/checkpoints", SEC_CONTAINERS, ACT_CONTAINER_CHECKPOINT, "x", "", NULL },
+	{ "POST", "/containers/x/checkpoints", 0, "/containers/{name:.*}/checkpoints", SEC_CONTAINERS, ACT_CONTAINER_CHECKPOINT, "x", "", NULL },
 	/* exec */
 	{ "GET", "/exec/e1/json", 0, "/exec/{id:.*}/json", SEC_EXEC, ACT_EXEC_INSPECT, "e1", "", NULL },
 	{ "POST", "/v1.41/exec/e1/start", 0, "/exec/{name:.*}/start", SEC_EXEC, ACT_EXEC_START, "e1", "1.41", NULL },
@@ -136,7 +136,7 @@ static const struct row rows[] = {
 	{ "POST", "/networks/n1/connect", 0, "/networks/{id:.*}/connect", SEC_NETWORKS, ACT_NETWORK_CONNECT, "n1", "", NULL },
 	{ "GET", "/nodes/n1", 0, "/nodes/{id}", SEC_NODES, ACT_OTHER, "n1", "", NULL },
 	{ "GET", "/_ping", 0, "/_ping", SEC_PING, ACT_OTHER, NULL, "", NULL },
-	{ "POST", "/plugins/vieux/sshfs:latest/enable", 0, "/plugins/{name:.*}/enable", SEC_PLUGINS, ACT_OTHER, "vieux/sshfs:latest", "", NULL },
+	{ "POST", "/plugins/vieux/sshfs:latest/enable", 0, "/plugins/{name:.*}/enable", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED, "vieux/sshfs:latest", "", NULL },
 	{ "GET", "/plugins/privileges?remote=x", 0, "/plugins/privileges", SEC_PLUGINS, ACT_OTHER, NULL, "", "remote=x" },
 	{ "DELETE", "/secrets/s1", 0, "/secrets/{id}", SEC_SECRETS, ACT_OTHER, "s1", "", NULL },
 	{ "POST", "/services/s1/update?version=3", 0, "/services/{id}/update", SEC_SERVICES, ACT_SERVICE_UPDATE, "s1", "", "version=3" },
