@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostpath.h"
 #include "http.h"
 #include "match.h"
 

@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hostpath.h"
 #include "imageref.h"
 #include "query.h"
-
-#define PATH_BUF 4096
 
 void filters_defaults(struct filters *f, const char *socket_path)
 {
@@ -89,132 +88,6 @@ static bool copy_str(char *out, size_t cap, const struct str *s)
 		memcpy(out, s->p, n);
 	out[n] = '\0';
 	return true;
-}
-
-static bool socket_path(const struct filters *f, const char *path, size_t len)
-{
-	for (size_t i = 0; i < f->n_protected_paths; i++)
-		if (path_exposes(path, len, f->protected_paths[i], strlen(f->protected_paths[i])))
-			return true;
-	/* Anything under /proc: /proc/<pid>/root and cwd lead to the host's "/". */
-	return path_exposes("/proc", 5, path, len);
-}
-
-bool filter_path_is_protected(const struct filters *f, const char *path, size_t len,
-			      bool read_only)
-{
-	return socket_path(f, path, len) || powers_root_path(path, len, read_only) != NULL;
-}
-
-static enum decision check_path(const struct filters *f, const struct host_path *hp,
-				struct verdict *v);
-
-/* A path as a regex that matches it alone, for "set X=^...$" hints. */
-static void regex_quote(const char *s, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	for (; *s && o + 3 < cap; s++) {
-		if (strchr(".[]()*+?{}|^$\\", *s))
-			out[o++] = '\\';
-		out[o++] = *s;
-	}
-	out[o] = '\0';
-}
-
-/*
- * A host path as the kernel will see it: relative local-volume devices are
- * relative to dockerd's working directory, "/" under systemd.
- */
-/*
- * vouched: for a path reached through symlinks, the operator explicitly
- * allowed its spelling, and that spelling is itself a protected path
- * ("^/var/run/docker\.sock$" while /var/run links to /run): what it
- * resolves to is the operator's choice, not a planted link.
- */
-static enum decision check_path_as(const struct filters *f, const struct host_path *hp,
-				   bool vouched, bool *allowed_out, bool *protected_out,
-				   struct verdict *v)
-{
-	char raw[PATH_BUF], clean[PATH_BUF + 2];
-	size_t n = hp->path.len;
-
-	if (n + 2 > sizeof(raw))
-		return refuse(v, "inspect", "host path too long");
-	size_t off = 0;
-	if (hp->path.p[0] != '/')
-		raw[off++] = '/';
-	memcpy(raw + off, hp->path.p, n);
-	n += off;
-	size_t cn = path_clean(raw, n, clean, sizeof(clean));
-	if (cn == (size_t)-1)
-		return refuse(v, "inspect", "host path too long");
-	if (memchr(clean, '\0', cn))
-		return refuse(v, "inspect", "NUL byte in a host path");
-	if (!pattern_input_ok(clean, cn))
-		return refuse(v, "inspect", "host path too long");
-
-	const char *denied_key = "DKRPRX__VOLUMES__DENIED_PATHS";
-	const char *allowed_key = "DKRPRX__VOLUMES__ALLOWED_PATHS";
-	if (pattern_list_match(&f->vol_denied_paths, clean, cn))
-		return deny(v, denied_key, "sockwall: host path %.100s is denied by %s", clean,
-			    denied_key);
-	bool allowed = pattern_list_match(&f->vol_allowed_paths, clean, cn);
-	bool protected_ = socket_path(f, clean, cn);
-	const char *root = protected_ ? NULL : powers_root_path(clean, cn, hp->read_only);
-	if (allowed_out)
-		*allowed_out = allowed;
-	if (protected_out)
-		*protected_out = protected_ || root;
-	allowed |= vouched;
-	if (f->vol_allowed_paths.n && !allowed)
-		return deny(v, allowed_key, "sockwall: host path %.100s is not allowed by %s",
-			    clean, allowed_key);
-	if (f->defaults && !allowed && protected_) {
-		char quoted[128];
-		regex_quote(clean, quoted, sizeof(quoted));
-		return deny(v, "default:docker-socket",
-			    "sockwall: host path %.100s exposes the Docker socket or /proc; to "
-			    "allow it set %s=^%s$",
-			    clean, allowed_key, quoted);
-	}
-	if (f->defaults && !allowed && root) {
-		char quoted[128];
-		regex_quote(clean, quoted, sizeof(quoted));
-		return deny(v, "default:root-path",
-			    "sockwall: host path %.100s is root-equivalent (%s); to allow it set "
-			    "%s=^%s$",
-			    clean, root, allowed_key, quoted);
-	}
-	return DECISION_ALLOW;
-}
-
-static enum decision check_path(const struct filters *f, const struct host_path *hp,
-				struct verdict *v)
-{
-	return check_path_as(f, hp, false, NULL, NULL, v);
-}
-
-/* Spellings first, then the real paths they resolve to (see check_path_as). */
-static enum decision check_paths(const struct filters *f, const struct body_facts *b,
-				 struct verdict *v)
-{
-	bool vouched[INSPECT_MAX_ITEMS] = { false };
-
-	for (size_t i = 0; i < b->n_paths; i++) {
-		const struct host_path *hp = &b->paths[i];
-		bool allowed = false, protected_ = false;
-		if (hp->resolved) {
-			bool by = hp->from < INSPECT_MAX_ITEMS && vouched[hp->from];
-			if (check_path_as(f, hp, by, NULL, NULL, v) == DECISION_DENY)
-				return DECISION_DENY;
-			continue;
-		}
-		if (check_path_as(f, hp, false, &allowed, &protected_, v) == DECISION_DENY)
-			return DECISION_DENY;
-		vouched[i] = allowed && protected_;
-	}
-	return DECISION_ALLOW;
 }
 
 static bool str_prefix(const struct str *s, const char *prefix)
@@ -378,7 +251,7 @@ static enum decision added(enum add_result res, struct verdict *v)
 	return DECISION_ALLOW;
 }
 
-static bool names_proxy(const struct filters *f, const char *name)
+bool filter_names_proxy(const struct filters *f, const char *name)
 {
 	if (*name == '/')
 		name++;
@@ -507,7 +380,7 @@ static enum decision judge_container_create(const struct filters *f, const struc
 		return DECISION_DENY;
 	if (n == 1 && *name) {
 		const char *bare = name[0] == '/' ? name + 1 : name;
-		if (f->defaults && names_proxy(f, name))
+		if (f->defaults && filter_names_proxy(f, name))
 			return deny(v, "default:proxy-container",
 				    "sockwall: the name '%.60s' belongs to the proxy's own container "
 				    "(PROXY_CONTAINER_NAME)",
@@ -751,7 +624,7 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 			    "holds the Docker socket); denied by the default protections",
 			    (int)(b->host_fs_type.len < 32 ? b->host_fs_type.len : 32),
 			    b->host_fs_type.p);
-	if (check_paths(f, b, v) == DECISION_DENY)
+	if (hostpath_judge_body(f, b, v) == DECISION_DENY)
 		return DECISION_DENY;
 
 	switch (a) {
@@ -772,7 +645,7 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 	case ACT_CONTAINER_RENAME:
 		if (query_single(m, "name", buf, sizeof(buf), v) < 0)
 			return DECISION_DENY;
-		if (f->defaults && names_proxy(f, buf))
+		if (f->defaults && filter_names_proxy(f, buf))
 			return deny(v, "default:proxy-container",
 				    "sockwall: the name '%.60s' belongs to the proxy's own container "
 				    "(PROXY_CONTAINER_NAME)",
@@ -839,127 +712,6 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 		/* A file planted in a container runs there: writing is exec there. */
 		if (a == ACT_CONTAINER_ARCHIVE && refs->n > first && m->def->method[1] == 'U')
 			refs->refs[first].writes = true;
-	}
-	return DECISION_ALLOW;
-}
-
-/* "docker.io/library/bb:latest" for "bb"; "" for an ID or a digest alone. */
-static void image_key(const char *image, char *out, size_t cap)
-{
-	struct imageref ref;
-	const char *why;
-
-	out[0] = '\0';
-	if (imageref_parse(image, strlen(image), &ref, &why) < 0 || (ref.digest[0] && !ref.tag[0]))
-		return;
-	snprintf(out, cap, "%s:%s", ref.full, ref.tag[0] ? ref.tag : "latest");
-}
-
-static enum decision judge_proxy_image(const struct filter_refs *refs, const struct ref_answer *a,
-				       struct verdict *v)
-{
-	char key[IMAGEREF_MAX + 140];
-
-	image_key(a->image, key, sizeof(key));
-	for (size_t i = 0; key[0] && i < refs->n_dests; i++)
-		if (strcmp(refs->image_dests[i], key) == 0)
-			return deny(v, "default:proxy-container",
-				    "sockwall: '%.120s' is the proxy's own image (the image of its "
-				    "container %.60s): writing another image under its name is denied "
-				    "(DKRPRX__DISABLE_DEFAULTS=true lifts this)",
-				    a->image, a->name);
-	return DECISION_ALLOW;
-}
-
-/* A container a request writes files into: if it holds power, that is exec. */
-static enum decision judge_write_target(const struct acl *acl, const struct container_ref *r,
-					const struct ref_answer *a, struct verdict *v)
-{
-	if (acl->section[SEC_EXEC] || (!a->holds_socket && !powers_any(&a->powers)))
-		return DECISION_ALLOW;
-	return deny(v, "EXEC",
-		    "sockwall: writing files into container '%.60s' is denied: it %s, and a file "
-		    "planted there runs with that power like exec; set EXEC=1 as well as "
-		    "ALLOW_ARCHIVE=1 to allow it",
-		    r->ref,
-		    a->holds_socket ? "holds the Docker socket or a root-equivalent mount"
-				    : "is privileged, in a host namespace, or has added "
-				      "capabilities or devices");
-}
-
-enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
-				const char *self_id, const struct filter_refs *refs,
-				const struct ref_answer *answers, struct verdict *v)
-{
-	v->decision = DECISION_ALLOW;
-	v->status = 0;
-	for (size_t i = 0; i < refs->n; i++) {
-		const struct container_ref *r = &refs->refs[i];
-		const struct ref_answer *a = &answers[i];
-
-		if (a->status)
-			return verdict_deny(v, a->status, "lookup", "sockwall: dockerd: %s", a->error);
-		if (!a->found)
-			continue; /* dockerd will answer "no such ..." itself */
-		switch (r->kind) {
-		case REF_VOLUME:
-			/* A named volume that is a local bind is judged like a bind. */
-			if (r->parent == REF_NO_PARENT && a->device[0]) {
-				struct host_path hp = { .path = { a->device, strlen(a->device) },
-							.origin = PATH_FROM_VOLUME_CREATE };
-				if (check_path(f, &hp, v) == DECISION_DENY)
-					return DECISION_DENY;
-			} else if (r->parent == REF_NO_PARENT && a->holds_socket && f->defaults) {
-				return deny(v, "default:host-filesystem",
-					    "sockwall: volume '%.60s' mounts a host filesystem (which "
-					    "holds the Docker socket); denied by the default protections",
-					    r->ref);
-			}
-			continue; /* under a container, it counted for that one */
-		case REF_NETWORK:
-			if (f->proxy_network_name[0] && strcmp(a->name, f->proxy_network_name) == 0)
-				return deny(v, "default:proxy-network",
-					    "sockwall: network '%.60s' is the proxy's own network "
-					    "(PROXY_NETWORK_NAME)",
-					    r->ref);
-			continue;
-		case REF_NET_JOIN:
-			if (a->host_network && (f->deny_host_network || f->hardened))
-				return deny(v, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK",
-					    "sockwall: network '%.60s' is the host network; it is "
-					    "denied by %s",
-					    r->ref,
-					    f->deny_host_network
-						    ? "DKRPRX__CONTAINERS__DENY_HOST_NETWORK"
-						    : "DKRPRX__CONTAINERS__HARDENED (as "
-						      "DKRPRX__CONTAINERS__DENY_HOST_NETWORK)");
-			continue;
-		case REF_PROXY_IMAGE:
-			if (judge_proxy_image(refs, a, v) == DECISION_DENY)
-				return DECISION_DENY;
-			continue;
-		default:
-			break;
-		}
-		bool is_proxy = names_proxy(f, a->name) || (self_id && *self_id &&
-							     strcmp(a->id, self_id) == 0);
-		if (is_proxy && f->defaults)
-			return deny(v, "default:proxy-container",
-				    "sockwall: '%.60s' is the proxy's own container "
-				    "(PROXY_CONTAINER_NAME=%.60s): it cannot be changed through "
-				    "the proxy (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
-				    r->ref, f->proxy_container_name);
-		if (r->kind == REF_SHARE && a->holds_socket && f->defaults)
-			return deny(v, "default:docker-socket",
-				    "sockwall: container '%.60s' holds the Docker socket or a "
-				    "root-equivalent mount; sharing its namespaces or volumes is "
-				    "denied (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
-				    r->ref);
-		if (r->kind == REF_SHARE && powers_judge_shared(f, r->ref, &a->powers, v) ==
-						    DECISION_DENY)
-			return DECISION_DENY;
-		if (r->writes && judge_write_target(acl, r, a, v) == DECISION_DENY)
-			return DECISION_DENY;
 	}
 	return DECISION_ALLOW;
 }

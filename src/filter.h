@@ -124,10 +124,8 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl, 
 /* Whether filter_judge has anything to check for this action. */
 bool filter_applies(const struct filters *f, enum route_action action);
 
-/* Whether a cleaned bind source exposes a protected path (the socket,
- * /proc, a listener) or a root-equivalent one (powers_root_path). */
-bool filter_path_is_protected(const struct filters *f, const char *path, size_t len,
-			      bool read_only);
+/* Whether a name (with or without its leading '/') is PROXY_CONTAINER_NAME. */
+bool filter_names_proxy(const struct filters *f, const char *name);
 
 /* Adds a path no bind may expose (a unix listener of this process). */
 void filters_protect(struct filters *f, const char *path);

@@ -58,25 +58,25 @@ static enum decision host_network(const struct filters *f, const char *what,
 				  struct verdict *v)
 {
 	if (f->deny_host_network)
-		return verdict_deny(v, 403, DENY_HOST_NETWORK, "sockwall: %s is denied by %s", what,
+		return verdict_deny(v, 403, DENY_HOST_NETWORK, "sockwall: %s denied by %s", what,
 				    DENY_HOST_NETWORK);
-	return verdict_deny(v, 403, DENY_HOST_NETWORK, "sockwall: %s is denied by %s (as %s)", what,
+	return verdict_deny(v, 403, DENY_HOST_NETWORK, "sockwall: %s denied by %s (as %s)", what,
 			    HARDENED, DENY_HOST_NETWORK);
 }
 
 static enum decision privileged(const struct filters *f, const char *what, struct verdict *v)
 {
 	const char *key = f->deny_privileged ? DENY_PRIVILEGED : HARDENED;
-	return verdict_deny(v, 403, key, "sockwall: %s is denied by %s", what, key);
+	return verdict_deny(v, 403, key, "sockwall: %s denied by %s", what, key);
 }
 
 enum decision powers_judge_body(const struct filters *f, const struct body_facts *b,
 				struct verdict *v)
 {
 	if (b->privileged && (f->deny_privileged || f->hardened))
-		return privileged(f, "privileged containers", v);
+		return privileged(f, "privileged containers are", v);
 	if (str_is(&b->network_mode, "host") && (f->deny_host_network || f->hardened))
-		return host_network(f, "host network", v);
+		return host_network(f, "host network is", v);
 	if (!f->hardened)
 		return DECISION_ALLOW;
 	/*
@@ -125,7 +125,7 @@ enum decision powers_judge_service(const struct filters *f, const struct body_fa
 {
 	for (size_t i = 0; i < b->n_networks; i++)
 		if (str_is(&b->networks[i], "host") && (f->deny_host_network || f->hardened))
-			return host_network(f, "the host network for a service", v);
+			return host_network(f, "the host network for a service is", v);
 	if (powers_judge_body(f, b, v) == DECISION_DENY)
 		return DECISION_DENY;
 	if (!f->hardened)
@@ -156,11 +156,11 @@ enum decision powers_judge_shared(const struct filters *f, const char *ref,
 	char what[FILTER_NAME_MAX + 96];
 
 	if (p->privileged && (f->deny_privileged || f->hardened)) {
-		snprintf(what, sizeof(what), "sharing privileged container '%.60s'", ref);
+		snprintf(what, sizeof(what), "sharing privileged container '%.60s' is", ref);
 		return privileged(f, what, v);
 	}
 	if (p->host_net && (f->deny_host_network || f->hardened)) {
-		snprintf(what, sizeof(what), "sharing container '%.60s', which is in the host network",
+		snprintf(what, sizeof(what), "sharing container '%.60s', which is in the host network, is",
 			 ref);
 		return host_network(f, what, v);
 	}

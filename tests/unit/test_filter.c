@@ -451,6 +451,51 @@ static void test_daemon_answers(void)
 		      a.found && !a.holds_socket,
 	      "a plain volume does not");
 
+	/* What a shared or written container holds, and whom it shares with. */
+	const char powers[] =
+		"HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"7\",\"Name\":\"/p\",\"HostConfig\":{"
+		"\"Privileged\":false,\"NetworkMode\":\"container:net1\",\"PidMode\":\"host\","
+		"\"IpcMode\":\"container:ipc1\",\"CapAdd\":[\"SYS_ADMIN\"],\"Devices\":[],"
+		"\"DeviceRequests\":null,\"VolumesFrom\":[\"vf1:ro\",\"vf2\"]},"
+		"\"Config\":{\"Image\":\"bb:latest\"},\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/sys\","
+		"\"RW\":false}]}";
+	CHECK(daemon_parse_answer(REF_SHARE, powers, sizeof(powers) - 1, &cfg.policy.filters, &a) == 0 &&
+		      a.found && !a.powers.privileged && a.powers.host_pid && !a.powers.host_net &&
+		      a.powers.cap_add && !a.powers.devices && a.n_shares == 4 &&
+		      strcmp(a.shares[0], "net1") == 0 && strcmp(a.shares[1], "ipc1") == 0 &&
+		      strcmp(a.shares[2], "vf1") == 0 && strcmp(a.shares[3], "vf2") == 0 &&
+		      !a.holds_socket,
+	      "powers and shares: %zu shares", a.n_shares);
+	const char rwsys[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"7\",\"Name\":\"/p\",\"Mounts\":["
+			     "{\"Type\":\"bind\",\"Source\":\"/sys\",\"RW\":true}],"
+			     "\"HostConfig\":{\"Privileged\":true,\"Devices\":[{}]}}";
+	CHECK(daemon_parse_answer(REF_TARGET, rwsys, sizeof(rwsys) - 1, &cfg.policy.filters, &a) == 0 &&
+		      a.holds_socket && a.powers.privileged && a.powers.devices,
+	      "a writable /sys is root-equivalent");
+	CHECK(daemon_parse_answer(REF_PROXY_IMAGE, powers, sizeof(powers) - 1, &cfg.policy.filters,
+				  &a) == 0 &&
+		      strcmp(a.image, "bb:latest") == 0,
+	      "the proxy's image: %s", a.image);
+	const char hostnet[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"host\",\"Id\":\"3f5\","
+			       "\"Driver\":\"host\"}";
+	CHECK(daemon_parse_answer(REF_NET_JOIN, hostnet, sizeof(hostnet) - 1, &cfg.policy.filters,
+				  &a) == 0 &&
+		      a.found && a.host_network,
+	      "the host network");
+	const char bridge[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"web\",\"Id\":\"3f6\","
+			      "\"Driver\":\"overlay\"}";
+	CHECK(daemon_parse_answer(REF_NET_JOIN, bridge, sizeof(bridge) - 1, &cfg.policy.filters,
+				  &a) == 0 &&
+		      a.found && !a.host_network,
+	      "another network");
+	const char bad[] = "HTTP/1.0 400 Bad Request\r\n\r\n{\"message\":\"invalid volume name \\\"x\\\"\"}";
+	CHECK(daemon_parse_answer(REF_VOLUME, bad, sizeof(bad) - 1, &cfg.policy.filters, &a) == 0 &&
+		      !a.found && a.status == 400 && strstr(a.error, "invalid volume name"),
+	      "dockerd's 4xx is passed on: %d %s", a.status, a.error);
+	const char err500[] = "HTTP/1.0 500 Internal Server Error\r\n\r\n{\"message\":\"x\"}";
+	CHECK(daemon_parse_answer(REF_VOLUME, err500, sizeof(err500) - 1, &cfg.policy.filters, &a) < 0,
+	      "a 500 is not trusted");
+
 	char req[512];
 	size_t n = daemon_lookup_request(req, sizeof(req), REF_TARGET, "link/alias");
 	CHECK(n > 0 && strncmp(req, "GET /containers/link%2Falias/json HTTP/1.0\r\n", 44) == 0,
@@ -553,12 +598,394 @@ static void test_host_filesystem_volumes(void)
 	config_free(&off);
 }
 
+/* Root-equivalent paths beyond the socket; /sys only when writable. */
+static void test_root_paths(void)
+{
+	static const struct {
+		struct str path;
+		bool read_only;
+		int denied;
+	} cases[] = {
+		{ S("/run/containerd"), false, 1 },
+		{ S("/run/containerd"), true, 1 }, /* a socket connects through :ro */
+		{ S("/var/run/containerd/containerd.sock"), true, 1 },
+		{ S("/var/run/docker"), false, 1 },
+		{ S("/run/docker/plugins"), false, 1 },
+		{ S("/var/lib/docker"), true, 1 },
+		{ S("/var/lib/docker/volumes/x/_data"), false, 1 },
+		{ S("/var/lib"), false, 1 },
+		{ S("/var/lib/containerd"), false, 1 },
+		{ S("/sys"), false, 1 },
+		{ S("/sys/fs/cgroup"), false, 1 },
+		{ S("/sys"), true, 0 },
+		{ S("/sys/kernel"), true, 0 },
+		{ S("/srv/sw.sock"), true, 1 },  /* a unix listener of ours */
+		{ S("/srv"), false, 1 },
+		{ S("/var/lib/dockerx"), false, 0 },
+		{ S("/system"), false, 0 },
+		{ S("/var/lib/postgres"), false, 0 },
+	};
+	struct config cfg;
+	char *env[] = { "SOCKWALL_LISTEN=unix:///srv/sw.sock", NULL };
+	load(&cfg, env);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct body_facts b = { 0 };
+		struct filter_refs refs;
+		struct verdict v;
+		add_path(&b, cases[i].path, PATH_FROM_BINDS);
+		b.paths[0].read_only = cases[i].read_only;
+		enum decision d = judge(&cfg, "POST", "/containers/create", &b, &refs, &v);
+		CHECK((d == DECISION_DENY) == cases[i].denied, "path %s%s: %s", cases[i].path.p,
+		      cases[i].read_only ? ":ro" : "", v.message);
+		if (d == DECISION_DENY)
+			CHECK(strstr(v.message, "DKRPRX__VOLUMES__ALLOWED_PATHS=^") != NULL,
+			      "message names the setting: %s", v.message);
+	}
+	/* the operator's allow list lifts it for what it names */
+	config_free(&cfg);
+	char *env2[] = { "DKRPRX__VOLUMES__ALLOWED_PATHS=^/sys$", NULL };
+	load(&cfg, env2);
+	struct body_facts b = { 0 };
+	struct filter_refs refs;
+	struct verdict v;
+	add_path(&b, S("/sys"), PATH_FROM_MOUNT);
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_ALLOW,
+	      "allowed /sys: %s", v.message);
+	config_free(&cfg);
+}
+
+/* HARDENED: whole SecurityOpt values, dockerd's default system paths. */
+static void test_hardened_options(void)
+{
+	static const struct {
+		const char *opt;
+		int denied;
+	} cases[] = {
+		{ "no-new-privileges", 0 },
+		{ "no-new-privileges=true", 0 },
+		{ "no-new-privileges:1", 0 },
+		{ "no-new-privileges=false", 0 },
+		{ "no-new-privileges=yes", 1 },
+		{ "no-new-privileges-x", 1 },
+		{ "seccomp=unconfined", 1 },
+		{ "seccomp=/etc/profile.json", 1 },
+		{ "apparmor=docker-default", 1 },
+		{ "label=type:spc_t", 1 },
+		{ "label=disable", 1 },
+		{ "systempaths=unconfined", 1 },
+		{ "", 1 },
+	};
+	struct config cfg;
+	char *env[] = { "DKRPRX__CONTAINERS__HARDENED=1", NULL };
+	load(&cfg, env);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct body_facts b = { 0 };
+		struct filter_refs refs;
+		struct verdict v;
+		b.security_opt[0] = (struct str){ cases[i].opt, strlen(cases[i].opt) };
+		b.n_security_opt = 1;
+		enum decision d = judge(&cfg, "POST", "/containers/create", &b, &refs, &v);
+		CHECK((d == DECISION_DENY) == cases[i].denied, "SecurityOpt %s: %s", cases[i].opt,
+		      v.message);
+	}
+	/* an inline seccomp profile of any length (the CLI reads the file) */
+	static char profile[8192];
+	memset(profile, ' ', sizeof(profile) - 1);
+	memcpy(profile, "seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}", 42);
+	struct body_facts b = { 0 };
+	struct filter_refs refs;
+	struct verdict v;
+	b.security_opt[0] = (struct str){ profile, sizeof(profile) - 1 };
+	b.n_security_opt = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY &&
+		      strstr(v.message, "SecurityOpt") != NULL,
+	      "long inline seccomp profile: %s", v.message);
+	memset(&b, 0, sizeof(b));
+	b.cgroupns_mode = S("host");
+	b.ipc_mode = S("shareable");
+	b.network_mode = S("default");
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_ALLOW,
+	      "dockerd's defaults as inspect shows them: %s", v.message);
+	b.n_masked_paths_set = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY,
+	      "MaskedPaths without a default");
+	config_free(&cfg);
+}
+
+/* A container shared by container:<ref> or VolumesFrom holds what it holds. */
+static void test_shared_powers(void)
+{
+	static const struct {
+		const char *env;
+		struct ctr_powers p;
+		const char *rule; /* NULL: allowed */
+	} cases[] = {
+		{ "DKRPRX__CONTAINERS__HARDENED=1", { .host_pid = true }, "DKRPRX__CONTAINERS__HARDENED" },
+		{ "DKRPRX__CONTAINERS__HARDENED=1", { .cap_add = true }, "DKRPRX__CONTAINERS__HARDENED" },
+		{ "DKRPRX__CONTAINERS__HARDENED=1", { .devices = true }, "DKRPRX__CONTAINERS__HARDENED" },
+		{ "DKRPRX__CONTAINERS__HARDENED=1", { .privileged = true }, "DKRPRX__CONTAINERS__HARDENED" },
+		{ "DKRPRX__CONTAINERS__HARDENED=1", { .host_net = true }, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK" },
+		{ "DKRPRX__CONTAINERS__HARDENED=1", { 0 }, NULL },
+		{ "DKRPRX__CONTAINERS__DENY_PRIVILEGED=1", { .privileged = true }, "DKRPRX__CONTAINERS__DENY_PRIVILEGED" },
+		{ "DKRPRX__CONTAINERS__DENY_PRIVILEGED=1", { .host_pid = true }, NULL },
+		{ "DKRPRX__CONTAINERS__DENY_HOST_NETWORK=1", { .host_net = true }, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK" },
+		{ "LOG_LEVEL=info", { .privileged = true, .host_pid = true }, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct config cfg;
+		char *env[] = { (char *)cases[i].env, "DKRPRX__DISABLE_DEFAULTS=true", NULL };
+		struct body_facts b = { 0 };
+		struct filter_refs refs;
+		struct verdict v;
+		struct ref_answer answers[FILTER_MAX_REFS] = { 0 };
+		load(&cfg, env);
+		b.pid_mode = S("container:other");
+		CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_ALLOW,
+		      "[%s] create", cases[i].env);
+		bool asked = refs.n == 1 && refs.refs[0].kind == REF_SHARE;
+		CHECK(asked == (strcmp(cases[i].env, "LOG_LEVEL=info") != 0),
+		      "[%s] the shared container is asked about: %zu refs", cases[i].env, refs.n);
+		answers[0] = (struct ref_answer){ .found = true, .id = "9", .name = "other",
+						  .powers = cases[i].p };
+		enum decision d = filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs,
+						    answers, &v);
+		CHECK((d == DECISION_DENY) == (cases[i].rule != NULL) &&
+			      (!cases[i].rule || strstr(v.message, cases[i].rule) != NULL),
+		      "[%s] case %zu: %s", cases[i].env, i, v.message);
+		config_free(&cfg);
+	}
+}
+
+/* References are asked about as given or refused: never shortened. */
+static void test_long_refs(void)
+{
+	struct config cfg;
+	char *env[] = { NULL };
+	char target[400], mode[300];
+	struct body_facts b = { 0 };
+	struct filter_refs refs;
+	struct verdict v;
+	load(&cfg, env);
+	memset(mode, 0, sizeof(mode));
+	memcpy(mode, "container:", 10);
+	memset(mode + 10, 'a', 200);
+	b.network_mode = (struct str){ mode, strlen(mode) };
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY &&
+		      v.status == 400 && strstr(v.message, "too long"),
+	      "long container:<ref>: %s", v.message);
+	memset(&b, 0, sizeof(b));
+	b.volumes_from[0] = (struct str){ mode + 10, 127 };
+	b.n_volumes_from = 1;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_ALLOW &&
+		      refs.n == 1 && strlen(refs.refs[0].ref) == 127,
+	      "127 bytes fit whole");
+	b.volumes_from[0].len = 128;
+	CHECK(judge(&cfg, "POST", "/containers/create", &b, &refs, &v) == DECISION_DENY &&
+		      v.status == 400,
+	      "128 bytes do not");
+	snprintf(target, sizeof(target), "/containers/%.200s/stop", mode + 10);
+	memset(&b, 0, sizeof(b));
+	CHECK(judge(&cfg, "POST", target, &b, &refs, &v) == DECISION_DENY && v.status == 400,
+	      "long name in the path");
+	b.container = (struct str){ mode + 10, 200 };
+	CHECK(judge(&cfg, "POST", "/networks/n/connect", &b, &refs, &v) == DECISION_DENY &&
+		      v.status == 400,
+	      "long container to connect");
+	snprintf(target, sizeof(target), "/volumes/%.200s", mode + 10);
+	CHECK(judge(&cfg, "DELETE", target, &b, &refs, &v) == DECISION_DENY && v.status == 400,
+	      "long volume name to delete");
+	config_free(&cfg);
+}
+
+/* The proxy's container on every route that names one, and its image. */
+static void test_proxy_routes(void)
+{
+	struct config cfg;
+	char *env[] = { NULL };
+	struct body_facts b = { 0 };
+	struct filter_refs refs;
+	struct verdict v;
+	struct ref_answer answers[FILTER_MAX_REFS] = { 0 };
+	static const char *const targets[] = {
+		"/commit?container=docker-proxy", "/containers/docker-proxy/resize?h=1&w=1",
+		"/containers/docker-proxy/checkpoints",
+	};
+	load(&cfg, env);
+	for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++) {
+		CHECK(judge(&cfg, "POST", targets[i], &b, &refs, &v) == DECISION_ALLOW &&
+			      refs.n >= 1 && refs.refs[0].kind == REF_TARGET &&
+			      strcmp(refs.refs[0].ref, "docker-proxy") == 0,
+		      "%s names its container", targets[i]);
+		answers[0] = (struct ref_answer){ .found = true, .id = "1", .name = "docker-proxy" };
+		CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers,
+					&v) == DECISION_DENY,
+		      "%s refused", targets[i]);
+	}
+	b.container = S("/docker-proxy");
+	CHECK(judge(&cfg, "POST", "/networks/n/connect", &b, &refs, &v) == DECISION_ALLOW &&
+		      refs.n == 1 && strcmp(refs.refs[0].ref, "docker-proxy") == 0,
+	      "network connect names the container");
+
+	/* Tagging onto the image the proxy's container runs. */
+	memset(&b, 0, sizeof(b));
+	CHECK(judge(&cfg, "POST", "/images/evil/tag?repo=bb&tag=latest", &b, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      refs.n == 1 && refs.refs[0].kind == REF_PROXY_IMAGE && refs.n_dests == 1 &&
+		      strcmp(refs.image_dests[0], "docker.io/library/bb:latest") == 0,
+	      "tag asks for the proxy's image: %zu %s", refs.n_dests, refs.image_dests[0]);
+	answers[0] = (struct ref_answer){ .found = true, .id = "1", .name = "docker-proxy",
+					  .image = "bb" };
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+			      DECISION_DENY &&
+		      strstr(v.message, "proxy's own image"),
+	      "tag onto the proxy's image: %s", v.message);
+	snprintf(answers[0].image, sizeof(answers[0].image), "bb:1.0");
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_ALLOW,
+	      "another tag of the same repository");
+	CHECK(judge(&cfg, "POST", "/build?t=a:1&t=docker.io/library/bb", &b, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      refs.n_dests == 2,
+	      "build tags");
+	snprintf(answers[0].image, sizeof(answers[0].image), "bb:latest");
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_DENY,
+	      "build -t onto the proxy's image");
+	CHECK(judge(&cfg, "POST", "/images/create?fromImage=bb&tag=latest", &b, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      refs.n == 0,
+	      "pulling the proxy's image is an update, not a forgery");
+	config_free(&cfg);
+}
+
+/* Writes into a powerful container are exec; fetches need their switch. */
+static void test_archive_and_fetch(void)
+{
+	struct config cfg;
+	char *env[] = { "CONTAINERS=1", "POST=1", "ALLOW_ARCHIVE=1", NULL };
+	struct body_facts b = { 0 };
+	struct filter_refs refs;
+	struct verdict v;
+	struct ref_answer answers[FILTER_MAX_REFS] = { 0 };
+	load(&cfg, env);
+	CHECK(judge(&cfg, "PUT", "/containers/c/archive?path=/", &b, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      refs.n == 1 && refs.refs[0].writes,
+	      "archive PUT writes");
+	CHECK(judge(&cfg, "GET", "/containers/c/archive?path=/", &b, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      refs.n == 1 && !refs.refs[0].writes,
+	      "archive GET reads");
+	judge(&cfg, "PUT", "/containers/c/archive?path=/", &b, &refs, &v);
+	answers[0] = (struct ref_answer){ .found = true, .id = "1", .name = "c" };
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_ALLOW,
+	      "plain container");
+	answers[0].powers.privileged = true;
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+			      DECISION_DENY &&
+		      strcmp(v.rule, "EXEC") == 0,
+	      "privileged container");
+	answers[0].powers.privileged = false;
+	answers[0].holds_socket = true;
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_DENY,
+	      "socket holder");
+	cfg.policy.acl.section[SEC_EXEC] = true;
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_ALLOW,
+	      "EXEC=1 too");
+
+	CHECK(judge(&cfg, "POST", "/build?remote=http://127.0.0.1/x.tar", &b, &refs, &v) ==
+			      DECISION_DENY &&
+		      strcmp(v.rule, "ALLOW_URL_FETCH") == 0,
+	      "build remote");
+	CHECK(judge(&cfg, "POST", "/images/create?fromSrc=http://10.0.0.1/x&repo=a", &b, &refs,
+		    &v) == DECISION_DENY,
+	      "import from a URL");
+	CHECK(judge(&cfg, "POST", "/images/create?fromSrc=-&repo=a", &b, &refs, &v) ==
+		      DECISION_ALLOW,
+	      "import from the body");
+	cfg.policy.acl.allow_url_fetch = true;
+	CHECK(judge(&cfg, "POST", "/build?remote=http://127.0.0.1/x.tar", &b, &refs, &v) ==
+		      DECISION_ALLOW,
+	      "ALLOW_URL_FETCH=1");
+	config_free(&cfg);
+
+	char *env2[] = { "DKRPRX__CONTAINERS__DENY_HOST_NETWORK=1", NULL };
+	load(&cfg, env2);
+	CHECK(judge(&cfg, "POST", "/build?networkmode=host", &b, &refs, &v) == DECISION_DENY,
+	      "build networkmode=host");
+	CHECK(judge(&cfg, "POST", "/build?networkmode=container:docker-proxy", &b, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      refs.n == 1 && refs.refs[0].kind == REF_SHARE,
+	      "build networkmode=container: is looked up");
+	CHECK(judge(&cfg, "POST", "/build?networkmode=bridge", &b, &refs, &v) == DECISION_ALLOW,
+	      "build networkmode=bridge");
+	config_free(&cfg);
+}
+
+/* Service specs: networks, privileges, secrets and configs. */
+static void test_services(void)
+{
+	struct config cfg;
+	char *env[] = { "SERVICES=1", "POST=1", "DKRPRX__CONTAINERS__HARDENED=1", NULL };
+	struct body_facts b = { 0 };
+	struct filter_refs refs;
+	struct verdict v;
+	load(&cfg, env);
+	CHECK(judge(&cfg, "POST", "/services/create", &b, &refs, &v) == DECISION_ALLOW, "plain");
+	b.networks[0] = S("host");
+	b.n_networks = 1;
+	CHECK(judge(&cfg, "POST", "/services/create", &b, &refs, &v) == DECISION_DENY &&
+		      strstr(v.message, "DENY_HOST_NETWORK"),
+	      "host network: %s", v.message);
+	b.networks[0] = S("3f5a");
+	CHECK(judge(&cfg, "POST", "/services/x/update", &b, &refs, &v) == DECISION_ALLOW &&
+		      refs.n == 1 && refs.refs[0].kind == REF_NET_JOIN,
+	      "a network by ID is asked about");
+	struct ref_answer answers[FILTER_MAX_REFS] = { 0 };
+	answers[0] = (struct ref_answer){ .found = true, .id = "3f5a", .name = "host",
+					  .host_network = true };
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_DENY,
+	      "it is the host's");
+	memset(&b, 0, sizeof(b));
+	b.privileges.seccomp_mode = S("unconfined");
+	CHECK(judge(&cfg, "POST", "/services/create", &b, &refs, &v) == DECISION_DENY, "seccomp");
+	b.privileges.seccomp_mode = S("default");
+	CHECK(judge(&cfg, "POST", "/services/create", &b, &refs, &v) == DECISION_ALLOW,
+	      "seccomp default");
+	b.privileges.selinux_type = S("spc_t");
+	CHECK(judge(&cfg, "POST", "/services/create", &b, &refs, &v) == DECISION_DENY, "selinux");
+	memset(&b, 0, sizeof(b));
+	b.n_secrets = 1;
+	CHECK(judge(&cfg, "POST", "/services/create", &b, &refs, &v) == DECISION_DENY &&
+		      strcmp(v.rule, "SECRETS") == 0,
+	      "secrets without SECRETS=1");
+	cfg.policy.acl.section[SEC_SECRETS] = true;
+	CHECK(judge(&cfg, "POST", "/services/create", &b, &refs, &v) == DECISION_ALLOW,
+	      "secrets with SECRETS=1");
+	b.n_configs = 1;
+	CHECK(judge(&cfg, "POST", "/services/create", &b, &refs, &v) == DECISION_DENY &&
+		      strcmp(v.rule, "CONFIGS") == 0,
+	      "configs without CONFIGS=1");
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	test_host_filesystem_volumes();
 	test_socket_paths();
 	test_container_filters();
 	test_hardened();
+	test_root_paths();
+	test_hardened_options();
+	test_shared_powers();
+	test_long_refs();
+	test_proxy_routes();
+	test_archive_and_fetch();
+	test_services();
 	test_images();
 	test_refs();
 	test_query();

@@ -1,0 +1,133 @@
+/*
+ * filter_refs: the second half of the filter, once dockerd has said what
+ * the containers, networks and volumes a request names are (see
+ * filter_judge_refs in filter.h).
+ */
+#include "filter.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hostpath.h"
+#include "imageref.h"
+
+/* "docker.io/library/bb:latest" for "bb"; "" for an ID or a digest alone. */
+static void image_key(const char *image, char *out, size_t cap)
+{
+	struct imageref ref;
+	const char *why;
+
+	out[0] = '\0';
+	if (imageref_parse(image, strlen(image), &ref, &why) < 0 || (ref.digest[0] && !ref.tag[0]))
+		return;
+	snprintf(out, cap, "%s:%s", ref.full, ref.tag[0] ? ref.tag : "latest");
+}
+
+static enum decision judge_proxy_image(const struct filter_refs *refs, const struct ref_answer *a,
+				       struct verdict *v)
+{
+	char key[IMAGEREF_MAX + 140];
+
+	image_key(a->image, key, sizeof(key));
+	for (size_t i = 0; key[0] && i < refs->n_dests; i++)
+		if (strcmp(refs->image_dests[i], key) == 0)
+			return verdict_deny(v, 403, "default:proxy-container",
+				    "sockwall: '%.120s' is the proxy's own image (the image of its "
+				    "container %.60s): writing another image under its name is denied "
+				    "(DKRPRX__DISABLE_DEFAULTS=true lifts this)",
+				    a->image, a->name);
+	return DECISION_ALLOW;
+}
+
+/* A container a request writes files into: if it holds power, that is exec. */
+static enum decision judge_write_target(const struct acl *acl, const struct container_ref *r,
+					const struct ref_answer *a, struct verdict *v)
+{
+	if (acl->section[SEC_EXEC] || (!a->holds_socket && !powers_any(&a->powers)))
+		return DECISION_ALLOW;
+	return verdict_deny(v, 403, "EXEC",
+		    "sockwall: writing files into container '%.60s' is denied: it %s, and a file "
+		    "planted there runs with that power like exec; set EXEC=1 as well as "
+		    "ALLOW_ARCHIVE=1 to allow it",
+		    r->ref,
+		    a->holds_socket ? "holds the Docker socket or a root-equivalent mount"
+				    : "is privileged, in a host namespace, or has added "
+				      "capabilities or devices");
+}
+
+enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
+				const char *self_id, const struct filter_refs *refs,
+				const struct ref_answer *answers, struct verdict *v)
+{
+	v->decision = DECISION_ALLOW;
+	v->status = 0;
+	for (size_t i = 0; i < refs->n; i++) {
+		const struct container_ref *r = &refs->refs[i];
+		const struct ref_answer *a = &answers[i];
+
+		if (a->status)
+			return verdict_deny(v, a->status, "lookup", "sockwall: dockerd: %s", a->error);
+		if (!a->found)
+			continue; /* dockerd will answer "no such ..." itself */
+		switch (r->kind) {
+		case REF_VOLUME:
+			/* A named volume that is a local bind is judged like a bind. */
+			if (r->parent == REF_NO_PARENT && a->device[0]) {
+				struct host_path hp = { .path = { a->device, strlen(a->device) },
+							.origin = PATH_FROM_VOLUME_CREATE };
+				if (hostpath_judge(f, &hp, v) == DECISION_DENY)
+					return DECISION_DENY;
+			} else if (r->parent == REF_NO_PARENT && a->holds_socket && f->defaults) {
+				return verdict_deny(v, 403, "default:host-filesystem",
+					    "sockwall: volume '%.60s' mounts a host filesystem (which "
+					    "holds the Docker socket); denied by the default protections",
+					    r->ref);
+			}
+			continue; /* under a container, it counted for that one */
+		case REF_NETWORK:
+			if (f->proxy_network_name[0] && strcmp(a->name, f->proxy_network_name) == 0)
+				return verdict_deny(v, 403, "default:proxy-network",
+					    "sockwall: network '%.60s' is the proxy's own network "
+					    "(PROXY_NETWORK_NAME)",
+					    r->ref);
+			continue;
+		case REF_NET_JOIN:
+			if (a->host_network && (f->deny_host_network || f->hardened))
+				return verdict_deny(v, 403, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK",
+					    "sockwall: network '%.60s' is the host network; it is "
+					    "denied by %s",
+					    r->ref,
+					    f->deny_host_network
+						    ? "DKRPRX__CONTAINERS__DENY_HOST_NETWORK"
+						    : "DKRPRX__CONTAINERS__HARDENED (as "
+						      "DKRPRX__CONTAINERS__DENY_HOST_NETWORK)");
+			continue;
+		case REF_PROXY_IMAGE:
+			if (judge_proxy_image(refs, a, v) == DECISION_DENY)
+				return DECISION_DENY;
+			continue;
+		default:
+			break;
+		}
+		bool is_proxy = filter_names_proxy(f, a->name) || (self_id && *self_id &&
+							     strcmp(a->id, self_id) == 0);
+		if (is_proxy && f->defaults)
+			return verdict_deny(v, 403, "default:proxy-container",
+				    "sockwall: '%.60s' is the proxy's own container "
+				    "(PROXY_CONTAINER_NAME=%.60s): it cannot be changed through "
+				    "the proxy (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
+				    r->ref, f->proxy_container_name);
+		if (r->kind == REF_SHARE && a->holds_socket && f->defaults)
+			return verdict_deny(v, 403, "default:docker-socket",
+				    "sockwall: container '%.60s' holds the Docker socket or a "
+				    "root-equivalent mount; sharing its namespaces or volumes is "
+				    "denied (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
+				    r->ref);
+		if (r->kind == REF_SHARE && powers_judge_shared(f, r->ref, &a->powers, v) ==
+						    DECISION_DENY)
+			return DECISION_DENY;
+		if (r->writes && judge_write_target(acl, r, a, v) == DECISION_DENY)
+			return DECISION_DENY;
+	}
+	return DECISION_ALLOW;
+}
