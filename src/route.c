@@ -14,8 +14,11 @@
 
 #include "hexdigit.h"
 
-#define C(m, p, a) { m, p, SEC_CONTAINERS, a }
-#define X(m, p, a) { m, p, SEC_EXEC, a }
+/* A row: method, pattern, section, action, class (route.h).  Every CLOSED
+ * row says which switch opens it; docs/routes.md says why for every row. */
+#define R(m, p, s, a, k) { m, p, SEC_##s, a, ROUTE_##k }
+#define C(m, p, a, k) R(m, p, CONTAINERS, a, k)
+#define X(m, p, a, k) R(m, p, EXEC, a, k)
 
 /*
  * moby's routers in the order dockerd registers them (cmd/dockerd:
@@ -25,151 +28,162 @@
  * checkpoint DELETE must come before DELETE /containers/{name:.*}.
  *
  * Left out on purpose: OPTIONS /{anyroute:.*} (CORS preflight, no section)
- * and the /debug/ routes (pprof, only with --debug): both are unknown here,
- * hence denied.  POST .../copy is gone from recent dockerd but kept: it is
- * a file read and must stay behind ALLOW_ARCHIVE wherever it still exists.
+ * and the /debug/ routes (pprof and expvar: 20.10 serves them to every
+ * method, unversioned; newer dockerd to GET): both are unknown here, hence
+ * denied.  POST .../copy is gone from dockerd since moby 26 (API 1.45) but
+ * kept: it is a file read and must stay behind ALLOW_ARCHIVE wherever it
+ * still exists.  PUT /volumes/{name} (cluster volumes) came with API 1.42.
  */
 static const struct route_def routes[] = {
-	/* checkpoint (experimental, but registered all the same) */
-	C("GET", "/containers/{name:.*}/checkpoints", ACT_CONTAINER_CHECKPOINT),
-	C("POST", "/containers/{name:.*}/checkpoints", ACT_CONTAINER_CHECKPOINT),
-	C("DELETE", "/containers/{name}/checkpoints/{checkpoint}", ACT_CONTAINER_CHECKPOINT),
+	/* checkpoint (experimental, but registered all the same): a dump of a
+	 * process's memory needs EXEC; listing and removing check the container
+	 * only ("dir", a host directory, is not judged: docs/routes.md) */
+	C("GET", "/containers/{name:.*}/checkpoints", ACT_CONTAINER_CHECKPOINT, JUDGED),
+	C("POST", "/containers/{name:.*}/checkpoints", ACT_CONTAINER_CHECKPOINT, CLOSED),
+	C("DELETE", "/containers/{name}/checkpoints/{checkpoint}", ACT_CONTAINER_CHECKPOINT, JUDGED),
 
 	/* container */
-	C("HEAD", "/containers/{name:.*}/archive", ACT_CONTAINER_ARCHIVE),
-	C("GET", "/containers/json", ACT_CONTAINER_LIST),
-	C("GET", "/containers/{name:.*}/export", ACT_CONTAINER_EXPORT),
-	C("GET", "/containers/{name:.*}/changes", ACT_CONTAINER_CHANGES),
-	C("GET", "/containers/{name:.*}/json", ACT_CONTAINER_INSPECT),
-	C("GET", "/containers/{name:.*}/top", ACT_CONTAINER_TOP),
-	C("GET", "/containers/{name:.*}/logs", ACT_CONTAINER_LOGS),
-	C("GET", "/containers/{name:.*}/stats", ACT_CONTAINER_STATS),
-	C("GET", "/containers/{name:.*}/attach/ws", ACT_CONTAINER_ATTACH_WS),
-	X("GET", "/exec/{id:.*}/json", ACT_EXEC_INSPECT),
-	C("GET", "/containers/{name:.*}/archive", ACT_CONTAINER_ARCHIVE),
-	C("POST", "/containers/create", ACT_CONTAINER_CREATE),
-	C("POST", "/containers/{name:.*}/kill", ACT_CONTAINER_KILL),
-	C("POST", "/containers/{name:.*}/pause", ACT_CONTAINER_PAUSE),
-	C("POST", "/containers/{name:.*}/unpause", ACT_CONTAINER_UNPAUSE),
-	C("POST", "/containers/{name:.*}/restart", ACT_CONTAINER_RESTART),
-	C("POST", "/containers/{name:.*}/start", ACT_CONTAINER_START),
-	C("POST", "/containers/{name:.*}/stop", ACT_CONTAINER_STOP),
-	C("POST", "/containers/{name:.*}/wait", ACT_CONTAINER_WAIT),
-	C("POST", "/containers/{name:.*}/resize", ACT_CONTAINER_RESIZE),
-	C("POST", "/containers/{name:.*}/attach", ACT_CONTAINER_ATTACH),
-	C("POST", "/containers/{name:.*}/copy", ACT_CONTAINER_ARCHIVE),
-	C("POST", "/containers/{name:.*}/exec", ACT_CONTAINER_EXEC),
-	X("POST", "/exec/{name:.*}/start", ACT_EXEC_START),
-	X("POST", "/exec/{name:.*}/resize", ACT_EXEC_RESIZE),
-	C("POST", "/containers/{name:.*}/rename", ACT_CONTAINER_RENAME),
-	C("POST", "/containers/{name:.*}/update", ACT_CONTAINER_UPDATE),
-	C("POST", "/containers/prune", ACT_CONTAINER_PRUNE),
-	{ "POST", "/commit", SEC_COMMIT, ACT_COMMIT },
-	C("PUT", "/containers/{name:.*}/archive", ACT_CONTAINER_ARCHIVE),
-	C("DELETE", "/containers/{name:.*}", ACT_CONTAINER_DELETE),
+	C("HEAD", "/containers/{name:.*}/archive", ACT_CONTAINER_ARCHIVE, CLOSED), /* ALLOW_ARCHIVE */
+	C("GET", "/containers/json", ACT_CONTAINER_LIST, HARMLESS),
+	C("GET", "/containers/{name:.*}/export", ACT_CONTAINER_EXPORT, CLOSED), /* ALLOW_EXPORT */
+	C("GET", "/containers/{name:.*}/changes", ACT_CONTAINER_CHANGES, HARMLESS),
+	C("GET", "/containers/{name:.*}/json", ACT_CONTAINER_INSPECT, HARMLESS),
+	C("GET", "/containers/{name:.*}/top", ACT_CONTAINER_TOP, HARMLESS),
+	C("GET", "/containers/{name:.*}/logs", ACT_CONTAINER_LOGS, HARMLESS),
+	C("GET", "/containers/{name:.*}/stats", ACT_CONTAINER_STATS, HARMLESS),
+	C("GET", "/containers/{name:.*}/attach/ws", ACT_CONTAINER_ATTACH_WS, JUDGED),
+	X("GET", "/exec/{id:.*}/json", ACT_EXEC_INSPECT, HARMLESS),
+	C("GET", "/containers/{name:.*}/archive", ACT_CONTAINER_ARCHIVE, CLOSED), /* ALLOW_ARCHIVE */
+	C("POST", "/containers/create", ACT_CONTAINER_CREATE, JUDGED),
+	C("POST", "/containers/{name:.*}/kill", ACT_CONTAINER_KILL, JUDGED),
+	C("POST", "/containers/{name:.*}/pause", ACT_CONTAINER_PAUSE, JUDGED),
+	C("POST", "/containers/{name:.*}/unpause", ACT_CONTAINER_UNPAUSE, JUDGED),
+	C("POST", "/containers/{name:.*}/restart", ACT_CONTAINER_RESTART, JUDGED),
+	C("POST", "/containers/{name:.*}/start", ACT_CONTAINER_START, JUDGED),
+	C("POST", "/containers/{name:.*}/stop", ACT_CONTAINER_STOP, JUDGED),
+	C("POST", "/containers/{name:.*}/wait", ACT_CONTAINER_WAIT, HARMLESS),
+	C("POST", "/containers/{name:.*}/resize", ACT_CONTAINER_RESIZE, JUDGED),
+	C("POST", "/containers/{name:.*}/attach", ACT_CONTAINER_ATTACH, JUDGED),
+	C("POST", "/containers/{name:.*}/copy", ACT_CONTAINER_ARCHIVE, CLOSED), /* ALLOW_ARCHIVE */
+	C("POST", "/containers/{name:.*}/exec", ACT_CONTAINER_EXEC, CLOSED), /* EXEC */
+	X("POST", "/exec/{name:.*}/start", ACT_EXEC_START, CLOSED), /* EXEC */
+	X("POST", "/exec/{name:.*}/resize", ACT_EXEC_RESIZE, HARMLESS),
+	C("POST", "/containers/{name:.*}/rename", ACT_CONTAINER_RENAME, JUDGED),
+	C("POST", "/containers/{name:.*}/update", ACT_CONTAINER_UPDATE, JUDGED),
+	C("POST", "/containers/prune", ACT_CONTAINER_PRUNE, HARMLESS),
+	R("POST", "/commit", COMMIT, ACT_COMMIT, JUDGED),
+	/* ALLOW_ARCHIVE; into a powerful container, EXEC as well */
+	C("PUT", "/containers/{name:.*}/archive", ACT_CONTAINER_ARCHIVE, CLOSED),
+	C("DELETE", "/containers/{name:.*}", ACT_CONTAINER_DELETE, JUDGED),
 
 	/* image */
-	{ "GET", "/images/json", SEC_IMAGES, ACT_OTHER },
-	{ "GET", "/images/search", SEC_IMAGES, ACT_OTHER },
-	{ "GET", "/images/get", SEC_IMAGES, ACT_OTHER },
-	{ "GET", "/images/{name:.*}/get", SEC_IMAGES, ACT_OTHER },
-	{ "GET", "/images/{name:.*}/history", SEC_IMAGES, ACT_OTHER },
-	{ "GET", "/images/{name:.*}/json", SEC_IMAGES, ACT_OTHER },
-	{ "POST", "/images/load", SEC_IMAGES, ACT_IMAGE_LOAD },
-	{ "POST", "/images/create", SEC_IMAGES, ACT_IMAGE_CREATE },
-	{ "POST", "/images/{name:.*}/push", SEC_IMAGES, ACT_OTHER },
-	{ "POST", "/images/{name:.*}/tag", SEC_IMAGES, ACT_IMAGE_TAG },
-	{ "POST", "/images/prune", SEC_IMAGES, ACT_OTHER },
-	{ "DELETE", "/images/{name:.*}", SEC_IMAGES, ACT_OTHER },
+	R("GET", "/images/json", IMAGES, ACT_OTHER, HARMLESS),
+	R("GET", "/images/search", IMAGES, ACT_OTHER, HARMLESS),
+	R("GET", "/images/get", IMAGES, ACT_OTHER, HARMLESS),
+	R("GET", "/images/{name:.*}/get", IMAGES, ACT_OTHER, HARMLESS),
+	R("GET", "/images/{name:.*}/history", IMAGES, ACT_OTHER, HARMLESS),
+	R("GET", "/images/{name:.*}/json", IMAGES, ACT_OTHER, HARMLESS),
+	R("POST", "/images/load", IMAGES, ACT_IMAGE_LOAD, JUDGED),
+	R("POST", "/images/create", IMAGES, ACT_IMAGE_CREATE, JUDGED),
+	R("POST", "/images/{name:.*}/push", IMAGES, ACT_OTHER, HARMLESS),
+	R("POST", "/images/{name:.*}/tag", IMAGES, ACT_IMAGE_TAG, JUDGED),
+	R("POST", "/images/prune", IMAGES, ACT_OTHER, HARMLESS),
+	R("DELETE", "/images/{name:.*}", IMAGES, ACT_OTHER, HARMLESS),
 
 	/* system */
-	{ "GET", "/_ping", SEC_PING, ACT_OTHER },
-	{ "HEAD", "/_ping", SEC_PING, ACT_OTHER },
-	{ "GET", "/events", SEC_EVENTS, ACT_OTHER },
-	{ "GET", "/info", SEC_INFO, ACT_OTHER },
-	{ "GET", "/version", SEC_VERSION, ACT_OTHER },
-	{ "GET", "/system/df", SEC_SYSTEM, ACT_OTHER },
-	{ "POST", "/auth", SEC_AUTH, ACT_OTHER },
+	R("GET", "/_ping", PING, ACT_OTHER, HARMLESS),
+	R("HEAD", "/_ping", PING, ACT_OTHER, HARMLESS),
+	R("GET", "/events", EVENTS, ACT_OTHER, HARMLESS),
+	R("GET", "/info", INFO, ACT_OTHER, HARMLESS),
+	R("GET", "/version", VERSION, ACT_OTHER, HARMLESS),
+	R("GET", "/system/df", SYSTEM, ACT_OTHER, HARMLESS),
+	R("POST", "/auth", AUTH, ACT_OTHER, HARMLESS),
 
 	/* volume */
-	{ "GET", "/volumes", SEC_VOLUMES, ACT_OTHER },
-	{ "GET", "/volumes/{name:.*}", SEC_VOLUMES, ACT_OTHER },
-	{ "POST", "/volumes/create", SEC_VOLUMES, ACT_VOLUME_CREATE },
-	{ "POST", "/volumes/prune", SEC_VOLUMES, ACT_OTHER },
-	{ "PUT", "/volumes/{name:.*}", SEC_VOLUMES, ACT_OTHER },
-	{ "DELETE", "/volumes/{name:.*}", SEC_VOLUMES, ACT_VOLUME_DELETE },
+	R("GET", "/volumes", VOLUMES, ACT_OTHER, HARMLESS),
+	R("GET", "/volumes/{name:.*}", VOLUMES, ACT_OTHER, HARMLESS),
+	R("POST", "/volumes/create", VOLUMES, ACT_VOLUME_CREATE, JUDGED),
+	R("POST", "/volumes/prune", VOLUMES, ACT_OTHER, HARMLESS),
+	R("PUT", "/volumes/{name:.*}", VOLUMES, ACT_OTHER, HARMLESS),
+	R("DELETE", "/volumes/{name:.*}", VOLUMES, ACT_VOLUME_DELETE, JUDGED),
 
 	/* build */
-	{ "POST", "/build", SEC_BUILD, ACT_BUILD },
-	{ "POST", "/build/prune", SEC_BUILD, ACT_OTHER },
-	{ "POST", "/build/cancel", SEC_BUILD, ACT_OTHER },
+	R("POST", "/build", BUILD, ACT_BUILD, JUDGED),
+	R("POST", "/build/prune", BUILD, ACT_OTHER, HARMLESS),
+	R("POST", "/build/cancel", BUILD, ACT_OTHER, HARMLESS),
 
 	/* session */
-	{ "POST", "/session", SEC_SESSION, ACT_OTHER },
+	R("POST", "/session", SESSION, ACT_OTHER, HARMLESS),
 
-	/* swarm: "{id}" is one segment, without '/' */
-	{ "POST", "/swarm/init", SEC_SWARM, ACT_OTHER },
-	{ "POST", "/swarm/join", SEC_SWARM, ACT_OTHER },
-	{ "POST", "/swarm/leave", SEC_SWARM, ACT_OTHER },
-	{ "GET", "/swarm", SEC_SWARM, ACT_SWARM_INSPECT },
-	{ "GET", "/swarm/unlockkey", SEC_SWARM, ACT_SWARM_UNLOCKKEY },
-	{ "POST", "/swarm/update", SEC_SWARM, ACT_OTHER },
-	{ "POST", "/swarm/unlock", SEC_SWARM, ACT_OTHER },
-	{ "GET", "/services", SEC_SERVICES, ACT_OTHER },
-	{ "GET", "/services/{id}", SEC_SERVICES, ACT_OTHER },
-	{ "POST", "/services/create", SEC_SERVICES, ACT_SERVICE_CREATE },
-	{ "POST", "/services/{id}/update", SEC_SERVICES, ACT_SERVICE_UPDATE },
-	{ "DELETE", "/services/{id}", SEC_SERVICES, ACT_OTHER },
-	{ "GET", "/services/{id}/logs", SEC_SERVICES, ACT_OTHER },
-	{ "GET", "/nodes", SEC_NODES, ACT_OTHER },
-	{ "GET", "/nodes/{id}", SEC_NODES, ACT_OTHER },
-	{ "DELETE", "/nodes/{id}", SEC_NODES, ACT_OTHER },
-	{ "POST", "/nodes/{id}/update", SEC_NODES, ACT_OTHER },
-	{ "GET", "/tasks", SEC_TASKS, ACT_OTHER },
-	{ "GET", "/tasks/{id}", SEC_TASKS, ACT_OTHER },
-	{ "GET", "/tasks/{id}/logs", SEC_TASKS, ACT_OTHER },
-	{ "GET", "/secrets", SEC_SECRETS, ACT_OTHER },
-	{ "POST", "/secrets/create", SEC_SECRETS, ACT_OTHER },
-	{ "DELETE", "/secrets/{id}", SEC_SECRETS, ACT_OTHER },
-	{ "GET", "/secrets/{id}", SEC_SECRETS, ACT_OTHER },
-	{ "POST", "/secrets/{id}/update", SEC_SECRETS, ACT_OTHER },
-	{ "GET", "/configs", SEC_CONFIGS, ACT_OTHER },
-	{ "POST", "/configs/create", SEC_CONFIGS, ACT_OTHER },
-	{ "DELETE", "/configs/{id}", SEC_CONFIGS, ACT_OTHER },
-	{ "GET", "/configs/{id}", SEC_CONFIGS, ACT_OTHER },
-	{ "POST", "/configs/{id}/update", SEC_CONFIGS, ACT_OTHER },
+	/* swarm: "{id}" is one segment, without '/'.  Making this node a
+	 * manager, joining another swarm or replacing the cluster's CA hands
+	 * the host to whoever runs that swarm: SWARM=1 with POST=1 opens them. */
+	R("POST", "/swarm/init", SWARM, ACT_OTHER, CLOSED),
+	R("POST", "/swarm/join", SWARM, ACT_OTHER, CLOSED),
+	R("POST", "/swarm/leave", SWARM, ACT_OTHER, HARMLESS),
+	R("GET", "/swarm", SWARM, ACT_SWARM_INSPECT, CLOSED), /* POST: join tokens */
+	R("GET", "/swarm/unlockkey", SWARM, ACT_SWARM_UNLOCKKEY, CLOSED), /* ALLOW_SWARM_UNLOCKKEY */
+	R("POST", "/swarm/update", SWARM, ACT_OTHER, CLOSED),
+	R("POST", "/swarm/unlock", SWARM, ACT_OTHER, HARMLESS),
+	R("GET", "/services", SERVICES, ACT_OTHER, HARMLESS),
+	R("GET", "/services/{id}", SERVICES, ACT_OTHER, HARMLESS),
+	R("POST", "/services/create", SERVICES, ACT_SERVICE_CREATE, JUDGED),
+	R("POST", "/services/{id}/update", SERVICES, ACT_SERVICE_UPDATE, JUDGED),
+	R("DELETE", "/services/{id}", SERVICES, ACT_OTHER, HARMLESS),
+	R("GET", "/services/{id}/logs", SERVICES, ACT_OTHER, HARMLESS),
+	R("GET", "/nodes", NODES, ACT_OTHER, HARMLESS),
+	R("GET", "/nodes/{id}", NODES, ACT_OTHER, HARMLESS),
+	R("DELETE", "/nodes/{id}", NODES, ACT_OTHER, HARMLESS),
+	R("POST", "/nodes/{id}/update", NODES, ACT_OTHER, HARMLESS),
+	R("GET", "/tasks", TASKS, ACT_OTHER, HARMLESS),
+	R("GET", "/tasks/{id}", TASKS, ACT_OTHER, HARMLESS),
+	R("GET", "/tasks/{id}/logs", TASKS, ACT_OTHER, HARMLESS),
+	R("GET", "/secrets", SECRETS, ACT_OTHER, HARMLESS),
+	R("POST", "/secrets/create", SECRETS, ACT_OTHER, HARMLESS),
+	R("DELETE", "/secrets/{id}", SECRETS, ACT_OTHER, HARMLESS),
+	R("GET", "/secrets/{id}", SECRETS, ACT_OTHER, HARMLESS),
+	R("POST", "/secrets/{id}/update", SECRETS, ACT_OTHER, HARMLESS),
+	R("GET", "/configs", CONFIGS, ACT_OTHER, HARMLESS),
+	R("POST", "/configs/create", CONFIGS, ACT_OTHER, HARMLESS),
+	R("DELETE", "/configs/{id}", CONFIGS, ACT_OTHER, HARMLESS),
+	R("GET", "/configs/{id}", CONFIGS, ACT_OTHER, HARMLESS),
+	R("POST", "/configs/{id}/update", CONFIGS, ACT_OTHER, HARMLESS),
 
-	/* plugin */
-	{ "GET", "/plugins", SEC_PLUGINS, ACT_OTHER },
-	{ "GET", "/plugins/{name:.*}/json", SEC_PLUGINS, ACT_OTHER },
-	{ "GET", "/plugins/privileges", SEC_PLUGINS, ACT_OTHER },
-	{ "DELETE", "/plugins/{name:.*}", SEC_PLUGINS, ACT_OTHER },
-	{ "POST", "/plugins/{name:.*}/enable", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
-	{ "POST", "/plugins/{name:.*}/disable", SEC_PLUGINS, ACT_OTHER },
-	{ "POST", "/plugins/pull", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
-	{ "POST", "/plugins/{name:.*}/push", SEC_PLUGINS, ACT_OTHER },
-	{ "POST", "/plugins/{name:.*}/upgrade", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
-	{ "POST", "/plugins/{name:.*}/set", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
-	{ "POST", "/plugins/create", SEC_PLUGINS, ACT_PLUGIN_PRIVILEGED },
+	/* plugin: a plugin runs as a container with the host mounts, devices,
+	 * capabilities and namespaces its manifest asks for, and settings can
+	 * change their sources: ALLOW_PLUGIN_PRIVILEGES opens those rows. */
+	R("GET", "/plugins", PLUGINS, ACT_OTHER, HARMLESS),
+	R("GET", "/plugins/{name:.*}/json", PLUGINS, ACT_OTHER, HARMLESS),
+	R("GET", "/plugins/privileges", PLUGINS, ACT_OTHER, HARMLESS),
+	R("DELETE", "/plugins/{name:.*}", PLUGINS, ACT_OTHER, HARMLESS),
+	R("POST", "/plugins/{name:.*}/enable", PLUGINS, ACT_PLUGIN_PRIVILEGED, CLOSED),
+	R("POST", "/plugins/{name:.*}/disable", PLUGINS, ACT_OTHER, HARMLESS),
+	R("POST", "/plugins/pull", PLUGINS, ACT_PLUGIN_PRIVILEGED, CLOSED),
+	R("POST", "/plugins/{name:.*}/push", PLUGINS, ACT_OTHER, HARMLESS),
+	R("POST", "/plugins/{name:.*}/upgrade", PLUGINS, ACT_PLUGIN_PRIVILEGED, CLOSED),
+	R("POST", "/plugins/{name:.*}/set", PLUGINS, ACT_PLUGIN_PRIVILEGED, CLOSED),
+	R("POST", "/plugins/create", PLUGINS, ACT_PLUGIN_PRIVILEGED, CLOSED),
 
 	/* distribution */
-	{ "GET", "/distribution/{name:.*}/json", SEC_DISTRIBUTION, ACT_OTHER },
+	R("GET", "/distribution/{name:.*}/json", DISTRIBUTION, ACT_OTHER, HARMLESS),
 
-	/* grpc (BuildKit) */
-	{ "POST", "/grpc", SEC_GRPC, ACT_OTHER },
+	/* grpc: BuildKit's own API, an HTTP/2 stream sockwall cannot read:
+	 * host-network builds, URL fetches and tags go unjudged.  GRPC=1. */
+	R("POST", "/grpc", GRPC, ACT_OTHER, CLOSED),
 
 	/* network; "/networks/" is unreachable here (trailing '/' is refused)
 	 * but it is in dockerd's table, so it is in ours. */
-	{ "GET", "/networks", SEC_NETWORKS, ACT_OTHER },
-	{ "GET", "/networks/", SEC_NETWORKS, ACT_OTHER },
-	{ "GET", "/networks/{id:.+}", SEC_NETWORKS, ACT_OTHER },
-	{ "POST", "/networks/create", SEC_NETWORKS, ACT_NETWORK_CREATE },
-	{ "POST", "/networks/{id:.*}/connect", SEC_NETWORKS, ACT_NETWORK_CONNECT },
-	{ "POST", "/networks/{id:.*}/disconnect", SEC_NETWORKS, ACT_NETWORK_DISCONNECT },
-	{ "POST", "/networks/prune", SEC_NETWORKS, ACT_OTHER },
-	{ "DELETE", "/networks/{id:.*}", SEC_NETWORKS, ACT_NETWORK_DELETE },
+	R("GET", "/networks", NETWORKS, ACT_OTHER, HARMLESS),
+	R("GET", "/networks/", NETWORKS, ACT_OTHER, HARMLESS),
+	R("GET", "/networks/{id:.+}", NETWORKS, ACT_OTHER, HARMLESS),
+	R("POST", "/networks/create", NETWORKS, ACT_NETWORK_CREATE, JUDGED),
+	R("POST", "/networks/{id:.*}/connect", NETWORKS, ACT_NETWORK_CONNECT, JUDGED),
+	R("POST", "/networks/{id:.*}/disconnect", NETWORKS, ACT_NETWORK_DISCONNECT, JUDGED),
+	R("POST", "/networks/prune", NETWORKS, ACT_OTHER, HARMLESS),
+	R("DELETE", "/networks/{id:.*}", NETWORKS, ACT_NETWORK_DELETE, JUDGED),
 };
 
+#undef R
 #undef C
 #undef X
 
@@ -205,6 +219,20 @@ const char *section_name(enum section s)
 	if ((unsigned)s >= SEC_COUNT)
 		return section_names[SEC_NONE];
 	return section_names[s];
+}
+
+const char *route_class_name(enum route_class k)
+{
+	static const char *const names[ROUTE_CLASS_COUNT] = {
+		[ROUTE_UNCLASSIFIED] = "unclassified",
+		[ROUTE_HARMLESS] = "harmless",
+		[ROUTE_JUDGED] = "judged",
+		[ROUTE_CLOSED] = "closed",
+	};
+
+	if ((unsigned)k >= ROUTE_CLASS_COUNT)
+		return names[ROUTE_UNCLASSIFIED];
+	return names[k];
 }
 
 const struct route_def *route_table(size_t *count)

@@ -102,11 +102,30 @@ enum route_action {
 	ACT_COUNT
 };
 
+/*
+ * What a route can do once the switches in front of it are open, decided
+ * row by row from moby's router and backends (docs/routes.md gives each
+ * row's reason; tests/unit/test_route.c keeps the two in step).  The zero
+ * value is no class at all, so a row added without one fails that test.
+ */
+enum route_class {
+	ROUTE_UNCLASSIFIED = 0,
+	ROUTE_HARMLESS, /* reads that leak no secret; writes that cannot widen
+			   what a container reaches */
+	ROUTE_JUDGED,   /* body and query go through the rules create goes
+			   through, or the container it names is looked up */
+	ROUTE_CLOSED,   /* refused unless a switch that grants this power on
+			   purpose is set (named beside the row): what it does
+			   once open is the operator's decision, not sockwall's */
+	ROUTE_CLASS_COUNT
+};
+
 struct route_def {
 	const char *method;     /* "GET", "HEAD", "POST", "PUT", "DELETE" */
 	const char *pattern;    /* as in moby, e.g. "/containers/{name:.*}/start" */
 	enum section section;
 	enum route_action action;
+	enum route_class klass;
 };
 
 struct route_match {
@@ -141,6 +160,10 @@ int route_resolve(const char *method, size_t method_len,
 /* "CONTAINERS", "EVENTS", ...: the environment variable of a section;
  * "NONE" for SEC_NONE and for values out of range. */
 const char *section_name(enum section s);
+
+/* "harmless", "judged", "closed" (the words docs/routes.md uses);
+ * "unclassified" for ROUTE_UNCLASSIFIED and for values out of range. */
+const char *route_class_name(enum route_class k);
 
 /* Every route dockerd knows, for --check-config and tests. */
 const struct route_def *route_table(size_t *count);

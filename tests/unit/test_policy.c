@@ -573,7 +573,7 @@ static void check_edges(void)
 
 	/* a route with a method we never open */
 	static const struct route_def patch = { "PATCH", "/containers/{name:.*}/update",
-						SEC_CONTAINERS, ACT_CONTAINER_UPDATE };
+						SEC_CONTAINERS, ACT_CONTAINER_UPDATE, ROUTE_JUDGED };
 	m.def = &patch;
 	policy_judge(&acl, "PATCH", 5, &m, &v);
 	CHECK(v.decision == DECISION_DENY && strcmp(v.rule, "method") == 0,

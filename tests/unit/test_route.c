@@ -5,6 +5,7 @@
  * action, the {name} it would act on) or the 400 we answer instead.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "route.h"
@@ -415,11 +416,151 @@ static void check_table(void)
 	CHECK(strcmp(section_name(SEC_CONTAINERS), "CONTAINERS") == 0, "name");
 }
 
+/*
+ * The catalogue: every route has a class (a row added without one is
+ * ROUTE_UNCLASSIFIED and fails here), and docs/routes.md publishes the same
+ * class for the same method and pattern, one row each, in the section that
+ * starts at CATALOGUE_HEADING.  Its rows look like
+ *     | `GET /containers/json` | ... | ... | harmless |
+ * The test runs from the repository root, as make unit runs it.
+ */
+#define ROUTES_MD "docs/routes.md"
+#define CATALOGUE_HEADING "## Route catalogue"
+#define DOC_ROWS_MAX 256
+
+struct doc_row {
+	char method[8];
+	char pattern[96];
+	char klass[16];
+	int line;
+	bool seen;
+};
+
+static char *trim(char *s, char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' ||
+			   end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+/* "| `METHOD PATTERN` | ... | class |": 0, or -1 when the row is malformed. */
+static int parse_doc_row(char *line, struct doc_row *r)
+{
+	char *open = strchr(line, '`');
+	char *close = open ? strchr(open + 1, '`') : NULL;
+	char *space = close ? memchr(open + 1, ' ', (size_t)(close - open - 1)) : NULL;
+	char *end = line + strlen(line);
+
+	if (!space)
+		return -1;
+	while (end > line && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	if (end == line || end[-1] != '|')
+		return -1;
+	char *last = end - 1, *prev = last;
+	while (prev > close && *--prev != '|')
+		;
+	if (prev <= close)
+		return -1;
+	char *k = trim(prev + 1, last);
+	size_t ml = (size_t)(space - open - 1), pl = (size_t)(close - space - 1);
+	if (ml >= sizeof(r->method) || pl >= sizeof(r->pattern) ||
+	    strlen(k) >= sizeof(r->klass))
+		return -1;
+	memcpy(r->method, open + 1, ml);
+	r->method[ml] = '\0';
+	memcpy(r->pattern, space + 1, pl);
+	r->pattern[pl] = '\0';
+	strcpy(r->klass, k);
+	return 0;
+}
+
+static size_t read_catalogue(struct doc_row *rows_out, size_t max)
+{
+	FILE *f = fopen(ROUTES_MD, "r");
+	char line[4096];
+	size_t n = 0;
+	int lineno = 0;
+	bool in = false, found = false;
+
+	CHECK(f != NULL, "%s: cannot open (run from the repository root)", ROUTES_MD);
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		CHECK(strchr(line, '\n') || feof(f), "%s:%d: line too long", ROUTES_MD, lineno);
+		if (strncmp(line, "## ", 3) == 0) {
+			in = strncmp(line, CATALOGUE_HEADING, strlen(CATALOGUE_HEADING)) == 0;
+			found |= in;
+			continue;
+		}
+		if (!in || strncmp(line, "| `", 3) != 0)
+			continue;
+		CHECK(n < max, "%s:%d: more than %zu rows", ROUTES_MD, lineno, max);
+		if (n == max)
+			break;
+		struct doc_row *r = &rows_out[n];
+		memset(r, 0, sizeof(*r));
+		r->line = lineno;
+		if (parse_doc_row(line, r) < 0) {
+			CHECK(false, "%s:%d: not a \"| `METHOD PATTERN` | ... | class |\" row",
+			      ROUTES_MD, lineno);
+			continue;
+		}
+		n++;
+	}
+	fclose(f);
+	CHECK(found, "%s: no \"%s\" section", ROUTES_MD, CATALOGUE_HEADING);
+	return n;
+}
+
+static void check_catalogue(void)
+{
+	static struct doc_row doc[DOC_ROWS_MAX];
+	size_t count, n = read_catalogue(doc, DOC_ROWS_MAX);
+	const struct route_def *t = route_table(&count);
+
+	for (size_t i = 0; i < count; i++) {
+		const struct route_def *d = &t[i];
+		const char *want = route_class_name(d->klass);
+		size_t hits = 0;
+
+		CHECK(d->klass > ROUTE_UNCLASSIFIED && d->klass < ROUTE_CLASS_COUNT,
+		      "%s %s: no class (give it HARMLESS, JUDGED or CLOSED in src/route.c "
+		      "and a row in %s)",
+		      d->method, d->pattern, ROUTES_MD);
+		for (size_t j = 0; j < n; j++) {
+			if (strcmp(doc[j].method, d->method) != 0 ||
+			    strcmp(doc[j].pattern, d->pattern) != 0)
+				continue;
+			hits++;
+			doc[j].seen = true;
+			CHECK(strcmp(doc[j].klass, want) == 0, "%s:%d: %s %s is '%s' there, '%s' in "
+			      "src/route.c", ROUTES_MD, doc[j].line, d->method, d->pattern,
+			      doc[j].klass, want);
+		}
+		CHECK(hits == 1, "%s %s: %zu rows in %s, want 1", d->method, d->pattern, hits,
+		      ROUTES_MD);
+	}
+	for (size_t j = 0; j < n; j++)
+		CHECK(doc[j].seen, "%s:%d: %s %s is not a route of src/route.c", ROUTES_MD,
+		      doc[j].line, doc[j].method, doc[j].pattern);
+
+	CHECK(strcmp(route_class_name(ROUTE_UNCLASSIFIED), "unclassified") == 0, "class name");
+	CHECK(strcmp(route_class_name(ROUTE_CLOSED), "closed") == 0, "class name");
+	CHECK(strcmp(route_class_name(ROUTE_CLASS_COUNT), "unclassified") == 0, "out of range");
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		check_row(&rows[i]);
 	check_lengths();
 	check_table();
+	check_catalogue();
 	TEST_DONE();
 }
