@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 #include "presets.h"
 #include "route.h"
@@ -760,6 +761,10 @@ static void load_filters(struct filters *f, const char *socket_path, char *const
 	}
 
 	filters_defaults(f, socket_path);
+	/* dockerd chooses its default cgroup namespace by the same test
+	 * (linux/magic.h's CGROUP2_SUPER_MAGIC; musl ships no kernel headers) */
+	struct statfs cg;
+	f->cgroup_v2 = statfs("/sys/fs/cgroup", &cg) == 0 && cg.f_type == 0x63677270;
 	f->defaults = !read_bool(envp, "DKRPRX__DISABLE_DEFAULTS", false, p);
 	f->deny_privileged = read_bool(envp, "DKRPRX__CONTAINERS__DENY_PRIVILEGED", false, p);
 	f->deny_host_network = read_bool(envp, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK", false, p);

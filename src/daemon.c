@@ -291,12 +291,25 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 	size_t jlen = len - (size_t)head;
 	if (r.status == 404)
 		return 0;
-	/* dockerd refused the question itself (an invalid name): the client
-	 * gets dockerd's own status and words, and the request goes no further */
-	if (r.status >= 400 && r.status < 500) {
+	/* dockerd refused the question itself (an invalid name, an ambiguous
+	 * ID prefix): the client gets dockerd's own status and words, and the
+	 * request goes no further */
+	if (r.status >= 400 && r.status < 600) {
 		a->status = r.status;
-		snprintf(a->error, sizeof(a->error), "refused by dockerd");
+		a->error[0] = '\0';
 		read_error(js, jlen, a);
+		/* a server error without dockerd's words is no answer we trust */
+		if (!a->error[0] && r.status >= 500)
+			return -1;
+		if (!a->error[0])
+			snprintf(a->error, sizeof(a->error), "refused by dockerd");
+		return 0;
+	}
+	/* A redirect: its router cleaned the name ("/var/run", "./x") into
+	 * another path, so it is no name dockerd can have. */
+	if (r.status >= 300 && r.status < 400) {
+		a->status = 400;
+		snprintf(a->error, sizeof(a->error), "invalid name: dockerd cannot look it up");
 		return 0;
 	}
 	if (r.status != 200)
@@ -361,23 +374,68 @@ static bool is_hex64(const char *s)
 	return true;
 }
 
+/* The 4th and 5th fields of a mountinfo line: the mounted root and where. */
+static bool mount_fields(const char *line, const char *end, const char **root, size_t *root_len,
+			 const char **point, size_t *point_len)
+{
+	const char *p = line;
+
+	for (int field = 0; field < 5; field++) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		const char *stop = sp ? sp : end;
+		if (field == 3) {
+			*root = p;
+			*root_len = (size_t)(stop - p);
+		} else if (field == 4) {
+			*point = p;
+			*point_len = (size_t)(stop - p);
+			return true;
+		}
+		if (!sp)
+			return false;
+		p = sp + 1;
+	}
+	return false;
+}
+
+/*
+ * dockerd bind-mounts /etc/hostname, /etc/hosts and /etc/resolv.conf from
+ * .../containers/<id>/ into each container.  Only those mount points say
+ * who we are: on the host, other containers' mounts (a shareable IPC
+ * namespace's shm, say) carry their IDs too.
+ */
 void daemon_self_id_from(const char *text, size_t len, char out[65])
 {
 	static const char marker[] = "/containers/";
+	static const char *const points[] = { "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" };
 	const char *p = text, *end = text + len;
 
 	out[0] = '\0';
 	while (p < end) {
-		const char *hit = memmem(p, (size_t)(end - p), marker, sizeof(marker) - 1);
-		if (!hit)
-			return;
-		const char *id = hit + sizeof(marker) - 1;
-		if (end - id >= 65 && is_hex64(id) && id[64] == '/') {
-			memcpy(out, id, 64);
-			out[64] = '\0';
-			return;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = nl ? nl : end;
+		const char *root = p, *point = p;
+		size_t root_len = 0, point_len = 0;
+		bool ours = false;
+
+		if (mount_fields(p, line_end, &root, &root_len, &point, &point_len))
+			for (size_t i = 0; i < sizeof(points) / sizeof(*points); i++)
+				ours |= point_len == strlen(points[i]) &&
+					memcmp(point, points[i], point_len) == 0;
+		for (const char *q = root; ours && q < root + root_len;) {
+			const char *hit = memmem(q, (size_t)(root + root_len - q), marker,
+						 sizeof(marker) - 1);
+			if (!hit)
+				break;
+			const char *id = hit + sizeof(marker) - 1;
+			if (root + root_len - id >= 65 && is_hex64(id) && id[64] == '/') {
+				memcpy(out, id, 64);
+				out[64] = '\0';
+				return;
+			}
+			q = hit + 1; /* markers may overlap: "/containers/containers/<id>/" */
 		}
-		p = hit + 1; /* markers may overlap: "/containers/containers/<id>/" */
+		p = line_end + 1;
 	}
 }
 

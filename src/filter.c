@@ -119,11 +119,15 @@ static enum decision check_image_ref(const struct filters *f, const char *image,
 	 * dockerd falls back to an image ID prefix when no image has the name:
 	 * "3f5" may run any local image.  An allow list cannot vouch for that.
 	 */
+	const char *allow_key = container_filters && f->ctr_allowed_images.n
+					? "DKRPRX__CONTAINERS__ALLOWED_IMAGES"
+				: f->img_allowed_repos.n ? "DKRPRX__IMAGES__ALLOWED_REPOS"
+							 : "DKRPRX__IMAGES__ALLOWED_TAGS";
 	if (any_allow && strspn(image, "0123456789abcdef") == strlen(image))
-		return deny(v, "DKRPRX__IMAGES__ALLOWED_REPOS",
-			    "sockwall: image '%.80s' could be an image ID prefix; with an allow "
-			    "list set, give the full name (e.g. docker.io/library/%.40s:tag)",
-			    image, image);
+		return deny(v, allow_key,
+			    "sockwall: image '%.80s' could be an image ID prefix, which %s cannot "
+			    "vouch for; give the full name (e.g. docker.io/library/%.40s:tag)",
+			    image, allow_key, image);
 	if (imageref_parse(image, strlen(image), &ref, &why) < 0) {
 		if (any_allow)
 			return deny(v, "DKRPRX__IMAGES__ALLOWED_REPOS",
@@ -340,6 +344,7 @@ bool filter_applies(const struct filters *f, enum route_action a)
 	case ACT_NETWORK_DISCONNECT:
 	case ACT_SERVICE_CREATE:
 	case ACT_SERVICE_UPDATE:
+	case ACT_CONTAINER_EXEC:
 		return true;
 	case ACT_IMAGE_LOAD:
 		return image_filters(f);
@@ -433,11 +438,18 @@ static enum decision judge_image_dest(const struct filters *f, const char *image
 	return DECISION_ALLOW;
 }
 
-/* fromSrc and remote name a URL that dockerd fetches from the host's network. */
+/*
+ * fromSrc and remote name a URL that dockerd fetches from the host's
+ * network.  "-" (an import from the body) and BuildKit's markers for a
+ * context the client sends itself are no fetch.
+ */
 static enum decision judge_fetch(const struct acl *acl, const char *url, bool is_import,
 				 struct verdict *v)
 {
-	if (!*url || (is_import && strcmp(url, "-") == 0) || acl->allow_url_fetch)
+	bool local = is_import ? strcmp(url, "-") == 0
+			       : strcmp(url, "client-session") == 0 ||
+					 strcmp(url, "upload-request") == 0;
+	if (!*url || local || acl->allow_url_fetch)
 		return DECISION_ALLOW;
 	return deny(v, "ALLOW_URL_FETCH",
 		    "sockwall: %s makes dockerd fetch a URL from the host's network (host-local "
@@ -633,14 +645,30 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 			return DECISION_DENY;
 		break;
 	case ACT_CONTAINER_START:
+		if (query_single(m, "checkpoint-dir", buf, sizeof(buf), v) < 0)
+			return DECISION_DENY;
+		if (*buf && f->defaults)
+			return deny(v, "default:root-path",
+				    "sockwall: restoring from a checkpoint directory on the host "
+				    "(checkpoint-dir=) is refused by the default protections");
 		/* Below API 1.24 a start body is a HostConfig. */
 		if (powers_judge_body(f, b, v) == DECISION_DENY ||
 		    add_body_refs(f, b, refs, v) == DECISION_DENY)
 			return DECISION_DENY;
 		break;
 	case ACT_CONTAINER_UPDATE:
+	case ACT_CONTAINER_EXEC: /* an exec's Privileged */
 		if (powers_judge_body(f, b, v) == DECISION_DENY)
 			return DECISION_DENY;
+		break;
+	case ACT_CONTAINER_CHECKPOINT:
+		/* CRIU reads and writes (and DELETE removes) a host directory */
+		if (query_single(m, "dir", buf, sizeof(buf), v) < 0)
+			return DECISION_DENY;
+		if (*buf && f->defaults)
+			return deny(v, "default:root-path",
+				    "sockwall: a checkpoint directory on the host (dir=) is a host path "
+				    "sockwall cannot judge; it is refused by the default protections");
 		break;
 	case ACT_CONTAINER_RENAME:
 		if (query_single(m, "name", buf, sizeof(buf), v) < 0)
@@ -709,9 +737,19 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 		size_t first = refs->n;
 		if (added(add_ref(refs, REF_TARGET, m->name, m->name_len), v) == DECISION_DENY)
 			return DECISION_DENY;
-		/* A file planted in a container runs there: writing is exec there. */
-		if (a == ACT_CONTAINER_ARCHIVE && refs->n > first && m->def->method[1] == 'U')
-			refs->refs[first].writes = true;
+		/* A file planted in a container, or a line typed into its
+		 * stdin, runs there: writing is exec there. */
+		bool writes = (a == ACT_CONTAINER_ARCHIVE && m->def->method[1] == 'U') ||
+			      a == ACT_CONTAINER_ATTACH_WS;
+		if (a == ACT_CONTAINER_ATTACH) {
+			bool trunc;
+			char stdin_[16];
+			int n = query_get(m->query, m->query_len, "stdin", stdin_, sizeof(stdin_),
+					  &trunc);
+			writes = n != 0 && (trunc || n > 1 || query_bool_value(stdin_));
+		}
+		if (refs->n > first)
+			refs->refs[first].writes = writes;
 	}
 	return DECISION_ALLOW;
 }

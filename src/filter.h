@@ -39,6 +39,9 @@ struct filters {
 	char require_labels[FILTER_MAX_LABELS][2][FILTER_NAME_MAX]; /* key, value */
 	size_t n_require_labels;
 	bool deny_privileged, deny_host_network, hardened;
+	/* the host runs cgroup v2, where dockerd's default CgroupnsMode is
+	 * private (on v1 it is host, and inspect shows "host") */
+	bool cgroup_v2;
 	struct pattern_list img_allowed_repos, img_denied_repos, img_allowed_tags,
 		img_denied_tags;
 	struct pattern_list net_allowed_names, net_denied_names, net_allowed_drivers;

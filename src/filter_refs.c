@@ -46,9 +46,9 @@ static enum decision judge_write_target(const struct acl *acl, const struct cont
 	if (acl->section[SEC_EXEC] || (!a->holds_socket && !powers_any(&a->powers)))
 		return DECISION_ALLOW;
 	return verdict_deny(v, 403, "EXEC",
-		    "sockwall: writing files into container '%.60s' is denied: it %s, and a file "
-		    "planted there runs with that power like exec; set EXEC=1 as well as "
-		    "ALLOW_ARCHIVE=1 to allow it",
+		    "sockwall: writing into container '%.60s' (files, or its stdin) is denied: it "
+		    "%s, and what is planted there runs with that power like exec; set EXEC=1 "
+		    "to allow it",
 		    r->ref,
 		    a->holds_socket ? "holds the Docker socket or a root-equivalent mount"
 				    : "is privileged, in a host namespace, or has added "

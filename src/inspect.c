@@ -611,6 +611,12 @@ static const struct field container_start_fields[] = {
 	{ NULL, K_STR, 0, 0, NULL }
 };
 
+/* ExecConfig: Privileged gives the process every capability */
+static const struct field exec_create_fields[] = {
+	{ "Privileged", K_BOOL, FACT(privileged), 0, NULL },
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
 static const struct field container_update_fields[] = {
 	RESOURCES_FIELDS,
 	{ NULL, K_STR, 0, 0, NULL }
@@ -1347,6 +1353,8 @@ static const struct field *fields_for(enum route_action action)
 		return container_start_fields;
 	case ACT_CONTAINER_UPDATE:
 		return container_update_fields;
+	case ACT_CONTAINER_EXEC:
+		return exec_create_fields;
 	case ACT_VOLUME_CREATE:
 		return volume_create_fields;
 	case ACT_NETWORK_CREATE:

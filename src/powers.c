@@ -80,10 +80,12 @@ enum decision powers_judge_body(const struct filters *f, const struct body_facts
 	if (!f->hardened)
 		return DECISION_ALLOW;
 	/*
-	 * CgroupnsMode host is not here: it is dockerd's own default on
-	 * cgroup v1 (what inspect shows and Watchtower sends back), and the
-	 * cgroup filesystem stays read-only unless the container is privileged.
+	 * CgroupnsMode host is dockerd's own default on cgroup v1 (what
+	 * inspect shows and Watchtower sends back): only on v2 does it loosen.
 	 */
+	if (f->cgroup_v2 && str_is(&b->cgroupns_mode, "host"))
+		return verdict_deny(v, 403, HARDENED, "sockwall: CgroupnsMode=host is denied by %s",
+				    HARDENED);
 	const struct {
 		const struct str *mode;
 		const char *name;

@@ -492,9 +492,15 @@ static void test_daemon_answers(void)
 	CHECK(daemon_parse_answer(REF_VOLUME, bad, sizeof(bad) - 1, &cfg.policy.filters, &a) == 0 &&
 		      !a.found && a.status == 400 && strstr(a.error, "invalid volume name"),
 	      "dockerd's 4xx is passed on: %d %s", a.status, a.error);
-	const char err500[] = "HTTP/1.0 500 Internal Server Error\r\n\r\n{\"message\":\"x\"}";
-	CHECK(daemon_parse_answer(REF_VOLUME, err500, sizeof(err500) - 1, &cfg.policy.filters, &a) < 0,
-	      "a 500 is not trusted");
+	const char err500[] = "HTTP/1.0 500 Internal Server Error\r\n\r\n"
+			      "{\"message\":\"multiple IDs found with provided prefix: 3\"}";
+	CHECK(daemon_parse_answer(REF_TARGET, err500, sizeof(err500) - 1, &cfg.policy.filters, &a) == 0 &&
+		      a.status == 500 && strstr(a.error, "multiple IDs"),
+	      "dockerd's own 500 (an ambiguous prefix) is passed on");
+	const char moved[] = "HTTP/1.0 301 Moved Permanently\r\nLocation: /volumes/var/run\r\n\r\n";
+	CHECK(daemon_parse_answer(REF_VOLUME, moved, sizeof(moved) - 1, &cfg.policy.filters, &a) == 0 &&
+		      a.status == 400,
+	      "a redirected name is no name: 400");
 
 	char req[512];
 	size_t n = daemon_lookup_request(req, sizeof(req), REF_TARGET, "link/alias");
@@ -515,6 +521,14 @@ static void test_daemon_answers(void)
 	      "self id: %s", id);
 	daemon_self_id_from("1 2 3 / / rw - ext4 /dev/vda rw\n", 30, id);
 	CHECK(id[0] == '\0', "not in a container");
+	/* On the host, another container's shareable IPC mount names its ID. */
+	const char host[] =
+		"30 1 0:5 / /dev rw - devtmpfs udev rw\n"
+		"700 30 0:60 / /var/lib/docker/containers/"
+		"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210/mounts/shm "
+		"rw,nosuid - tmpfs shm rw\n";
+	daemon_self_id_from(host, sizeof(host) - 1, id);
+	CHECK(id[0] == '\0', "another container's shm mount is not ours: %s", id);
 	config_free(&cfg);
 }
 

@@ -386,7 +386,11 @@ static const struct row rows[] = {
 	{ ACT_OTHER, "{'Binds':['/:/h']}", "" },
 	{ ACT_CONTAINER_STOP, "{{{", "" },
 	{ ACT_IMAGE_CREATE, "{'Binds':['/:/h']}", "" },
-	{ ACT_CONTAINER_EXEC, "{'Privileged':true}", "" },
+
+	/* ---- POST /containers/{id}/exec: Privileged gives every capability ---- */
+	{ ACT_CONTAINER_EXEC, "{'Privileged':true}", "privileged" },
+	{ ACT_CONTAINER_EXEC, "{'Cmd':['sh'],'privileged':false,'User':'root'}", "" },
+	{ ACT_CONTAINER_EXEC, "{'Privileged':true,'PRIVILEGED':false}", "!ambiguous body" },
 };
 
 /* ---- rendering facts as one line ---- */
@@ -753,7 +757,8 @@ static void test_details(void)
 	/* the kinds of body read are exactly these */
 	for (int a = 0; a < ACT_COUNT; a++) {
 		bool want = a == CREATE || a == START || a == UPDATE || a == VOLUME || a == NETWORK ||
-			    a == CONNECT || a == DISCONNECT || a == SERVICE || a == SERVICE_UPDATE;
+			    a == CONNECT || a == DISCONNECT || a == SERVICE || a == SERVICE_UPDATE ||
+			    a == ACT_CONTAINER_EXEC;
 		CHECK(inspect_wants_body((enum route_action)a) == want, "inspect_wants_body(%d)", a);
 	}
 }
