@@ -57,6 +57,22 @@ def js(obj):
 
 
 @pytest.fixture
+def keep_bb(direct, leftovers):
+    """bb:latest is the session's only image.  Should a refusal below fail (a
+    tag or commit onto bb:latest getting through), the original would be an
+    untagged parent that `leftovers` prunes with the new image: move the tag
+    back first (this teardown runs before leftovers')."""
+    bb_id = direct.images.get("bb:latest").id
+    yield bb_id
+    try:
+        if direct.images.get("bb:latest").id == bb_id:
+            return
+    except docker.errors.ImageNotFound:
+        pass
+    direct.api.tag(bb_id, "bb", "latest", force=True)
+
+
+@pytest.fixture
 def host_dir():
     """A fresh directory under /tmp (removed afterwards)."""
     d = "/tmp/swpow-%s" % uuid.uuid4().hex[:10]
@@ -710,7 +726,7 @@ COMMIT_ENV = dict(OPEN, COMMIT="1")
 
 
 def test_commit_of_the_proxy_container_is_refused(sockwall, docker_cli, direct, proxy_ctr,
-                                                  leftovers):
+                                                  keep_bb):
     sw = sockwall(COMMIT_ENV)
     cid = proxy_ctr.id
     before = Snapshot(direct)
@@ -784,7 +800,7 @@ def test_resize_of_the_proxy_container_is_refused(sockwall, docker_cli, direct, 
 
 
 @pytest.fixture
-def evil_image(direct):
+def evil_image(direct, keep_bb):
     """An image with another ID than bb:latest (committed directly)."""
     c = direct.containers.run("bb:latest", ["sh", "-c", "echo evil > /evil"], detach=True)
     assert c.wait(timeout=60)["StatusCode"] == 0
@@ -794,7 +810,7 @@ def evil_image(direct):
     return img
 
 
-def test_tag_onto_the_proxy_image_is_refused(sockwall, docker_cli, direct, proxy_ctr, leftovers,
+def test_tag_onto_the_proxy_image_is_refused(sockwall, docker_cli, direct, proxy_ctr, keep_bb,
                                              evil_image):
     assert direct.api.inspect_container(proxy_ctr.id)["Config"]["Image"] == "bb:latest"
     bb_id = direct.images.get("bb:latest").id
@@ -819,7 +835,7 @@ def test_tag_onto_the_proxy_image_is_refused(sockwall, docker_cli, direct, proxy
     assert direct.images.get("bb:latest").id == bb_id
 
 
-def test_tag_onto_the_proxy_image_given_without_tag(sockwall, direct, leftovers, evil_image):
+def test_tag_onto_the_proxy_image_given_without_tag(sockwall, direct, keep_bb, evil_image):
     """docker-proxy created from "bb" (Config.Image has no tag): bb:latest is still its image."""
     direct.containers.create("bb", ["sleep", "600"], name="docker-proxy")
     assert direct.api.inspect_container("docker-proxy")["Config"]["Image"] == "bb"
@@ -834,7 +850,7 @@ def test_tag_onto_the_proxy_image_given_without_tag(sockwall, direct, leftovers,
 
 
 def test_commit_onto_the_proxy_image_is_refused(sockwall, docker_cli, direct, proxy_ctr,
-                                                leftovers):
+                                                keep_bb):
     bb_id = direct.images.get("bb:latest").id
     other = sleeper(direct)
     sw = sockwall(COMMIT_ENV)
