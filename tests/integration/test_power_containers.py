@@ -700,6 +700,21 @@ def test_root_equivalent_volume_create_is_refused(sockwall, docker_cli, direct, 
     assert r.status == 201, r
     assert direct.volumes.get(name).attrs["Options"]["device"] == host_dir
 
+    # a volume someone else made as a bind of a root-equivalent path, named in a
+    # create, or shared through a container that mounts it
+    vol = direct.volumes.create(uniq("rootvol"), driver="local", driver_opts={
+        "type": "none", "o": "bind", "device": "/run/docker"})
+    holder = created(direct, uniq("volholder"), volumes=["%s:/x" % vol.name])
+    for hc in ({"Binds": ["%s:/x:ro" % vol.name]},
+               {"Mounts": [{"Type": "volume", "Source": vol.name, "Target": "/x"}]}):
+        assert_refused_in_dockerd(sw, direct, "/containers/create", create_body(**hc), 403,
+                                  ROOT_MSG)
+    assert_refused_in_dockerd(sw, direct, "/containers/create",
+                              create_body(VolumesFrom=[holder.name]), 403, "holds")
+    a = assert_created(raw(sw, "POST", "/containers/create", headers=JSON_CT,
+                           body=js(create_body(Binds=["%s:/x" % name]))), direct)
+    assert a["HostConfig"]["Binds"] == ["%s:/x" % name]
+
 
 def test_allowed_paths_lifts_a_root_equivalent_path(sockwall, direct, leftovers):
     sw = sockwall(dict(OPEN, DKRPRX__VOLUMES__ALLOWED_PATHS="^/var/lib/docker$"))
