@@ -712,7 +712,7 @@ def test_plugin_enable_needs_switch(sockwall, dockerd, plugins):
     create_plugin_direct(dockerd, runnable, RUNNABLE_PLUGIN, with_sockwall=True)
     for env in (PLUGINS, {"SOCKWALL_POLICY": "portainer"}):
         sw = sockwall(env)
-        for name in (priv, runnable):
+        for name in (runnable, priv):  # a let-through enables the harmless one first
             r = raw(sw, "POST", "/plugins/%s/enable?timeout=30" % name, timeout=60)
             assert_refused(r, 403, "ALLOW_PLUGIN_PRIVILEGES")
             assert plugin(dockerd, name)["Enabled"] is False
@@ -793,8 +793,13 @@ def test_build_networkmode_host(sockwall, direct, leftovers, policy):
 def test_build_networkmode_container(sockwall, direct, dockerd, leftovers, proxy_ctr):
     holder = direct.containers.run("bb:latest", ["sleep", "600"], detach=True,
                                    network_mode="none", volumes=["%s:/s" % dockerd.sock])
-    priv = direct.containers.run("bb:latest", ["sleep", "600"], detach=True,
-                                 network_mode="none", privileged=True)
+    # A privileged container cannot start here (runc: "unable to apply caps",
+    # the test host lacks CAP_SYS_RESOURCE): it is only created, and for it
+    # only sockwall's answer tells (dockerd would not join a stopped one).
+    priv = direct.containers.create("bb:latest", ["sleep", "600"], network_mode="none",
+                                    privileged=True)
+    capadd = direct.containers.run("bb:latest", ["sleep", "600"], detach=True,
+                                   network_mode="none", cap_add=["NET_ADMIN"])
     hostnet = direct.containers.run("bb:latest", ["sleep", "600"], detach=True,
                                     network_mode="host")
     pidhost = direct.containers.run("bb:latest", ["sleep", "600"], detach=True,
@@ -820,11 +825,15 @@ def test_build_networkmode_container(sockwall, direct, dockerd, leftovers, proxy
                   "swtest/netpid:%s" % uniq("t"), HARDENED)
     refused_build(hsw, direct, "networkmode=container:" + priv.name,
                   "swtest/netpriv2:%s" % uniq("t"), HARDENED)
+    refused_build(hsw, direct, "networkmode=container:" + capadd.name,
+                  "swtest/netcap:%s" % uniq("t"), HARDENED)
     # twins: a plain container's network is fine under every policy; the
     # powerful targets are fine where no rule covers them
     built(sw, direct, "networkmode=container:" + plain.name, "swtest/netplain:%s" % uniq("t"))
     built(hsw, direct, "networkmode=container:" + plain.id, "swtest/netplain:%s" % uniq("t"))
     built(sw, direct, "networkmode=container:" + pidhost.name, "swtest/netpid:%s" % uniq("t"))
+    built(sw, direct, "networkmode=container:" + capadd.name, "swtest/netcap:%s" % uniq("t"))
+    built(sw, direct, "networkmode=container:" + hostnet.name, "swtest/nethn:%s" % uniq("t"))
 
 
 def test_build_cgroupparent_hardened(sockwall, direct, leftovers):
