@@ -859,6 +859,7 @@ def test_build_remote_needs_switch(sockwall, direct, leftovers, url_server):
     assert url_server.connections == [], "dockerd fetched %r" % url_server.paths
     # the twins: a context in the body needs no switch; with the switch the URL is fetched
     built(sockwall(BUILD), direct, "", "swtest/remote:%s" % uniq("t"))
+    built(sockwall(BUILD), direct, "remote=", "swtest/remote:%s" % uniq("t"))
     assert url_server.connections == []
     for env in (dict(BUILD, ALLOW_URL_FETCH="1"),
                 {"SOCKWALL_POLICY": "portainer", "ALLOW_URL_FETCH": "true"}):
