@@ -885,6 +885,9 @@ static void load_acl(struct acl *acl, char *const *envp, struct problems *p)
 	acl->allow_export = read_bool(envp, "ALLOW_EXPORT", false, p);
 	acl->allow_logs = read_bool(envp, "ALLOW_LOGS", true, p);
 	acl->allow_top = read_bool(envp, "ALLOW_TOP", true, p);
+	acl->allow_plugin_privileges = read_bool(envp, "ALLOW_PLUGIN_PRIVILEGES", false, p);
+	acl->allow_url_fetch = read_bool(envp, "ALLOW_URL_FETCH", false, p);
+	acl->allow_swarm_unlockkey = read_bool(envp, "ALLOW_SWARM_UNLOCKKEY", false, p);
 }
 
 /* The toggles, filters and mode of one policy, from an environment. */
@@ -912,6 +915,7 @@ static void load_policy(struct policy_set *ps, const char *socket_path, char *co
 static const char *const acl_switches[] = {
 	"POST", "DELETE", "PUT", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "ALLOW_PAUSE",
 	"ALLOW_UNPAUSE", "ALLOW_ARCHIVE", "ALLOW_EXPORT", "ALLOW_LOGS", "ALLOW_TOP",
+	"ALLOW_PLUGIN_PRIVILEGES", "ALLOW_URL_FETCH", "ALLOW_SWARM_UNLOCKKEY",
 };
 
 /* What a policy file may set: what decides a request, nothing about the process. */
@@ -1232,6 +1236,14 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 		cfg->listeners[i].policy = policy_index(cfg, policy_refs[i], where, &p);
 	}
 	parse_cn_policies(cfg, envp, &p);
+	/* A client of a narrow listener must not mount a wider one into a container. */
+	for (size_t i = 0; i < cfg->n_listeners; i++) {
+		if (cfg->listeners[i].kind != LISTEN_UNIX)
+			continue;
+		filters_protect(&cfg->policy.filters, cfg->listeners[i].path);
+		for (size_t k = 0; k < cfg->n_policies; k++)
+			filters_protect(&cfg->policies[k]->filters, cfg->listeners[i].path);
+	}
 	/* Read by loop_init itself; only checked here. */
 	if ((v = env_get(envp, "SOCKWALL_LOOP")) && strcmp(v, "epoll") != 0 && strcmp(v, "poll") != 0)
 		problem(&p, "SOCKWALL_LOOP=%s: expected epoll or poll", v);
@@ -1295,10 +1307,12 @@ void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len
 	append(out, out_len, &used,
 	       "ALLOW_START=%d\nALLOW_STOP=%d\nALLOW_RESTARTS=%d\nALLOW_PAUSE=%d\n"
 	       "ALLOW_UNPAUSE=%d\nALLOW_ARCHIVE=%d\nALLOW_EXPORT=%d\nALLOW_LOGS=%d\n"
-	       "ALLOW_TOP=%d\n",
+	       "ALLOW_TOP=%d\nALLOW_PLUGIN_PRIVILEGES=%d\nALLOW_URL_FETCH=%d\n"
+	       "ALLOW_SWARM_UNLOCKKEY=%d\n",
 	       a->allow_start, a->allow_stop, a->allow_restarts, a->allow_pause,
 	       a->allow_unpause, a->allow_archive, a->allow_export, a->allow_logs,
-	       a->allow_top);
+	       a->allow_top, a->allow_plugin_privileges, a->allow_url_fetch,
+	       a->allow_swarm_unlockkey);
 	append(out, out_len, &used, "protections=%s\nSOCKWALL_MODE=%s\n",
 	       pol->filters.defaults ? "on" : "off (DKRPRX__DISABLE_DEFAULTS)",
 	       pol->audit ? "audit" : "enforce");

@@ -644,7 +644,8 @@ static char *add_resolved_paths(struct body_facts *facts)
 		if (rlen == len && memcmp(real, hp->path.p, len) == 0)
 			continue;
 		facts->paths[facts->n_paths++] = (struct host_path){
-			.path = { real, rlen }, .origin = hp->origin, .resolved = true, .from = i
+			.path = { real, rlen }, .origin = hp->origin, .read_only = hp->read_only,
+			.resolved = true, .from = i
 		};
 	}
 	return store;
@@ -799,7 +800,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 	char *resolved = NULL;
 	if (facts.n_paths && !c->srv->self_id[0])
 		resolved = add_resolved_paths(&facts);
-	enum decision d = filter_judge(&c->pol->filters, m, &facts, &refs, &v);
+	enum decision d = filter_judge(&c->pol->filters, &c->pol->acl, m, &facts, &refs, &v);
 	free(resolved);
 	scratch_release(c->srv, scratch, pooled);
 	if (d == DECISION_DENY) {
@@ -858,8 +859,8 @@ static void lookup_finish(struct conn *c)
 	struct pending *pd = c->pending;
 	struct verdict v;
 	struct forward_plan plan = pd->plan;
-	enum decision d = filter_judge_refs(&c->pol->filters, c->srv->self_id, &pd->refs,
-					    pd->answers, &v);
+	enum decision d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id,
+					    &pd->refs, pd->answers, &v);
 
 	pending_free(c);
 	if (d == DECISION_DENY)
@@ -878,7 +879,10 @@ static void lookup_begin(struct conn *c)
 		return;
 	}
 	const struct container_ref *r = &pd->refs.refs[pd->next];
-	pd->req_len = daemon_lookup_request(pd->req, sizeof(pd->req), r->kind, r->ref);
+	/* The proxy's own container is best asked for by the ID it runs as. */
+	const char *ref = r->kind == REF_PROXY_IMAGE && c->srv->self_id[0] ? c->srv->self_id
+									    : r->ref;
+	pd->req_len = daemon_lookup_request(pd->req, sizeof(pd->req), r->kind, ref);
 	pd->req_sent = 0;
 	pd->resp_len = 0;
 	if (pd->req_len == 0) {
@@ -893,6 +897,36 @@ static void lookup_begin(struct conn *c)
 		return;
 	}
 	c->lfd = fd;
+}
+
+/*
+ * What an answer leads to: a shared container's (or a written one's) local
+ * volumes may be binds of the socket, and the containers it shares
+ * namespaces or volumes with hold what it holds.  Each is asked once.
+ */
+static int follow_refs(struct pending *pd, const struct container_ref *r,
+		       const struct ref_answer *a)
+{
+	if (r->kind != REF_SHARE && !r->writes)
+		return 0;
+	for (size_t i = 0; i < a->n_volumes + a->n_shares; i++) {
+		bool volume = i < a->n_volumes;
+		const char *name = volume ? a->volumes[i] : a->shares[i - a->n_volumes];
+		bool known = false;
+		for (size_t k = 0; k < pd->refs.n && !known; k++)
+			known = pd->refs.refs[k].kind == (volume ? REF_VOLUME : REF_SHARE) &&
+				strcmp(pd->refs.refs[k].ref, name) == 0;
+		if (known)
+			continue;
+		if (pd->refs.n == FILTER_MAX_REFS)
+			return -1;
+		struct container_ref *n = &pd->refs.refs[pd->refs.n++];
+		memset(n, 0, sizeof(*n));
+		n->kind = volume ? REF_VOLUME : REF_SHARE;
+		n->parent = volume ? pd->next : REF_NO_PARENT;
+		snprintf(n->ref, sizeof(n->ref), "%s", name);
+	}
+	return 0;
 }
 
 static bool lookup_step(struct conn *c)
@@ -939,16 +973,9 @@ static bool lookup_step(struct conn *c)
 		lookup_failed(c, "unexpected answer from the Docker daemon");
 		return true;
 	}
-	/* A shared container's local volumes may be binds of the socket: ask next. */
-	for (size_t i = 0; r->kind == REF_SHARE && i < a->n_volumes; i++) {
-		if (pd->refs.n == FILTER_MAX_REFS) {
-			lookup_failed(c, "too many references to check");
-			return true;
-		}
-		struct container_ref *v = &pd->refs.refs[pd->refs.n++];
-		v->kind = REF_VOLUME;
-		v->parent = pd->next;
-		snprintf(v->ref, sizeof(v->ref), "%s", a->volumes[i]);
+	if (follow_refs(pd, r, a) < 0) {
+		lookup_failed(c, "too many references to check");
+		return true;
 	}
 	if (r->kind == REF_VOLUME && a->holds_socket && r->parent != REF_NO_PARENT)
 		pd->answers[r->parent].holds_socket = true;

@@ -32,11 +32,12 @@ size_t daemon_lookup_request(char *out, size_t cap, enum ref_kind kind, const ch
 		}
 	}
 	enc[o] = '\0';
-	const char *kind_path = kind == REF_NETWORK ? "networks"
+	bool network = kind == REF_NETWORK || kind == REF_NET_JOIN;
+	const char *kind_path = network ? "networks"
 				: kind == REF_VOLUME ? "volumes"
 						     : "containers";
 	int n = snprintf(out, cap, "GET /%s/%s%s HTTP/1.0\r\nHost: docker\r\n\r\n", kind_path,
-			 enc, kind == REF_NETWORK || kind == REF_VOLUME ? "" : "/json");
+			 enc, network || kind == REF_VOLUME ? "" : "/json");
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
@@ -69,7 +70,8 @@ static bool copy_plain(const char *js, const jsmntok_t *t, char *out, size_t cap
 	return true;
 }
 
-static bool source_is_protected(const struct filters *f, const char *js, const jsmntok_t *t)
+static bool source_is_protected(const struct filters *f, const char *js, const jsmntok_t *t,
+				bool read_only)
 {
 	char path[4096], clean[4098];
 	size_t n;
@@ -77,7 +79,7 @@ static bool source_is_protected(const struct filters *f, const char *js, const j
 	if (!copy_plain(js, t, path, sizeof(path)))
 		return true; /* an escaped or huge path: assume the worst */
 	n = path_clean(path, strlen(path), clean, sizeof(clean));
-	return n != (size_t)-1 && filter_path_is_protected(f, clean, n);
+	return n != (size_t)-1 && filter_path_is_protected(f, clean, n, read_only);
 }
 
 /* Mounts[] of an inspect answer: {"Type":"bind","Source":"/var/run/docker.sock",...};
@@ -92,7 +94,7 @@ static bool mounts_hold_socket(const struct filters *f, const char *js, const js
 		if (t[j].type != JSMN_OBJECT)
 			continue;
 		int obj_end = skip(t, j, count);
-		bool bind = false, volume = false, local = false;
+		bool bind = false, volume = false, local = false, rw = true;
 		int source = -1, name = -1;
 		for (int k = j + 1; k + 1 < obj_end; k = skip(t, k + 1, count)) {
 			if (tok_is(js, &t[k], "Type")) {
@@ -104,9 +106,11 @@ static bool mounts_hold_socket(const struct filters *f, const char *js, const js
 				name = k + 1;
 			} else if (tok_is(js, &t[k], "Driver")) {
 				local = tok_is(js, &t[k + 1], "local") || tok_is(js, &t[k + 1], "");
+			} else if (tok_is(js, &t[k], "RW")) {
+				rw = !(t[k + 1].type == JSMN_PRIMITIVE && js[t[k + 1].start] == 'f');
 			}
 		}
-		if (bind && source >= 0 && source_is_protected(f, js, &t[source]))
+		if (bind && source >= 0 && source_is_protected(f, js, &t[source], !rw))
 			return true;
 		if (volume && local && name >= 0) {
 			/* Unknown volumes are assumed to be the worst kind. */
@@ -157,7 +161,119 @@ static bool volume_binds_protected(const struct filters *f, const char *js, cons
 	strcpy(a->device, device);
 	snprintf(raw, sizeof(raw), "%s%s", device[0] == '/' ? "" : "/", device);
 	n = path_clean(raw, strlen(raw), clean, sizeof(clean));
-	return n == (size_t)-1 || filter_path_is_protected(f, clean, n);
+	return n == (size_t)-1 || filter_path_is_protected(f, clean, n, false);
+}
+
+static bool tok_nonempty_list(const char *js, const jsmntok_t *t)
+{
+	(void)js;
+	return (t->type == JSMN_ARRAY || t->type == JSMN_OBJECT) && t->size > 0;
+}
+
+/* "container:<ref>": another container whose namespaces this one shares. */
+static bool add_share(struct ref_answer *a, const char *js, const jsmntok_t *t, size_t skip_len)
+{
+	char buf[FILTER_NAME_MAX + 16];
+
+	if (t->type != JSMN_STRING)
+		return true;
+	if (!copy_plain(js, t, buf, sizeof(buf)))
+		return false;
+	if (skip_len) {
+		if (strncmp(buf, "container:", skip_len) != 0)
+			return true;
+	} else {
+		buf[strcspn(buf, ":")] = '\0'; /* VolumesFrom "<ref>:ro" */
+	}
+	const char *ref = buf + skip_len;
+	if (!*ref)
+		return true;
+	if (a->n_shares == sizeof(a->shares) / sizeof(*a->shares) || strlen(ref) >= FILTER_NAME_MAX)
+		return false;
+	strcpy(a->shares[a->n_shares++], ref);
+	return true;
+}
+
+/*
+ * HostConfig of an inspect answer: what the container holds.  Returns
+ * false when it cannot be read exactly (the caller refuses).
+ */
+static bool read_powers(const char *js, const jsmntok_t *t, int i, int count, struct ref_answer *a)
+{
+	struct ctr_powers *p = &a->powers;
+
+	if (t[i].type != JSMN_OBJECT)
+		return t[i].type == JSMN_PRIMITIVE; /* null */
+	int end = skip(t, i, count);
+	for (int k = i + 1; k + 1 < end; k = skip(t, k + 1, count)) {
+		const jsmntok_t *val = &t[k + 1];
+		bool is_host = tok_is(js, val, "host");
+		if (tok_is(js, &t[k], "Privileged"))
+			p->privileged = val->type == JSMN_PRIMITIVE && js[val->start] == 't';
+		else if (tok_is(js, &t[k], "NetworkMode"))
+			p->host_net = is_host;
+		else if (tok_is(js, &t[k], "PidMode"))
+			p->host_pid = is_host;
+		else if (tok_is(js, &t[k], "IpcMode"))
+			p->host_ipc = is_host;
+		else if (tok_is(js, &t[k], "UTSMode"))
+			p->host_uts = is_host;
+		else if (tok_is(js, &t[k], "UsernsMode"))
+			p->host_userns = is_host;
+		else if (tok_is(js, &t[k], "CapAdd"))
+			p->cap_add = tok_nonempty_list(js, val);
+		else if (tok_is(js, &t[k], "Devices") || tok_is(js, &t[k], "DeviceRequests") ||
+			 tok_is(js, &t[k], "DeviceCgroupRules"))
+			p->devices |= tok_nonempty_list(js, val);
+		if ((tok_is(js, &t[k], "NetworkMode") || tok_is(js, &t[k], "PidMode") ||
+		     tok_is(js, &t[k], "IpcMode")) &&
+		    !add_share(a, js, val, 10))
+			return false;
+		if (tok_is(js, &t[k], "VolumesFrom") && val->type == JSMN_ARRAY) {
+			int vend = skip(t, k + 1, count);
+			for (int j = k + 2; j < vend; j = skip(t, j, count))
+				if (!add_share(a, js, &t[j], 0))
+					return false;
+		}
+	}
+	return true;
+}
+
+/* Config.Image of an inspect answer. */
+static bool read_image(const char *js, const jsmntok_t *t, int i, int count, struct ref_answer *a)
+{
+	if (t[i].type != JSMN_OBJECT)
+		return true;
+	int end = skip(t, i, count);
+	for (int k = i + 1; k + 1 < end; k = skip(t, k + 1, count))
+		if (tok_is(js, &t[k], "Image"))
+			return copy_plain(js, &t[k + 1], a->image, sizeof(a->image));
+	return true;
+}
+
+/* {"message": "..."} of a refusal, for the client. */
+static void read_error(const char *js, size_t jlen, struct ref_answer *a)
+{
+	jsmn_parser p;
+	jsmntok_t t[8];
+
+	jsmn_init(&p);
+	int n = jsmn_parse(&p, js, jlen, t, 8);
+	if (n < 3 || t[0].type != JSMN_OBJECT)
+		return;
+	for (int i = 1; i + 1 < n; i += 2)
+		if (tok_is(js, &t[i], "message") && t[i + 1].type == JSMN_STRING) {
+			size_t len = (size_t)(t[i + 1].end - t[i + 1].start);
+			if (len >= sizeof(a->error))
+				len = sizeof(a->error) - 1;
+			/* printable only: it goes into a JSON message of ours */
+			for (size_t c = 0; c < len; c++) {
+				char ch = js[t[i + 1].start + (int)c];
+				a->error[c] = (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') ? ch : '?';
+			}
+			a->error[len] = '\0';
+			return;
+		}
 }
 
 int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
@@ -170,12 +286,20 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 	int head = http_parse_response(resp, len, false, &r);
 	if (head <= 0)
 		return -1;
-	if (r.status == 404)
-		return 0;
-	if (r.status != 200)
-		return -1;
 	const char *js = resp + head;
 	size_t jlen = len - (size_t)head;
+	if (r.status == 404)
+		return 0;
+	/* dockerd refused the question itself (an invalid name): the client
+	 * gets dockerd's own status and words, and the request goes no further */
+	if (r.status >= 400 && r.status < 500) {
+		a->status = r.status;
+		snprintf(a->error, sizeof(a->error), "refused by dockerd");
+		read_error(js, jlen, a);
+		return 0;
+	}
+	if (r.status != 200)
+		return -1;
 
 	jsmn_init(&p);
 	int count = jsmn_parse(&p, js, jlen, NULL, 0);
@@ -203,10 +327,21 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 		} else if ((kind == REF_SHARE || kind == REF_TARGET || kind == REF_LINK) &&
 			   tok_is(js, &t[i], "Mounts")) {
 			a->holds_socket |= mounts_hold_socket(f, js, t, i + 1, count, a);
+		} else if ((kind == REF_SHARE || kind == REF_TARGET) &&
+			   tok_is(js, &t[i], "HostConfig")) {
+			if (!read_powers(js, t, i + 1, count, a))
+				goto out;
+		} else if (kind == REF_PROXY_IMAGE && tok_is(js, &t[i], "Config")) {
+			if (!read_image(js, t, i + 1, count, a))
+				goto out;
+		} else if (kind == REF_NET_JOIN && tok_is(js, &t[i], "Driver")) {
+			a->host_network |= tok_is(js, &t[i + 1], "host");
 		} else if (kind == REF_VOLUME && tok_is(js, &t[i], "Options")) {
 			a->holds_socket |= volume_binds_protected(f, js, t, i + 1, count, a);
 		}
 	}
+	if (kind == REF_NET_JOIN && strcmp(a->name, "host") == 0)
+		a->host_network = true;
 	/* Volumes have no Id: their name is what identifies them. */
 	if (kind == REF_VOLUME && a->name[0])
 		snprintf(a->id, sizeof(a->id), "volume");

@@ -21,15 +21,21 @@ void filters_defaults(struct filters *f, const char *socket_path)
 		snprintf(f->protected_paths[f->n_protected_paths++], sizeof(f->protected_paths[0]),
 			 "%s", always[i]);
 	/* The upstream socket may live elsewhere; it is the one that matters most. */
+	filters_protect(f, socket_path);
+}
+
+void filters_protect(struct filters *f, const char *path)
+{
 	char clean[sizeof(f->protected_paths[0]) + 2];
-	size_t n = path_clean(socket_path, strlen(socket_path), clean, sizeof(clean));
-	if (n != (size_t)-1 && n < sizeof(f->protected_paths[0]) && clean[0] == '/') {
-		bool known = false;
-		for (size_t i = 0; i < f->n_protected_paths; i++)
-			known |= strcmp(f->protected_paths[i], clean) == 0;
-		if (!known)
-			memcpy(f->protected_paths[f->n_protected_paths++], clean, n + 1);
-	}
+	size_t n = path_clean(path, strlen(path), clean, sizeof(clean));
+
+	if (n == (size_t)-1 || n >= sizeof(f->protected_paths[0]) || clean[0] != '/' ||
+	    f->n_protected_paths == FILTER_MAX_PROTECTED)
+		return;
+	for (size_t i = 0; i < f->n_protected_paths; i++)
+		if (strcmp(f->protected_paths[i], clean) == 0)
+			return;
+	memcpy(f->protected_paths[f->n_protected_paths++], clean, n + 1);
 }
 
 void filters_free(struct filters *f)
@@ -46,27 +52,11 @@ void filters_free(struct filters *f)
 		pattern_list_free(lists[i]);
 }
 
-__attribute__((format(printf, 3, 4)))
-static enum decision deny(struct verdict *v, const char *rule, const char *fmt, ...)
-{
-	va_list ap;
-
-	v->decision = DECISION_DENY;
-	v->status = 403;
-	v->rule = rule;
-	va_start(ap, fmt);
-	vsnprintf(v->message, sizeof(v->message), fmt, ap);
-	va_end(ap);
-	return DECISION_DENY;
-}
+#define deny(v, rule, ...) verdict_deny(v, 403, rule, __VA_ARGS__)
 
 static enum decision refuse(struct verdict *v, const char *rule, const char *why)
 {
-	v->decision = DECISION_DENY;
-	v->status = 400;
-	v->rule = rule;
-	snprintf(v->message, sizeof(v->message), "sockwall: %s", why);
-	return DECISION_DENY;
+	return verdict_deny(v, 400, rule, "sockwall: %s", why);
 }
 
 /* Deny patterns first, then the allow list when one is set. */
@@ -88,22 +78,32 @@ static enum decision check_list(struct verdict *v, const struct pattern_list *al
 	return DECISION_ALLOW;
 }
 
-static void copy_str(char *out, size_t cap, const struct str *s)
+/* A body string as a C string: what does not fit is not judged shortened. */
+static bool copy_str(char *out, size_t cap, const struct str *s)
 {
-	size_t n = s->p ? (s->len < cap - 1 ? s->len : cap - 1) : 0;
+	size_t n = s->p ? s->len : 0;
 
+	if (n >= cap || (n && memchr(s->p, '\0', n)))
+		return false;
 	if (n)
 		memcpy(out, s->p, n);
 	out[n] = '\0';
+	return true;
 }
 
-bool filter_path_is_protected(const struct filters *f, const char *path, size_t len)
+static bool socket_path(const struct filters *f, const char *path, size_t len)
 {
 	for (size_t i = 0; i < f->n_protected_paths; i++)
 		if (path_exposes(path, len, f->protected_paths[i], strlen(f->protected_paths[i])))
 			return true;
 	/* Anything under /proc: /proc/<pid>/root and cwd lead to the host's "/". */
 	return path_exposes("/proc", 5, path, len);
+}
+
+bool filter_path_is_protected(const struct filters *f, const char *path, size_t len,
+			      bool read_only)
+{
+	return socket_path(f, path, len) || powers_root_path(path, len, read_only) != NULL;
 }
 
 static enum decision check_path(const struct filters *f, const struct host_path *hp,
@@ -160,11 +160,12 @@ static enum decision check_path_as(const struct filters *f, const struct host_pa
 		return deny(v, denied_key, "sockwall: host path %.100s is denied by %s", clean,
 			    denied_key);
 	bool allowed = pattern_list_match(&f->vol_allowed_paths, clean, cn);
-	bool protected_ = filter_path_is_protected(f, clean, cn);
+	bool protected_ = socket_path(f, clean, cn);
+	const char *root = protected_ ? NULL : powers_root_path(clean, cn, hp->read_only);
 	if (allowed_out)
 		*allowed_out = allowed;
 	if (protected_out)
-		*protected_out = protected_;
+		*protected_out = protected_ || root;
 	allowed |= vouched;
 	if (f->vol_allowed_paths.n && !allowed)
 		return deny(v, allowed_key, "sockwall: host path %.100s is not allowed by %s",
@@ -176,6 +177,14 @@ static enum decision check_path_as(const struct filters *f, const struct host_pa
 			    "sockwall: host path %.100s exposes the Docker socket or /proc; to "
 			    "allow it set %s=^%s$",
 			    clean, allowed_key, quoted);
+	}
+	if (f->defaults && !allowed && root) {
+		char quoted[128];
+		regex_quote(clean, quoted, sizeof(quoted));
+		return deny(v, "default:root-path",
+			    "sockwall: host path %.100s is root-equivalent (%s); to allow it set "
+			    "%s=^%s$",
+			    clean, root, allowed_key, quoted);
 	}
 	return DECISION_ALLOW;
 }
@@ -208,74 +217,10 @@ static enum decision check_paths(const struct filters *f, const struct body_fact
 	return DECISION_ALLOW;
 }
 
-static bool is_host_mode(const struct str *s)
-{
-	return s->p && s->len == 4 && memcmp(s->p, "host", 4) == 0;
-}
-
 static bool str_prefix(const struct str *s, const char *prefix)
 {
 	size_t n = strlen(prefix);
 	return s->p && s->len >= n && memcmp(s->p, prefix, n) == 0;
-}
-
-static bool unconfined_security_opt(const struct str *s)
-{
-	static const char *const bad[] = { "seccomp=unconfined", "seccomp:unconfined",
-					   "apparmor=unconfined", "apparmor:unconfined",
-					   "label=disable", "label:disable",
-					   "systempaths=unconfined", "label=disabled" };
-	char buf[64];
-
-	copy_str(buf, sizeof(buf), s);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		if (strcasecmp(buf, bad[i]) == 0)
-			return true;
-	/* Go's docker CLI also accepts spaces around '='; be as lenient as it. */
-	return strcasestr(buf, "unconfined") != NULL || strcasestr(buf, "disable") != NULL;
-}
-
-static enum decision check_hardening(const struct filters *f, const struct body_facts *b,
-				     struct verdict *v)
-{
-	const char *key = "DKRPRX__CONTAINERS__HARDENED";
-
-	if (b->privileged && (f->deny_privileged || f->hardened))
-		return deny(v, f->deny_privileged ? "DKRPRX__CONTAINERS__DENY_PRIVILEGED" : key,
-			    "sockwall: privileged containers are denied by %s",
-			    f->deny_privileged ? "DKRPRX__CONTAINERS__DENY_PRIVILEGED" : key);
-	if (is_host_mode(&b->network_mode) && (f->deny_host_network || f->hardened))
-		return deny(v, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK",
-			    "sockwall: host network is denied by %s",
-			    f->deny_host_network ? "DKRPRX__CONTAINERS__DENY_HOST_NETWORK" : key);
-	if (!f->hardened)
-		return DECISION_ALLOW;
-	const struct {
-		const struct str *mode;
-		const char *name;
-	} modes[] = { { &b->pid_mode, "PidMode" },   { &b->ipc_mode, "IpcMode" },
-		      { &b->uts_mode, "UTSMode" },   { &b->userns_mode, "UsernsMode" },
-		      { &b->cgroupns_mode, "CgroupnsMode" } };
-	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++)
-		if (is_host_mode(modes[i].mode))
-			return deny(v, key, "sockwall: %s=host is denied by %s", modes[i].name, key);
-	if (b->n_cap_add)
-		return deny(v, key, "sockwall: CapAdd is denied by %s", key);
-	if (b->n_devices || b->n_device_requests || b->n_device_cgroup_rules)
-		return deny(v, key, "sockwall: host devices are denied by %s", key);
-	for (size_t i = 0; i < b->n_security_opt; i++)
-		if (unconfined_security_opt(&b->security_opt[i]))
-			return deny(v, key, "sockwall: unconfined SecurityOpt is denied by %s", key);
-	if (b->n_sysctls)
-		return deny(v, key, "sockwall: Sysctls are denied by %s", key);
-	if (b->n_volumes_from)
-		return deny(v, key, "sockwall: VolumesFrom is denied by %s", key);
-	if (b->n_masked_paths_set || b->n_readonly_paths_set)
-		return deny(v, key,
-			    "sockwall: MaskedPaths/ReadonlyPaths (SecurityOpt systempaths=unconfined) are denied "
-			    "by %s",
-			    key);
-	return DECISION_ALLOW;
 }
 
 /*
@@ -391,26 +336,46 @@ static int query_single(const struct route_match *m, const char *key, char *out,
 	return n;
 }
 
-/* Returns false when there is no room: the caller refuses rather than skip a check. */
-static bool add_ref(struct filter_refs *refs, enum ref_kind kind, const char *s, size_t len)
+/*
+ * A reference is asked about exactly as given, or not at all: one that
+ * does not fit our buffers is refused (ADD_LONG), never shortened into
+ * another name or ID prefix.
+ */
+enum add_result { ADD_OK, ADD_FULL, ADD_LONG };
+
+static enum add_result add_ref(struct filter_refs *refs, enum ref_kind kind, const char *s,
+			       size_t len)
 {
 	/* dockerd resolves "/name" as "name"; asking for "/name" gets a redirect. */
-	if (kind != REF_NETWORK && kind != REF_VOLUME && len > 1 && s[0] == '/') {
+	if (kind != REF_NETWORK && kind != REF_VOLUME && kind != REF_NET_JOIN && len > 1 &&
+	    s[0] == '/') {
 		s++;
 		len--;
 	}
 	if (len == 0)
-		return true;
+		return ADD_OK;
+	if (len >= sizeof(refs->refs[0].ref) || memchr(s, '\0', len))
+		return ADD_LONG;
 	if (refs->n == FILTER_MAX_REFS)
-		return false;
+		return ADD_FULL;
 	struct container_ref *r = &refs->refs[refs->n++];
+	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->parent = REF_NO_PARENT;
-	if (len >= sizeof(r->ref))
-		len = sizeof(r->ref) - 1;
 	memcpy(r->ref, s, len);
 	r->ref[len] = '\0';
-	return true;
+	return ADD_OK;
+}
+
+static enum decision added(enum add_result res, struct verdict *v)
+{
+	if (res == ADD_LONG)
+		return refuse(v, "lookup",
+			      "container, network or volume reference too long to check "
+			      "(127 bytes at most)");
+	if (res == ADD_FULL)
+		return refuse(v, "lookup", "the request names too many containers and volumes to check");
+	return DECISION_ALLOW;
 }
 
 static bool names_proxy(const struct filters *f, const char *name)
@@ -420,38 +385,37 @@ static bool names_proxy(const struct filters *f, const char *name)
 	return f->proxy_container_name[0] && strcmp(name, f->proxy_container_name) == 0;
 }
 
+/* The part of "<ref>[:<more>]" before the first ':'. */
+static size_t before_colon(const struct str *s)
+{
+	const char *colon = memchr(s->p, ':', s->len);
+	return colon ? (size_t)(colon - s->p) : s->len;
+}
+
 /*
  * The references a container body makes: "container:<ref>" modes and
- * VolumesFrom "<ref>[:ro|rw]" share a container; Links name one; named
- * volumes may be binds created elsewhere.
+ * VolumesFrom "<ref>[:ro|rw]" share a container (whose own powers are
+ * judged, so they are asked about whenever a rule could refuse them);
+ * Links name one; named volumes may be binds created elsewhere.
  */
 static enum decision add_body_refs(const struct filters *f, const struct body_facts *b,
 				   struct filter_refs *refs, struct verdict *v)
 {
 	const struct str *modes[] = { &b->network_mode, &b->pid_mode, &b->ipc_mode };
-	bool ok = true;
+	bool shares = f->defaults || f->hardened || f->deny_privileged || f->deny_host_network;
+	enum add_result res = ADD_OK;
 
-	if (f->defaults) {
-		for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++)
-			if (str_prefix(modes[i], "container:"))
-				ok &= add_ref(refs, REF_SHARE, modes[i]->p + 10, modes[i]->len - 10);
-		for (size_t i = 0; i < b->n_volumes_from; i++) {
-			const struct str *s = &b->volumes_from[i];
-			const char *colon = memchr(s->p, ':', s->len);
-			ok &= add_ref(refs, REF_SHARE, s->p, colon ? (size_t)(colon - s->p) : s->len);
-		}
-		for (size_t i = 0; i < b->n_links; i++) {
-			const struct str *s = &b->links[i];
-			const char *colon = memchr(s->p, ':', s->len);
-			ok &= add_ref(refs, REF_LINK, s->p, colon ? (size_t)(colon - s->p) : s->len);
-		}
-	}
+	for (size_t i = 0; shares && i < sizeof(modes) / sizeof(*modes); i++)
+		if (str_prefix(modes[i], "container:") && res == ADD_OK)
+			res = add_ref(refs, REF_SHARE, modes[i]->p + 10, modes[i]->len - 10);
+	for (size_t i = 0; shares && i < b->n_volumes_from && res == ADD_OK; i++)
+		res = add_ref(refs, REF_SHARE, b->volumes_from[i].p, before_colon(&b->volumes_from[i]));
+	for (size_t i = 0; f->defaults && i < b->n_links && res == ADD_OK; i++)
+		res = add_ref(refs, REF_LINK, b->links[i].p, before_colon(&b->links[i]));
 	if (f->defaults || f->vol_allowed_paths.n || f->vol_denied_paths.n)
-		for (size_t i = 0; i < b->n_volumes; i++)
-			ok &= add_ref(refs, REF_VOLUME, b->volumes[i].p, b->volumes[i].len);
-	if (!ok)
-		return refuse(v, "lookup", "the body names too many containers and volumes to check");
-	return DECISION_ALLOW;
+		for (size_t i = 0; i < b->n_volumes && res == ADD_OK; i++)
+			res = add_ref(refs, REF_VOLUME, b->volumes[i].p, b->volumes[i].len);
+	return added(res, v);
 }
 
 static bool targets_container(enum route_action a)
@@ -470,10 +434,18 @@ static bool targets_container(enum route_action a)
 	case ACT_CONTAINER_ATTACH_WS:
 	case ACT_CONTAINER_ARCHIVE:
 	case ACT_CONTAINER_EXPORT:
+	case ACT_CONTAINER_RESIZE:
+	case ACT_CONTAINER_CHECKPOINT:
 		return true;
 	default:
 		return false;
 	}
+}
+
+static bool image_filters(const struct filters *f)
+{
+	return f->img_allowed_repos.n || f->img_denied_repos.n || f->img_allowed_tags.n ||
+	       f->img_denied_tags.n || f->ctr_allowed_images.n || f->ctr_denied_images.n;
 }
 
 bool filter_applies(const struct filters *f, enum route_action a)
@@ -491,10 +463,13 @@ bool filter_applies(const struct filters *f, enum route_action a)
 	case ACT_VOLUME_DELETE:
 	case ACT_NETWORK_CREATE:
 	case ACT_NETWORK_DELETE:
+	case ACT_NETWORK_CONNECT:
 	case ACT_NETWORK_DISCONNECT:
 	case ACT_SERVICE_CREATE:
 	case ACT_SERVICE_UPDATE:
 		return true;
+	case ACT_IMAGE_LOAD:
+		return image_filters(f);
 	default:
 		return f->defaults && targets_container(a);
 	}
@@ -546,59 +521,225 @@ static enum decision judge_container_create(const struct filters *f, const struc
 			    "sockwall: an unnamed container cannot match "
 			    "DKRPRX__CONTAINERS__ALLOWED_NAMES");
 	}
-	copy_str(image, sizeof(image), &b->image);
+	if (!copy_str(image, sizeof(image), &b->image))
+		return refuse(v, "image", "image reference too long");
 	if (check_image_ref(f, image, NULL, true, v) == DECISION_DENY)
 		return DECISION_DENY;
 	if (check_labels(f, b, v) == DECISION_DENY)
 		return DECISION_DENY;
-	if (check_hardening(f, b, v) == DECISION_DENY)
+	if (powers_judge_body(f, b, v) == DECISION_DENY)
 		return DECISION_DENY;
 	return add_body_refs(f, b, refs, v);
 }
 
-static enum decision judge_images(const struct filters *f, const struct route_match *m,
+/*
+ * A name an image is written to (tag, commit, import, build -t): judged
+ * like a pull, with the container image filters too (else any image could
+ * be retagged as an approved one), and kept, normalised, to compare with
+ * the image of the proxy's own container.
+ */
+static enum decision judge_image_dest(const struct filters *f, const char *image,
+				      const char *tag, struct filter_refs *refs, struct verdict *v)
+{
+	struct imageref ref;
+	const char *why;
+
+	if (!*image)
+		return DECISION_ALLOW;
+	if (check_image_ref(f, image, tag, true, v) == DECISION_DENY)
+		return DECISION_DENY;
+	if (!f->defaults || imageref_parse(image, strlen(image), &ref, &why) < 0)
+		return DECISION_ALLOW; /* dockerd refuses what is no reference */
+	if (refs->n_dests == FILTER_MAX_IMAGE_DESTS)
+		return refuse(v, "query", "too many image names to check");
+	const char *t = tag && *tag ? tag : ref.tag[0] ? ref.tag : "latest";
+	int n = snprintf(refs->image_dests[refs->n_dests], IMAGEREF_MAX, "%s:%s", ref.full, t);
+	if (n < 0 || n >= IMAGEREF_MAX)
+		return refuse(v, "image", "image reference too long");
+	refs->n_dests++;
+	return DECISION_ALLOW;
+}
+
+/* fromSrc and remote name a URL that dockerd fetches from the host's network. */
+static enum decision judge_fetch(const struct acl *acl, const char *url, bool is_import,
+				 struct verdict *v)
+{
+	if (!*url || (is_import && strcmp(url, "-") == 0) || acl->allow_url_fetch)
+		return DECISION_ALLOW;
+	return deny(v, "ALLOW_URL_FETCH",
+		    "sockwall: %s makes dockerd fetch a URL from the host's network (host-local "
+		    "services included); set ALLOW_URL_FETCH=1 to allow it",
+		    is_import ? "an import from fromSrc" : "a build from remote");
+}
+
+static enum decision judge_build(const struct filters *f, const struct acl *acl,
+				 const struct route_match *m, struct filter_refs *refs,
+				 struct verdict *v)
+{
+	char buf[IMAGEREF_MAX];
+	bool trunc;
+
+	if (query_single(m, "remote", buf, sizeof(buf), v) < 0 ||
+	    judge_fetch(acl, buf, false, v) == DECISION_DENY)
+		return DECISION_DENY;
+	/* The classic builder runs each RUN step with this NetworkMode. */
+	if (query_single(m, "networkmode", buf, sizeof(buf), v) < 0)
+		return DECISION_DENY;
+	struct str mode = { buf, strlen(buf) };
+	if (strcmp(buf, "host") == 0 && (f->deny_host_network || f->hardened))
+		return deny(v, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK",
+			    "sockwall: host network for a build is denied by %s",
+			    f->deny_host_network ? "DKRPRX__CONTAINERS__DENY_HOST_NETWORK"
+						 : "DKRPRX__CONTAINERS__HARDENED (as "
+						   "DKRPRX__CONTAINERS__DENY_HOST_NETWORK)");
+	if (str_prefix(&mode, "container:") &&
+	    added(add_ref(refs, REF_SHARE, buf + 10, mode.len - 10), v) == DECISION_DENY)
+		return DECISION_DENY;
+	if (query_single(m, "cgroupparent", buf, sizeof(buf), v) < 0)
+		return DECISION_DENY;
+	if (*buf && f->hardened)
+		return deny(v, "DKRPRX__CONTAINERS__HARDENED",
+			    "sockwall: a build's cgroupparent is denied by DKRPRX__CONTAINERS__HARDENED");
+	/* docker build -t a -t b repeats t: every one is checked. */
+	for (int i = 0; query_get_nth(m->query, m->query_len, "t", i, buf, sizeof(buf), &trunc);
+	     i++) {
+		if (trunc)
+			return refuse(v, "query", "query parameter too long");
+		if (judge_image_dest(f, buf, NULL, refs, v) == DECISION_DENY)
+			return DECISION_DENY;
+	}
+	return DECISION_ALLOW;
+}
+
+static enum decision judge_images(const struct filters *f, const struct acl *acl,
+				  const struct route_match *m, struct filter_refs *refs,
 				  struct verdict *v)
 {
-	char image[IMAGEREF_MAX], tag[160];
+	char image[IMAGEREF_MAX], tag[160], src[IMAGEREF_MAX];
 	enum route_action a = m->def->action;
 
 	if (a == ACT_IMAGE_CREATE) {
 		if (query_single(m, "fromImage", image, sizeof(image), v) < 0 ||
-		    query_single(m, "tag", tag, sizeof(tag), v) < 0)
+		    query_single(m, "tag", tag, sizeof(tag), v) < 0 ||
+		    query_single(m, "fromSrc", src, sizeof(src), v) < 0)
 			return DECISION_DENY;
-		/* An import (fromSrc) names its repository in repo. */
-		if (!image[0] && query_single(m, "repo", image, sizeof(image), v) < 0)
+		if (image[0] || !src[0]) /* a pull: the registry's image under its own name */
+			return check_image_ref(f, image, tag, false, v);
+		/* An import (fromSrc) writes its content under repo. */
+		if (judge_fetch(acl, src, true, v) == DECISION_DENY ||
+		    query_single(m, "repo", image, sizeof(image), v) < 0)
 			return DECISION_DENY;
-		return check_image_ref(f, image, tag, false, v);
+		return judge_image_dest(f, image, tag, refs, v);
 	}
 	if (a == ACT_IMAGE_TAG || a == ACT_COMMIT) {
 		if (query_single(m, "repo", image, sizeof(image), v) < 0 ||
 		    query_single(m, "tag", tag, sizeof(tag), v) < 0)
 			return DECISION_DENY;
-		return check_image_ref(f, image, tag, false, v);
-	}
-	if (a == ACT_BUILD) {
-		/* docker build -t a -t b repeats t: every one is checked. */
-		bool trunc;
-		for (int i = 0; query_get_nth(m->query, m->query_len, "t", i, image, sizeof(image),
-					      &trunc);
-		     i++) {
-			if (trunc)
-				return refuse(v, "query", "query parameter too long");
-			if (check_image_ref(f, image, NULL, false, v) == DECISION_DENY)
+		/* A tag's source must pass too: an approved name on any image is no approval. */
+		if (a == ACT_IMAGE_TAG && image_filters(f) && m->name) {
+			if (m->name_len >= sizeof(src))
+				return refuse(v, "image", "image reference too long");
+			memcpy(src, m->name, m->name_len);
+			src[m->name_len] = '\0';
+			if (check_image_ref(f, src, NULL, true, v) == DECISION_DENY)
 				return DECISION_DENY;
 		}
+		return judge_image_dest(f, image, tag, refs, v);
 	}
+	if (a == ACT_IMAGE_LOAD && image_filters(f))
+		return deny(v, "DKRPRX__IMAGES__ALLOWED_REPOS",
+			    "sockwall: POST /images/load is denied while image filters are set "
+			    "(DKRPRX__IMAGES__* or DKRPRX__CONTAINERS__*_IMAGES): the names inside "
+			    "a tarball cannot be checked");
+	if (a == ACT_BUILD)
+		return judge_build(f, acl, m, refs, v);
 	return DECISION_ALLOW;
 }
 
-enum decision filter_judge(const struct filters *f, const struct route_match *m,
-			   const struct body_facts *b, struct filter_refs *refs, struct verdict *v)
+/* A name in the path, whole, for a name filter. */
+static enum decision path_name(const struct route_match *m, char *buf, size_t cap,
+			       struct verdict *v)
+{
+	buf[0] = '\0';
+	if (!m->name)
+		return DECISION_ALLOW;
+	if (m->name_len >= cap)
+		return refuse(v, "lookup", "name too long to check (127 bytes at most)");
+	memcpy(buf, m->name, m->name_len);
+	buf[m->name_len] = '\0';
+	return DECISION_ALLOW;
+}
+
+static enum decision judge_service(const struct filters *f, const struct acl *acl,
+				   const struct body_facts *b, struct filter_refs *refs,
+				   struct verdict *v)
+{
+	char image[IMAGEREF_MAX];
+
+	if (b->n_secrets && !acl->section[SEC_SECRETS])
+		return deny(v, "SECRETS",
+			    "sockwall: a service that uses secrets needs SECRETS=1 as well");
+	if (b->n_configs && !acl->section[SEC_CONFIGS])
+		return deny(v, "CONFIGS",
+			    "sockwall: a service that uses configs needs CONFIGS=1 as well");
+	if (!copy_str(image, sizeof(image), &b->image))
+		return refuse(v, "image", "image reference too long");
+	if (check_image_ref(f, image, NULL, true, v) == DECISION_DENY ||
+	    powers_judge_service(f, b, v) == DECISION_DENY)
+		return DECISION_DENY;
+	/* A network given by ID (or prefix) may be the host's: ask. */
+	for (size_t i = 0; (f->deny_host_network || f->hardened) && i < b->n_networks; i++)
+		if (added(add_ref(refs, REF_NET_JOIN, b->networks[i].p, b->networks[i].len), v) ==
+		    DECISION_DENY)
+			return DECISION_DENY;
+	return add_body_refs(f, b, refs, v);
+}
+
+static enum decision judge_name_lists(const struct filters *f, const struct body_facts *b,
+				      enum route_action a, struct verdict *v)
+{
+	char buf[FILTER_NAME_MAX * 2];
+	bool volume = a == ACT_VOLUME_CREATE;
+	const struct pattern_list *allowed = volume ? &f->vol_allowed_names : &f->net_allowed_names;
+	const struct pattern_list *drivers = volume ? &f->vol_allowed_drivers
+						    : &f->net_allowed_drivers;
+	const char *kind = volume ? "volume" : "network";
+	const char *allow_key = volume ? "DKRPRX__VOLUMES__ALLOWED_NAMES"
+				       : "DKRPRX__NETWORKS__ALLOWED_NAMES";
+	const char *deny_key = volume ? "DKRPRX__VOLUMES__DENIED_NAMES"
+				      : "DKRPRX__NETWORKS__DENIED_NAMES";
+	const char *drivers_key = volume ? "DKRPRX__VOLUMES__ALLOWED_DRIVERS"
+					 : "DKRPRX__NETWORKS__ALLOWED_DRIVERS";
+	char what[32];
+
+	if (!copy_str(buf, sizeof(buf), &b->name))
+		return refuse(v, "lookup", "name too long to check");
+	snprintf(what, sizeof(what), "%s name", kind);
+	/* a volume may be unnamed (dockerd makes one up); a network may not */
+	if ((!volume || buf[0] || allowed->n) &&
+	    check_list(v, allowed, volume ? &f->vol_denied_names : &f->net_denied_names, buf, what,
+		       allow_key, deny_key) == DECISION_DENY)
+		return DECISION_DENY;
+	if (!copy_str(buf, sizeof(buf), &b->driver))
+		return refuse(v, "lookup", "driver name too long to check");
+	if (!buf[0])
+		strcpy(buf, volume ? "local" : "bridge");
+	if (drivers->n && !pattern_list_match(drivers, buf, strlen(buf)))
+		return deny(v, drivers_key, "sockwall: %s driver '%.60s' is not allowed by %s", kind,
+			    buf, drivers_key);
+	return DECISION_ALLOW;
+}
+
+enum decision filter_judge(const struct filters *f, const struct acl *acl,
+			   const struct route_match *m, const struct body_facts *b,
+			   struct filter_refs *refs, struct verdict *v)
 {
 	char buf[FILTER_NAME_MAX * 2];
 	enum route_action a = m->def ? m->def->action : ACT_OTHER;
+	enum add_result res = ADD_OK;
 
 	refs->n = 0;
+	refs->n_dests = 0;
 	v->decision = DECISION_ALLOW;
 	v->status = 0;
 	if (m->query && !query_valid(m->query, m->query_len))
@@ -620,12 +761,12 @@ enum decision filter_judge(const struct filters *f, const struct route_match *m,
 		break;
 	case ACT_CONTAINER_START:
 		/* Below API 1.24 a start body is a HostConfig. */
-		if (check_hardening(f, b, v) == DECISION_DENY ||
+		if (powers_judge_body(f, b, v) == DECISION_DENY ||
 		    add_body_refs(f, b, refs, v) == DECISION_DENY)
 			return DECISION_DENY;
 		break;
 	case ACT_CONTAINER_UPDATE:
-		if (check_hardening(f, b, v) == DECISION_DENY)
+		if (powers_judge_body(f, b, v) == DECISION_DENY)
 			return DECISION_DENY;
 		break;
 	case ACT_CONTAINER_RENAME:
@@ -637,92 +778,118 @@ enum decision filter_judge(const struct filters *f, const struct route_match *m,
 				    "(PROXY_CONTAINER_NAME)",
 				    buf);
 		break;
+	case ACT_COMMIT:
+		if (query_single(m, "container", buf, sizeof(buf), v) < 0)
+			return DECISION_DENY;
+		if (f->defaults)
+			res = add_ref(refs, REF_TARGET, buf, strlen(buf));
+		if (added(res, v) == DECISION_DENY)
+			return DECISION_DENY;
+		__attribute__((fallthrough)); /* to the image it writes */
 	case ACT_IMAGE_CREATE:
 	case ACT_IMAGE_TAG:
-	case ACT_COMMIT:
+	case ACT_IMAGE_LOAD:
 	case ACT_BUILD:
-		if (judge_images(f, m, v) == DECISION_DENY)
+		if (judge_images(f, acl, m, refs, v) == DECISION_DENY)
 			return DECISION_DENY;
+		if (refs->n_dests)
+			res = add_ref(refs, REF_PROXY_IMAGE, f->proxy_container_name,
+				      strlen(f->proxy_container_name));
 		break;
 	case ACT_VOLUME_CREATE:
-		copy_str(buf, sizeof(buf), &b->name);
-		if ((buf[0] || f->vol_allowed_names.n) &&
-		    check_list(v, &f->vol_allowed_names, &f->vol_denied_names, buf, "volume name",
-			       "DKRPRX__VOLUMES__ALLOWED_NAMES",
-			       "DKRPRX__VOLUMES__DENIED_NAMES") == DECISION_DENY)
+	case ACT_NETWORK_CREATE:
+		if (judge_name_lists(f, b, a, v) == DECISION_DENY)
 			return DECISION_DENY;
-		copy_str(buf, sizeof(buf), &b->driver);
-		if (!buf[0])
-			strcpy(buf, "local");
-		if (f->vol_allowed_drivers.n &&
-		    !pattern_list_match(&f->vol_allowed_drivers, buf, strlen(buf)))
-			return deny(v, "DKRPRX__VOLUMES__ALLOWED_DRIVERS",
-				    "sockwall: volume driver '%.60s' is not allowed by "
-				    "DKRPRX__VOLUMES__ALLOWED_DRIVERS",
-				    buf);
 		break;
 	case ACT_VOLUME_DELETE:
-		if (m->name && m->name_len < sizeof(buf)) {
-			memcpy(buf, m->name, m->name_len);
-			buf[m->name_len] = '\0';
-			if (pattern_list_match(&f->vol_denied_names, buf, m->name_len))
-				return deny(v, "DKRPRX__VOLUMES__DENIED_NAMES",
-					    "sockwall: volume '%.80s' is denied by "
-					    "DKRPRX__VOLUMES__DENIED_NAMES",
-					    buf);
-		}
-		break;
-	case ACT_NETWORK_CREATE:
-		copy_str(buf, sizeof(buf), &b->name);
-		if (check_list(v, &f->net_allowed_names, &f->net_denied_names, buf, "network name",
-			       "DKRPRX__NETWORKS__ALLOWED_NAMES",
-			       "DKRPRX__NETWORKS__DENIED_NAMES") == DECISION_DENY)
+	case ACT_NETWORK_DELETE: {
+		bool volume = a == ACT_VOLUME_DELETE;
+		const char *key = volume ? "DKRPRX__VOLUMES__DENIED_NAMES"
+					 : "DKRPRX__NETWORKS__DENIED_NAMES";
+		if (path_name(m, buf, FILTER_NAME_MAX, v) == DECISION_DENY)
 			return DECISION_DENY;
-		copy_str(buf, sizeof(buf), &b->driver);
-		if (!buf[0])
-			strcpy(buf, "bridge");
-		if (f->net_allowed_drivers.n &&
-		    !pattern_list_match(&f->net_allowed_drivers, buf, strlen(buf)))
-			return deny(v, "DKRPRX__NETWORKS__ALLOWED_DRIVERS",
-				    "sockwall: network driver '%.60s' is not allowed by "
-				    "DKRPRX__NETWORKS__ALLOWED_DRIVERS",
-				    buf);
+		if (pattern_list_match(volume ? &f->vol_denied_names : &f->net_denied_names, buf,
+				       strlen(buf)))
+			return deny(v, key, "sockwall: %s '%.80s' is denied by %s",
+				    volume ? "volume" : "network", buf, key);
+		if (!volume && f->defaults && f->proxy_network_name[0])
+			res = add_ref(refs, REF_NETWORK, buf, strlen(buf));
 		break;
-	case ACT_NETWORK_DELETE:
-		if (m->name && m->name_len < sizeof(buf)) {
-			memcpy(buf, m->name, m->name_len);
-			buf[m->name_len] = '\0';
-			if (pattern_list_match(&f->net_denied_names, buf, m->name_len))
-				return deny(v, "DKRPRX__NETWORKS__DENIED_NAMES",
-					    "sockwall: network '%.80s' is denied by "
-					    "DKRPRX__NETWORKS__DENIED_NAMES",
-					    buf);
-			if (f->defaults && f->proxy_network_name[0])
-				add_ref(refs, REF_NETWORK, m->name, m->name_len);
-		}
-		break;
+	}
+	case ACT_NETWORK_CONNECT:
 	case ACT_NETWORK_DISCONNECT:
 		if (f->defaults)
-			add_ref(refs, REF_TARGET, b->container.p, b->container.p ? b->container.len : 0);
+			res = add_ref(refs, REF_TARGET, b->container.p,
+				      b->container.p ? b->container.len : 0);
 		break;
 	case ACT_SERVICE_CREATE:
 	case ACT_SERVICE_UPDATE:
-		copy_str(buf, sizeof(buf), &b->image);
-		if (check_image_ref(f, buf, NULL, true, v) == DECISION_DENY ||
-		    add_body_refs(f, b, refs, v) == DECISION_DENY)
+		if (judge_service(f, acl, b, refs, v) == DECISION_DENY)
 			return DECISION_DENY;
 		break;
 	default:
 		break;
 	}
-	if (f->defaults && targets_container(a) && m->name)
-		add_ref(refs, REF_TARGET, m->name, m->name_len);
+	if (added(res, v) == DECISION_DENY)
+		return DECISION_DENY;
+	if (f->defaults && targets_container(a) && m->name) {
+		size_t first = refs->n;
+		if (added(add_ref(refs, REF_TARGET, m->name, m->name_len), v) == DECISION_DENY)
+			return DECISION_DENY;
+		/* A file planted in a container runs there: writing is exec there. */
+		if (a == ACT_CONTAINER_ARCHIVE && refs->n > first && m->def->method[1] == 'U')
+			refs->refs[first].writes = true;
+	}
 	return DECISION_ALLOW;
 }
 
-enum decision filter_judge_refs(const struct filters *f, const char *self_id,
-				const struct filter_refs *refs, const struct ref_answer *answers,
-				struct verdict *v)
+/* "docker.io/library/bb:latest" for "bb"; "" for an ID or a digest alone. */
+static void image_key(const char *image, char *out, size_t cap)
+{
+	struct imageref ref;
+	const char *why;
+
+	out[0] = '\0';
+	if (imageref_parse(image, strlen(image), &ref, &why) < 0 || (ref.digest[0] && !ref.tag[0]))
+		return;
+	snprintf(out, cap, "%s:%s", ref.full, ref.tag[0] ? ref.tag : "latest");
+}
+
+static enum decision judge_proxy_image(const struct filter_refs *refs, const struct ref_answer *a,
+				       struct verdict *v)
+{
+	char key[IMAGEREF_MAX + 140];
+
+	image_key(a->image, key, sizeof(key));
+	for (size_t i = 0; key[0] && i < refs->n_dests; i++)
+		if (strcmp(refs->image_dests[i], key) == 0)
+			return deny(v, "default:proxy-container",
+				    "sockwall: '%.120s' is the proxy's own image (the image of its "
+				    "container %.60s): writing another image under its name is denied "
+				    "(DKRPRX__DISABLE_DEFAULTS=true lifts this)",
+				    a->image, a->name);
+	return DECISION_ALLOW;
+}
+
+/* A container a request writes files into: if it holds power, that is exec. */
+static enum decision judge_write_target(const struct acl *acl, const struct container_ref *r,
+					const struct ref_answer *a, struct verdict *v)
+{
+	if (acl->section[SEC_EXEC] || (!a->holds_socket && !powers_any(&a->powers)))
+		return DECISION_ALLOW;
+	return deny(v, "EXEC",
+		    "sockwall: writing files into container '%.60s' is denied: it %s, and a file "
+		    "planted there runs with that power like exec; set EXEC=1 as well as "
+		    "ALLOW_ARCHIVE=1 to allow it",
+		    r->ref,
+		    a->holds_socket ? "holds the Docker socket or a root-equivalent mount"
+				    : "is privileged, in a host namespace, or has added "
+				      "capabilities or devices");
+}
+
+enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
+				const char *self_id, const struct filter_refs *refs,
+				const struct ref_answer *answers, struct verdict *v)
 {
 	v->decision = DECISION_ALLOW;
 	v->status = 0;
@@ -730,9 +897,12 @@ enum decision filter_judge_refs(const struct filters *f, const char *self_id,
 		const struct container_ref *r = &refs->refs[i];
 		const struct ref_answer *a = &answers[i];
 
+		if (a->status)
+			return verdict_deny(v, a->status, "lookup", "sockwall: dockerd: %s", a->error);
 		if (!a->found)
 			continue; /* dockerd will answer "no such ..." itself */
-		if (r->kind == REF_VOLUME) {
+		switch (r->kind) {
+		case REF_VOLUME:
 			/* A named volume that is a local bind is judged like a bind. */
 			if (r->parent == REF_NO_PARENT && a->device[0]) {
 				struct host_path hp = { .path = { a->device, strlen(a->device) },
@@ -745,30 +915,51 @@ enum decision filter_judge_refs(const struct filters *f, const char *self_id,
 					    "holds the Docker socket); denied by the default protections",
 					    r->ref);
 			}
-			continue; /* under a shared container, it counted for that one */
-		}
-		if (r->kind == REF_NETWORK) {
+			continue; /* under a container, it counted for that one */
+		case REF_NETWORK:
 			if (f->proxy_network_name[0] && strcmp(a->name, f->proxy_network_name) == 0)
 				return deny(v, "default:proxy-network",
 					    "sockwall: network '%.60s' is the proxy's own network "
 					    "(PROXY_NETWORK_NAME)",
 					    r->ref);
 			continue;
+		case REF_NET_JOIN:
+			if (a->host_network && (f->deny_host_network || f->hardened))
+				return deny(v, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK",
+					    "sockwall: network '%.60s' is the host network; it is "
+					    "denied by %s",
+					    r->ref,
+					    f->deny_host_network
+						    ? "DKRPRX__CONTAINERS__DENY_HOST_NETWORK"
+						    : "DKRPRX__CONTAINERS__HARDENED (as "
+						      "DKRPRX__CONTAINERS__DENY_HOST_NETWORK)");
+			continue;
+		case REF_PROXY_IMAGE:
+			if (judge_proxy_image(refs, a, v) == DECISION_DENY)
+				return DECISION_DENY;
+			continue;
+		default:
+			break;
 		}
 		bool is_proxy = names_proxy(f, a->name) || (self_id && *self_id &&
 							     strcmp(a->id, self_id) == 0);
-		if (is_proxy)
+		if (is_proxy && f->defaults)
 			return deny(v, "default:proxy-container",
 				    "sockwall: '%.60s' is the proxy's own container "
 				    "(PROXY_CONTAINER_NAME=%.60s): it cannot be changed through "
 				    "the proxy (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
 				    r->ref, f->proxy_container_name);
-		if (r->kind == REF_SHARE && a->holds_socket)
+		if (r->kind == REF_SHARE && a->holds_socket && f->defaults)
 			return deny(v, "default:docker-socket",
-				    "sockwall: container '%.60s' holds the Docker socket; sharing "
-				    "its namespaces or volumes is denied (DKRPRX__DISABLE_DEFAULTS=true "
-				    "lifts this)",
+				    "sockwall: container '%.60s' holds the Docker socket or a "
+				    "root-equivalent mount; sharing its namespaces or volumes is "
+				    "denied (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
 				    r->ref);
+		if (r->kind == REF_SHARE && powers_judge_shared(f, r->ref, &a->powers, v) ==
+						    DECISION_DENY)
+			return DECISION_DENY;
+		if (r->writes && judge_write_target(acl, r, a, v) == DECISION_DENY)
+			return DECISION_DENY;
 	}
 	return DECISION_ALLOW;
 }

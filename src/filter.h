@@ -19,13 +19,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "imageref.h"
 #include "inspect.h"
 #include "match.h"
 #include "policy.h"
+#include "powers.h"
 #include "route.h"
 
 #define FILTER_MAX_LABELS 16
-#define FILTER_MAX_PROTECTED 8
+#define FILTER_MAX_PROTECTED (8 + 8) /* the defaults, the upstream, the unix listeners */
 #define FILTER_NAME_MAX 128
 
 struct filters {
@@ -51,29 +53,40 @@ struct filters {
 #define FILTER_MAX_REFS 32
 #define REF_NO_PARENT ((size_t)-1)
 
+#define FILTER_MAX_IMAGE_DESTS 8
+
 enum ref_kind {
 	REF_TARGET,       /* the container the path names: must not be the proxy */
 	REF_LINK,         /* a container linked to: must not be the proxy */
-	REF_SHARE,        /* VolumesFrom, container:<ref> modes: not the proxy, no socket */
+	REF_SHARE,        /* VolumesFrom, container:<ref> modes: not the proxy, no socket,
+			     no powers the policy denies (followed along its own shares) */
 	REF_NETWORK,      /* a network the request removes or disconnects from */
-	REF_VOLUME        /* a local volume of a REF_SHARE container: a bind in disguise? */
+	REF_VOLUME,       /* a local volume of a container asked about: a bind in disguise? */
+	REF_NET_JOIN,     /* a network a service joins: not the host's (DENY_HOST_NETWORK) */
+	REF_PROXY_IMAGE   /* the proxy's own container: is its image a destination here? */
 };
 
 struct container_ref {
 	enum ref_kind kind;
 	char ref[FILTER_NAME_MAX];
-	size_t parent; /* REF_VOLUME: the REF_SHARE it belongs to, or REF_NO_PARENT */
+	size_t parent; /* REF_VOLUME, chained REF_SHARE: the ref it belongs to, or REF_NO_PARENT */
+	bool writes;   /* REF_TARGET: files are written into it (archive PUT) */
 };
 
 struct filter_refs {
 	struct container_ref refs[FILTER_MAX_REFS];
 	size_t n;
-	/* network disconnect: the container being disconnected (a REF_TARGET in refs) */
+	/* the image names a tag, commit, import or build writes, normalised
+	 * ("docker.io/library/bb:latest"), for REF_PROXY_IMAGE */
+	char image_dests[FILTER_MAX_IMAGE_DESTS][IMAGEREF_MAX];
+	size_t n_dests;
 };
 
 /* What the daemon said about one reference. */
 struct ref_answer {
 	bool found;
+	int status;          /* dockerd's answer when it refused the lookup (4xx), else 0 */
+	char error[160];     /* and its message */
 	char id[65];         /* full ID */
 	char name[FILTER_NAME_MAX]; /* without the leading '/' */
 	bool holds_socket;   /* a bind source of it exposes a protected path */
@@ -82,29 +95,42 @@ struct ref_answer {
 	size_t n_volumes;
 	/* volumes: the host path a local bind volume mounts ("" if none) */
 	char device[1024];
+	/* containers: what they hold, and whose namespaces or volumes they share */
+	struct ctr_powers powers;
+	char shares[4][FILTER_NAME_MAX];
+	size_t n_shares;
+	char image[IMAGEREF_MAX]; /* Config.Image */
+	bool host_network;        /* networks: the host's (driver or name "host") */
 };
 
 /*
  * Judges the request.  On allow, refs lists what must still be resolved
- * (possibly nothing).  query may be NULL.  Fills v; returns v->decision.
+ * (possibly nothing).  query may be NULL.  acl is the same policy's
+ * toggles: some bodies need one (a service's secrets need SECRETS=1, a URL
+ * to fetch ALLOW_URL_FETCH=1).  Fills v; returns v->decision.
  */
-enum decision filter_judge(const struct filters *f, const struct route_match *m,
-			   const struct body_facts *facts, struct filter_refs *refs,
-			   struct verdict *v);
+enum decision filter_judge(const struct filters *f, const struct acl *acl,
+			   const struct route_match *m, const struct body_facts *facts,
+			   struct filter_refs *refs, struct verdict *v);
 
 /*
  * Judges the answers for refs (answers[i] belongs to refs->refs[i]).
  * self_id: the proxy's own container ID when it runs in one, else "".
  */
-enum decision filter_judge_refs(const struct filters *f, const char *self_id,
+enum decision filter_judge_refs(const struct filters *f, const struct acl *acl, const char *self_id,
 				const struct filter_refs *refs, const struct ref_answer *answers,
 				struct verdict *v);
 
 /* Whether filter_judge has anything to check for this action. */
 bool filter_applies(const struct filters *f, enum route_action action);
 
-/* Whether a bind source (any spelling) exposes a protected path. */
-bool filter_path_is_protected(const struct filters *f, const char *path, size_t len);
+/* Whether a cleaned bind source exposes a protected path (the socket,
+ * /proc, a listener) or a root-equivalent one (powers_root_path). */
+bool filter_path_is_protected(const struct filters *f, const char *path, size_t len,
+			      bool read_only);
+
+/* Adds a path no bind may expose (a unix listener of this process). */
+void filters_protect(struct filters *f, const char *path);
 
 /* Sets the defaults: protections on, the socket paths protected. */
 void filters_defaults(struct filters *f, const char *socket_path);

@@ -492,6 +492,7 @@ struct local_opts {
 
 struct mount_spec {
 	struct str type, source, driver;
+	bool read_only;
 	struct local_opts opts;
 };
 
@@ -508,12 +509,13 @@ enum kind {
 	K_BINDS,       /* []string of "src:dst[:opts]" */
 	K_MOUNTS,      /* []mount.Mount */
 	K_COUNT_ARRAY, /* any array: its length is counted */
-	K_SET_ARRAY,   /* any array, even empty: counted once (null is absent) */
+	K_SYSTEM_PATHS,/* MaskedPaths/ReadonlyPaths: counted once when it lacks a default */
 	K_COUNT_MAP,   /* map[string]string: its size is counted */
 	K_MAP,         /* map[string]string: only validated */
 	K_LABELS,      /* map[string]string: recorded */
 	K_OPTS,        /* map[string]string: the local driver's options */
-	K_STRUCT       /* a nested struct, fields in sub */
+	K_STRUCT,      /* a nested struct, fields in sub */
+	K_NETWORKS     /* []NetworkAttachmentConfig: each Target recorded */
 };
 
 struct field {
@@ -555,6 +557,7 @@ static const struct field volume_options_fields[] = {
 static const struct field mount_fields[] = {
 	{ "Type", K_STR, MOUNT(type), 0, NULL },
 	{ "Source", K_STR, MOUNT(source), 0, NULL },
+	{ "ReadOnly", K_BOOL, MOUNT(read_only), 0, NULL },
 	{ "VolumeOptions", K_STRUCT, 0, 0, volume_options_fields },
 	{ NULL, K_STR, 0, 0, NULL }
 };
@@ -580,8 +583,8 @@ static const struct field mount_fields[] = {
 	{ "VolumesFrom", K_STRLIST, FACT(volumes_from), FACT(n_volumes_from), NULL }, \
 	{ "Links", K_STRLIST, FACT(links), FACT(n_links), NULL },                  \
 	{ "Sysctls", K_COUNT_MAP, FACT(n_sysctls), 0, NULL },                      \
-	{ "MaskedPaths", K_SET_ARRAY, FACT(n_masked_paths_set), 0, NULL },         \
-	{ "ReadonlyPaths", K_SET_ARRAY, FACT(n_readonly_paths_set), 0, NULL },     \
+	{ "MaskedPaths", K_SYSTEM_PATHS, FACT(n_masked_paths_set), 0, NULL },      \
+	{ "ReadonlyPaths", K_SYSTEM_PATHS, FACT(n_readonly_paths_set), 0, NULL },  \
 	RESOURCES_FIELDS
 
 static const struct field hostconfig_fields[] = {
@@ -594,6 +597,15 @@ static const struct field hostconfig_fields[] = {
 static const struct field container_create_fields[] = {
 	{ "Image", K_STR, FACT(image), 0, NULL },
 	{ "Labels", K_LABELS, FACT(labels), FACT(n_labels), NULL },
+	{ "HostConfig", K_STRUCT, 0, 0, hostconfig_fields },
+	HOSTCONFIG_FIELDS,
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
+/* A start body below API 1.24 is decoded into the same wrapper as a
+ * create (runconfig's decodeHostConfig): HostConfig nested, or at the top
+ * level.  Config fields in it are ignored by dockerd. */
+static const struct field container_start_fields[] = {
 	{ "HostConfig", K_STRUCT, 0, 0, hostconfig_fields },
 	HOSTCONFIG_FIELDS,
 	{ NULL, K_STR, 0, 0, NULL }
@@ -624,25 +636,75 @@ static const struct field network_connect_fields[] = {
 	{ NULL, K_STR, 0, 0, NULL }
 };
 
+/* swarm.Privileges: what loosens the task's confinement is recorded */
+static const struct field selinux_fields[] = {
+	{ "Disable", K_BOOL, FACT(privileges.selinux_disable), 0, NULL },
+	{ "User", K_STR, FACT(privileges.selinux_user), 0, NULL },
+	{ "Role", K_STR, FACT(privileges.selinux_role), 0, NULL },
+	{ "Type", K_STR, FACT(privileges.selinux_type), 0, NULL },
+	{ "Level", K_STR, FACT(privileges.selinux_level), 0, NULL },
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
+static const struct field mode_fields_seccomp[] = {
+	{ "Mode", K_STR, FACT(privileges.seccomp_mode), 0, NULL },
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
+static const struct field mode_fields_apparmor[] = {
+	{ "Mode", K_STR, FACT(privileges.apparmor_mode), 0, NULL },
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
+static const struct field privileges_fields[] = {
+	{ "SELinuxContext", K_STRUCT, 0, 0, selinux_fields },
+	{ "Seccomp", K_STRUCT, 0, 0, mode_fields_seccomp },
+	{ "AppArmor", K_STRUCT, 0, 0, mode_fields_apparmor },
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
 static const struct field container_spec_fields[] = {
 	{ "Image", K_STR, FACT(image), 0, NULL },
 	{ "Labels", K_LABELS, FACT(labels), FACT(n_labels), NULL },
 	{ "Mounts", K_MOUNTS, 0, 0, NULL },
 	{ "CapabilityAdd", K_STRLIST, FACT(cap_add), FACT(n_cap_add), NULL },
 	{ "Sysctls", K_COUNT_MAP, FACT(n_sysctls), 0, NULL },
+	{ "Privileges", K_STRUCT, 0, 0, privileges_fields },
+	{ "Secrets", K_COUNT_ARRAY, FACT(n_secrets), 0, NULL },
+	{ "Configs", K_COUNT_ARRAY, FACT(n_configs), 0, NULL },
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
+/* NetworkAttachmentConfig: Target is a network name or ID */
+static const struct field network_attachment_fields[] = {
+	{ "Target", K_STR, 0, 0, NULL },
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
+static const struct field reservations_fields[] = {
+	{ "GenericResources", K_COUNT_ARRAY, FACT(n_device_requests), 0, NULL },
+	{ NULL, K_STR, 0, 0, NULL }
+};
+
+static const struct field resources_fields[] = {
+	{ "Reservations", K_STRUCT, 0, 0, reservations_fields },
 	{ NULL, K_STR, 0, 0, NULL }
 };
 
 static const struct field task_spec_fields[] = {
 	{ "ContainerSpec", K_STRUCT, 0, 0, container_spec_fields },
+	{ "Networks", K_NETWORKS, 0, 0, network_attachment_fields },
+	{ "Resources", K_STRUCT, 0, 0, resources_fields },
 	{ NULL, K_STR, 0, 0, NULL }
 };
 
-/* ServiceSpec: Annotations (Name, Labels) embedded at the top level */
+/* ServiceSpec: Annotations (Name, Labels) embedded at the top level;
+ * Networks at the top level is deprecated but still attached by swarm. */
 static const struct field service_spec_fields[] = {
 	{ "Name", K_STR, FACT(name), 0, NULL },
 	{ "Labels", K_LABELS, FACT(labels), FACT(n_labels), NULL },
 	{ "TaskTemplate", K_STRUCT, 0, 0, task_spec_fields },
+	{ "Networks", K_NETWORKS, 0, 0, network_attachment_fields },
 	{ NULL, K_STR, 0, 0, NULL }
 };
 
@@ -848,7 +910,7 @@ static bool str_ieq(struct str s, const char *lit)
 	return true;
 }
 
-static int add_path(struct ctx *c, struct str path, enum path_origin origin)
+static int add_path(struct ctx *c, struct str path, enum path_origin origin, bool read_only)
 {
 	struct body_facts *f = c->facts;
 
@@ -856,8 +918,25 @@ static int add_path(struct ctx *c, struct str path, enum path_origin origin)
 		return fail(c, "too many host paths");
 	f->paths[f->n_paths].path = path;
 	f->paths[f->n_paths].origin = origin;
+	f->paths[f->n_paths].read_only = read_only;
 	f->n_paths++;
 	return 0;
+}
+
+/* One comma-separated option of s equals opt exactly. */
+static bool has_option(struct str s, const char *opt)
+{
+	size_t n = strlen(opt), i = 0;
+
+	while (s.p != NULL && i <= s.len) {
+		size_t j = i;
+		while (j < s.len && s.p[j] != ',')
+			j++;
+		if (j - i == n && memcmp(s.p + i, opt, n) == 0)
+			return true;
+		i = j + 1;
+	}
+	return false;
 }
 
 /* A named volume: it may have been created as a bind elsewhere; the
@@ -888,7 +967,14 @@ static int add_bind(struct ctx *c, struct str spec)
 		return 0;
 	if (src.p[0] != '/')
 		return add_volume(c, src);
-	return add_path(c, src, PATH_FROM_BINDS);
+	/* "src:dst:mode": dockerd refuses more parts, so mode is what
+	 * follows the second ':' and "ro" is one of its options */
+	const char *rest = colon + 1, *end = spec.p + spec.len;
+	const char *second = memchr(rest, ':', (size_t)(end - rest));
+	struct str mode = { NULL, 0 };
+	if (second != NULL)
+		mode = (struct str){ second + 1, (size_t)(end - second - 1) };
+	return add_path(c, src, PATH_FROM_BINDS, has_option(mode, "ro"));
 }
 
 /* moby splits "o" on ',' and matches each option exactly; we also ignore
@@ -956,11 +1042,11 @@ static int judge_mount(struct ctx *c, const struct mount_spec *m)
 	enum path_origin vol = c->service ? PATH_FROM_SERVICE_MOUNT : PATH_FROM_VOLUME_OPTS;
 
 	if (str_ieq(m->type, "bind") && m->source.p != NULL && m->source.len != 0 &&
-	    add_path(c, m->source, bind) < 0)
+	    add_path(c, m->source, bind, m->read_only) < 0)
 		return -1;
 	/* whatever the Type: volume options on another type are refused by
 	 * dockerd, and reporting them costs nothing */
-	if (local_bind(m->driver, &m->opts) && add_path(c, m->opts.device, vol) < 0)
+	if (local_bind(m->driver, &m->opts) && add_path(c, m->opts.device, vol, false) < 0)
 		return -1;
 	local_host_fs(c, m->driver, &m->opts);
 	if (str_ieq(m->type, "volume") && m->source.p != NULL && m->source.len != 0 &&
@@ -1117,9 +1203,76 @@ static int walk_count(struct ctx *c, const struct field *f, char *base, int t)
 {
 	if (c->tok[t].type != JSMN_ARRAY)
 		return bad_type(c, f);
-	*(size_t *)(void *)(base + f->off) +=
-		f->kind == K_SET_ARRAY ? 1 : (size_t)c->tok[t].size;
+	*(size_t *)(void *)(base + f->off) += (size_t)c->tok[t].size;
 	return walk_any(c, t);
+}
+
+/*
+ * dockerd's default MaskedPaths and ReadonlyPaths (moby 20.10
+ * oci/defaults.go; later versions only add entries).  A list given in a
+ * body replaces them: it loosens unless it still holds every one.
+ */
+static const char *const default_masked[] = {
+	"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+	"/sys/firmware", NULL
+};
+static const char *const default_readonly[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL
+};
+
+static int walk_system_paths(struct ctx *c, const struct field *f, char *base, int t)
+{
+	const char *const *want = strcmp(f->name, "MaskedPaths") == 0 ? default_masked
+								      : default_readonly;
+	unsigned seen = 0, all = 0;
+
+	if (c->tok[t].type != JSMN_ARRAY)
+		return bad_type(c, f);
+	for (size_t d = 0; want[d]; d++)
+		all |= 1u << d;
+	int j = t + 1;
+	for (int i = 0; i < c->tok[t].size; i++, j++) {
+		struct str s;
+		if (is_null(c, j))
+			continue;
+		if (c->tok[j].type != JSMN_STRING)
+			return bad_type(c, f);
+		if (decode(c, j, &s) < 0)
+			return -1;
+		for (size_t d = 0; want[d]; d++)
+			if (s.len == strlen(want[d]) && memcmp(s.p, want[d], s.len) == 0)
+				seen |= 1u << d;
+	}
+	if (seen != all)
+		(*(size_t *)(void *)(base + f->off))++;
+	return j;
+}
+
+/* []NetworkAttachmentConfig: each Target is a network the task joins. */
+static int walk_networks(struct ctx *c, const struct field *f, int t)
+{
+	struct body_facts *facts = c->facts;
+
+	if (c->tok[t].type != JSMN_ARRAY)
+		return bad_type(c, f);
+	int j = t + 1;
+	for (int i = 0; i < c->tok[t].size && j >= 0; i++) {
+		struct str target = { NULL, 0 };
+		if (is_null(c, j)) {
+			j++;
+			continue;
+		}
+		if (c->tok[j].type != JSMN_OBJECT)
+			return bad_type(c, f);
+		j = walk_struct(c, j, f->sub, (char *)&target);
+		if (j < 0 || target.p == NULL)
+			continue;
+		if (facts->n_networks == INSPECT_MAX_ITEMS)
+			return fail(c, "too many networks");
+		facts->networks[facts->n_networks++] = target;
+	}
+	return j;
 }
 
 /* One field's value at token t; returns the index after it. */
@@ -1139,8 +1292,11 @@ static int walk_field(struct ctx *c, const struct field *f, char *base, int t)
 	case K_MOUNTS:
 		return walk_mounts(c, f, t);
 	case K_COUNT_ARRAY:
-	case K_SET_ARRAY:
 		return walk_count(c, f, base, t);
+	case K_SYSTEM_PATHS:
+		return walk_system_paths(c, f, base, t);
+	case K_NETWORKS:
+		return walk_networks(c, f, t);
 	case K_COUNT_MAP:
 	case K_MAP:
 	case K_LABELS:
@@ -1188,7 +1344,7 @@ static const struct field *fields_for(enum route_action action)
 		return container_create_fields;
 	case ACT_CONTAINER_START:
 		/* below API 1.24 dockerd applies a HostConfig sent here */
-		return hostconfig_fields;
+		return container_start_fields;
 	case ACT_CONTAINER_UPDATE:
 		return container_update_fields;
 	case ACT_VOLUME_CREATE:
@@ -1222,7 +1378,7 @@ static int walk_volume_create(struct ctx *c)
 	c->facts->driver = v.driver;
 	local_host_fs(c, v.driver, &v.opts);
 	if (local_bind(v.driver, &v.opts))
-		return add_path(c, v.opts.device, PATH_FROM_VOLUME_CREATE);
+		return add_path(c, v.opts.device, PATH_FROM_VOLUME_CREATE, false);
 	return 0;
 }
 

@@ -60,6 +60,7 @@ struct host_path {
 			    local-volume device is reported as given (the policy
 			    resolves it against "/") */
 	enum path_origin origin;
+	bool read_only; /* Binds ":ro", Mounts ReadOnly: the container cannot write through it */
 	bool resolved; /* the real path of paths[from], added by the caller */
 	size_t from;
 };
@@ -87,9 +88,22 @@ struct body_facts {
 	struct str links[INSPECT_MAX_ITEMS]; /* "name:alias" as given */
 	size_t n_links;
 	size_t n_devices, n_device_requests, n_device_cgroup_rules, n_sysctls;
-	/* MaskedPaths / ReadonlyPaths given (even []): they replace dockerd's
-	 * defaults, [] unmasks /proc/kcore and makes /proc/sys writable */
+	/* MaskedPaths / ReadonlyPaths given without every one of dockerd's
+	 * defaults: they replace the defaults, so [] unmasks /proc/kcore and
+	 * makes /proc/sys writable.  The defaults themselves (what inspect
+	 * shows, sent back by Watchtower or Portainer) do not count. */
 	size_t n_masked_paths_set, n_readonly_paths_set;
+	/* service ContainerSpec.Privileges: what would loosen confinement */
+	struct service_privileges {
+		bool selinux_disable;
+		struct str selinux_user, selinux_role, selinux_type, selinux_level;
+		struct str seccomp_mode, apparmor_mode;
+	} privileges;
+	size_t n_secrets, n_configs; /* service ContainerSpec.Secrets / Configs */
+	/* service networks: TaskTemplate.Networks[] and the top-level
+	 * Networks[] Target, a name or an ID */
+	struct str networks[INSPECT_MAX_ITEMS];
+	size_t n_networks;
 	/* the type of a local-driver volume that mounts a disk or overlay
 	 * filesystem ("type=ext4,device=/dev/sda1", "type=overlay,o=lowerdir=/"):
 	 * the host's files without a bind in sight.  p NULL when none. */

@@ -54,6 +54,7 @@ static const char usage[] =
 	"  ALLOW_PAUSE=0 ALLOW_UNPAUSE=0\n"
 	"Container reads and writes that need their own switch (with CONTAINERS=1):\n"
 	"  ALLOW_ARCHIVE=0 ALLOW_EXPORT=0 ALLOW_LOGS=1 ALLOW_TOP=1; EXEC=1 for exec create\n"
+	"  ALLOW_PLUGIN_PRIVILEGES=0 ALLOW_URL_FETCH=0 ALLOW_SWARM_UNLOCKKEY=0\n"
 	"Network and daemon:\n"
 	"  SOCKWALL_LISTEN=tcp://[::]:2375   comma-separated tcp://HOST:PORT, tls://HOST:PORT,\n"
 	"                                    unix:///PATH[?mode=0660&group=GID]; any may add\n"
@@ -214,14 +215,15 @@ static int explain(const struct config *cfg, const struct policy_set *pol, const
 		}
 	}
 	struct filter_refs refs;
-	if (filter_judge(&pol->filters, &m, &facts, &refs, &v) == DECISION_DENY) {
+	if (filter_judge(&pol->filters, &pol->acl, &m, &facts, &refs, &v) == DECISION_DENY) {
 		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
 		goto out;
 	}
 	for (size_t i = 0; i < refs.n; i++)
 		printf("then: ask dockerd what %s '%s' is (refused if it is the proxy's own "
 		       "container or network, or holds the Docker socket)\n",
-		       refs.refs[i].kind == REF_NETWORK ? "network"
+		       refs.refs[i].kind == REF_NETWORK || refs.refs[i].kind == REF_NET_JOIN
+			       ? "network"
 		       : refs.refs[i].kind == REF_VOLUME ? "volume" : "container",
 		       refs.refs[i].ref);
 	printf("allow\n");

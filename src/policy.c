@@ -70,6 +70,19 @@ static void printable(char *dst, size_t max, const char *src, size_t len)
 #define METHOD_SHOW 16
 #define PATH_SHOW 120
 
+enum decision verdict_deny(struct verdict *v, int status, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->decision = DECISION_DENY;
+	v->status = status;
+	v->rule = rule;
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+	va_end(ap);
+	return DECISION_DENY;
+}
+
 /* ---- requirements ---- */
 
 struct need {
@@ -181,11 +194,29 @@ static void list_needs(const struct acl *acl, const struct route_def *d,
 		need(ns, "ALLOW_TOP", acl->allow_top,
 		     "to allow listing container processes");
 		break;
+	case ACT_CONTAINER_CHECKPOINT:
+		if (mk == M_POST) /* creating one; listing and removing are harmless */
+			need(ns, "EXEC", acl->section[SEC_EXEC],
+			     "to allow checkpoints (they dump a container's memory)");
+		break;
+	case ACT_PLUGIN_PRIVILEGED:
+		need(ns, "ALLOW_PLUGIN_PRIVILEGES", acl->allow_plugin_privileges,
+		     "to allow installing, enabling or setting plugins (root-equivalent: a "
+		     "plugin may be granted host mounts, devices and capabilities)");
+		break;
+	case ACT_SWARM_INSPECT:
+		need(ns, "POST", acl->post,
+		     "to allow reading the swarm's join tokens, which GET /swarm returns");
+		break;
+	case ACT_SWARM_UNLOCKKEY:
+		need(ns, "ALLOW_SWARM_UNLOCKKEY", acl->allow_swarm_unlockkey,
+		     "to allow reading the swarm's unlock key");
+		break;
 	default:
 		break;
 	}
 	need(ns, section_name(d->section), acl->section[d->section], NULL);
-	if (mk != M_READ)
+	if (mk != M_READ && d->action != ACT_SWARM_INSPECT)
 		need(ns, "POST", acl->post, "to allow write requests");
 	if (mk == M_DELETE)
 		need(ns, "DELETE", acl->delete_ != TOGGLE_OFF,
@@ -268,9 +299,10 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 
 	if (first == ns.n) {
 		const char *rule = section_name(d->section);
-		if (d->action == ACT_CONTAINER_EXEC ||
-		    d->action == ACT_CONTAINER_ARCHIVE ||
-		    d->action == ACT_CONTAINER_EXPORT)
+		if (d->action == ACT_CONTAINER_EXEC || d->action == ACT_CONTAINER_ARCHIVE ||
+		    d->action == ACT_CONTAINER_EXPORT || d->action == ACT_PLUGIN_PRIVILEGED ||
+		    d->action == ACT_SWARM_UNLOCKKEY ||
+		    (d->action == ACT_CONTAINER_CHECKPOINT && mk == M_POST))
 			rule = ns.v[0].rule;
 		v->decision = DECISION_ALLOW;
 		v->status = 0;

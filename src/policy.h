@@ -12,6 +12,9 @@
  *    their own switch on top (ALLOW_ARCHIVE, ALLOW_EXPORT, attach/ws needs
  *    POST=1, exec create needs EXEC=1), and ALLOW_LOGS=0 / ALLOW_TOP=0 close
  *    those reads;
+ *  - plugin installs and settings need ALLOW_PLUGIN_PRIVILEGES, the swarm's
+ *    unlock key ALLOW_SWARM_UNLOCKKEY, GET /swarm (the join tokens) POST=1,
+ *    checkpoints EXEC=1;
  *  - routes unknown to dockerd's table are denied.
  */
 #ifndef SOCKWALL_POLICY_H
@@ -31,6 +34,9 @@ struct acl {
 	enum toggle_state put;     /* unset: follows POST */
 	bool allow_start, allow_stop, allow_restarts, allow_pause, allow_unpause;
 	bool allow_archive, allow_export, allow_logs, allow_top;
+	/* sockwall's own switches for routes that are root-equivalent or
+	 * leak a secret; off unless set (see docs/routes.md) */
+	bool allow_plugin_privileges, allow_url_fetch, allow_swarm_unlockkey;
 };
 
 /* tecnativa's defaults: EVENTS, PING, VERSION on; ALLOW_LOGS, ALLOW_TOP on. */
@@ -46,6 +52,11 @@ struct verdict {
 	const char *rule;    /* what decided: "CONTAINERS", "POST", "ALLOW_START", "unknown-route" */
 	char message[VERDICT_MESSAGE_MAX]; /* client-facing, names the toggle to set */
 };
+
+/* Fills v as a refusal (status 403 or 400) with a formatted message;
+ * returns DECISION_DENY so that judges can `return verdict_deny(...)`. */
+__attribute__((format(printf, 4, 5)))
+enum decision verdict_deny(struct verdict *v, int status, const char *rule, const char *fmt, ...);
 
 void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		  const struct route_match *m, struct verdict *v);

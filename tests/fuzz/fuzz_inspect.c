@@ -24,7 +24,7 @@
  *    HostConfig.Binds sources (before the first ':', absolute), Mounts[]
  *    of Type bind (any case) with a Source, Mounts[] local-driver volume
  *    options with o=bind/rbind and a device, at the top level and in
- *    HostConfig for a create, at the top level for a start, in
+ *    HostConfig for a create and a start, in
  *    TaskTemplate.ContainerSpec.Mounts for services, and a local volume's
  *    DriverOpts for /volumes/create.  When inspect_body accepts the body,
  *    each of those paths must be in facts->paths, byte for byte; and when
@@ -220,13 +220,11 @@ static void reference(enum route_action a, const struct jv *top, struct ref_path
 		return;
 	switch (a) {
 	case ACT_CONTAINER_CREATE:
+	case ACT_CONTAINER_START: /* below 1.24, runconfig decodes the same wrapper */
 		hostconfig(rp, top); /* the deprecated top-level shape */
 		for (size_t i = 0; i + 1 < top->count; i += 2)
 			if (key_is(top->kids[i], "HostConfig"))
 				hostconfig(rp, top->kids[i + 1]);
-		break;
-	case ACT_CONTAINER_START:
-		hostconfig(rp, top);
 		break;
 	case ACT_SERVICE_CREATE:
 	case ACT_SERVICE_UPDATE:
@@ -371,6 +369,7 @@ static const struct {
 
 static struct route_match matches[N_ACTIONS];
 static struct filters defaults;
+static struct acl acl;
 static int ready;
 
 static void setup(void)
@@ -386,6 +385,7 @@ static void setup(void)
 		}
 	}
 	filters_defaults(&defaults, "/var/run/docker.sock");
+	acl_defaults(&acl);
 	ready = 1;
 }
 
@@ -450,7 +450,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (dangerous(rp.p[i], rp.n[i])) {
 			struct filter_refs refs;
 			struct verdict v;
-			if (filter_judge(&defaults, &matches[a], &facts, &refs, &v) != DECISION_DENY) {
+			if (filter_judge(&defaults, &acl, &matches[a], &facts, &refs, &v) !=
+			    DECISION_DENY) {
 				fuzz_dump("host path", rp.p[i], rp.n[i]);
 				fuzz_fail("a %s host path exposing the socket or /proc is allowed by "
 					  "the default protections",

@@ -38,7 +38,7 @@ static enum decision judge(const struct config *cfg, const char *method, const c
 {
 	struct route_match m;
 	resolve(method, target, &m);
-	return filter_judge(&cfg->policy.filters, &m, b, refs, v);
+	return filter_judge(&cfg->policy.filters, &cfg->policy.acl, &m, b, refs, v);
 }
 
 static void test_socket_paths(void)
@@ -353,14 +353,14 @@ static void test_refs(void)
 	struct ref_answer answers[FILTER_MAX_REFS] = { 0 };
 	CHECK(judge(&cfg, "POST", "/containers/abc/stop", &none, &refs, &v) == DECISION_ALLOW, "-");
 	answers[0] = (struct ref_answer){ .found = true, .id = "1234", .name = "docker-proxy" };
-	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_DENY,
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) == DECISION_DENY,
 	      "stop of the proxy by another spelling");
 	answers[0] = (struct ref_answer){ .found = true, .id = "1234", .name = "web" };
-	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_ALLOW, "stop web");
-	CHECK(filter_judge_refs(&cfg.policy.filters, "1234", &refs, answers, &v) == DECISION_DENY,
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) == DECISION_ALLOW, "stop web");
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "1234", &refs, answers, &v) == DECISION_DENY,
 	      "stop of the proxy by its own ID");
 	answers[0] = (struct ref_answer){ .found = false };
-	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_ALLOW,
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) == DECISION_ALLOW,
 	      "not found: dockerd answers");
 
 	judge(&cfg, "POST", "/containers/create", &share, &refs, &v);
@@ -368,14 +368,14 @@ static void test_refs(void)
 	for (size_t i = 0; i < refs.n; i++)
 		answers[i] = (struct ref_answer){ .found = true, .id = "9", .name = "other" };
 	answers[1].holds_socket = true;
-	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_DENY,
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) == DECISION_DENY,
 	      "sharing a container that holds the socket");
 
 	CHECK(judge(&cfg, "DELETE", "/networks/abc", &none, &refs, &v) == DECISION_ALLOW &&
 		      refs.n == 1 && refs.refs[0].kind == REF_NETWORK,
 	      "network delete resolves");
 	answers[0] = (struct ref_answer){ .found = true, .id = "n1", .name = "proxy-net" };
-	CHECK(filter_judge_refs(&cfg.policy.filters, "", &refs, answers, &v) == DECISION_DENY,
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) == DECISION_DENY,
 	      "proxy network");
 	config_free(&cfg);
 }
@@ -515,14 +515,14 @@ static void test_host_filesystem_volumes(void)
 		int rc = inspect_body(m.def->action, cases[i].body, len, scratch, sizeof(scratch),
 				      &facts, &why);
 		CHECK(rc == 0, "%s: inspected: %s", cases[i].body, why);
-		enum decision d = filter_judge(&on.policy.filters, &m, &facts, &refs, &v);
+		enum decision d = filter_judge(&on.policy.filters, &on.policy.acl, &m, &facts, &refs, &v);
 		CHECK((d == DECISION_DENY) == cases[i].denied, "%s: %s %s", cases[i].body,
 		      d == DECISION_DENY ? "denied" : "allowed", v.message);
 		if (cases[i].denied)
 			CHECK(strcmp(v.rule, "default:host-filesystem") == 0 &&
 				      strstr(v.message, "mounts a host filesystem"),
 			      "%s: rule %s", cases[i].body, v.rule);
-		CHECK(filter_judge(&off.policy.filters, &m, &facts, &refs, &v) == DECISION_ALLOW,
+		CHECK(filter_judge(&off.policy.filters, &off.policy.acl, &m, &facts, &refs, &v) == DECISION_ALLOW,
 		      "%s: DKRPRX__DISABLE_DEFAULTS lifts it", cases[i].body);
 	}
 
@@ -544,10 +544,10 @@ static void test_host_filesystem_volumes(void)
 	refs.refs[0].parent = REF_NO_PARENT;
 	strcpy(refs.refs[0].ref, "disk");
 	CHECK(daemon_parse_answer(REF_VOLUME, ext4, sizeof(ext4) - 1, &on.policy.filters, &a) == 0 &&
-		      filter_judge_refs(&on.policy.filters, "", &refs, &a, &v) == DECISION_DENY &&
+		      filter_judge_refs(&on.policy.filters, &on.policy.acl, "", &refs, &a, &v) == DECISION_DENY &&
 		      strcmp(v.rule, "default:host-filesystem") == 0,
 	      "naming it in a create is denied: %s", v.message);
-	CHECK(filter_judge_refs(&off.policy.filters, "", &refs, &a, &v) == DECISION_ALLOW,
+	CHECK(filter_judge_refs(&off.policy.filters, &off.policy.acl, "", &refs, &a, &v) == DECISION_ALLOW,
 	      "unless the defaults are off");
 	config_free(&on);
 	config_free(&off);

@@ -11,6 +11,9 @@
  *   image= privileged net= pid= ipc= uts= userns= cgroupns=
  *   cap= secopt= volfrom= link=  devices=N devreq=N cgrules=N sysctls=N
  *   label:k=v name= driver= container=
+ *   masked=N rodefaults=N  (lists that drop one of dockerd's defaults)
+ *   ro (after a read-only host path)  secrets=N configs=N svcnet=T
+ *   selinux-disable selinux= seccomp= apparmor=  (service Privileges)
  * with bytes outside '!'..'~' as \xHH.  "" is no facts at all.
  */
 #include <stdbool.h>
@@ -42,7 +45,7 @@ static const struct row rows[] = {
 	{ CREATE, "{'Image':'alpine','HostConfig':{'Binds':['/var/run/docker.sock:/s']}}",
 	  "bind:/var/run/docker.sock image=alpine" },
 	{ CREATE, "{'Image':'alpine','Cmd':['sh'],'Env':['A=1'],'HostConfig':{'Binds':['/var/run/docker.sock:/s:ro'],'NetworkMode':'default'}}",
-	  "bind:/var/run/docker.sock image=alpine net=default" },
+	  "bind:/var/run/docker.sock ro image=alpine net=default" },
 
 	/* ---- keys: case, escapes and Unicode folding all reach the field ---- */
 	{ CREATE, "{'HostConfig':{'binds':['/:/h']}}", "bind:/" },
@@ -124,7 +127,7 @@ static const struct row rows[] = {
 	{ CREATE, "{'Binds':['docker.sock:/s']}", "" },
 	{ CREATE, "{'Binds':['var/run/docker.sock:/s']}", "" },
 	{ CREATE, "{'Binds':['/var/lib/data:/d']}", "bind:/var/lib/data" },
-	{ CREATE, "{'Binds':['/var/runner:/d','/run-foo:/e:ro']}", "bind:/var/runner bind:/run-foo" },
+	{ CREATE, "{'Binds':['/var/runner:/d','/run-foo:/e:ro']}", "bind:/var/runner bind:/run-foo ro" },
 	{ CREATE, "{'Binds':['/a:/b:ro:extra']}", "bind:/a" },
 	{ CREATE, "{'Binds':[':/x']}", "" },
 	{ CREATE, "{'Binds':[null,'/:/h']}", "bind:/" },
@@ -279,12 +282,38 @@ static const struct row rows[] = {
 	{ START, "{'Binds':['/var/run/docker.sock:/s'],'Privileged':true}", "bind:/var/run/docker.sock privileged" },
 	{ START, "{'binds':['/:/h'],'BINDS':[]}", "!ambiguous body" },
 	{ START, "{'Mounts':[{'Type':'bind','Source':'/'}],'PidMode':'host'}", "mount:/ pid=host" },
-	{ START, "{'HostConfig':{'Binds':['/:/h']}}", "" }, /* not a HostConfig field */
+	/* dockerd decodes it as the create wrapper: nested, any case, and both places */
+	{ START, "{'HostConfig':{'Binds':['/:/h']}}", "bind:/" },
+	{ START, "{'hostconfig':{'binds':['/var/run:/h']}}", "bind:/var/run" },
+	{ START, "{'HOSTCONFIG':{'Privileged':true,'NetworkMode':'host'}}", "privileged net=host" },
+	{ START, "{'Ho\\u017ftConfig':{'Bind\\u017f':['/:/h']}}", "bind:/" },
+	{ START, "{'HostConfig':{'Binds':['/a:/a']},'Binds':['/b:/b']}", "bind:/a bind:/b" },
+	{ START, "{'HostConfig':{'PidMode':'host'},'PidMode':''}", "!ambiguous body" },
+	{ START, "{'HostConfig':{},'hostConfig':{}}", "!ambiguous body" },
+	{ START, "{'HostConfig':{'VolumesFrom':['c1'],'IpcMode':'container:c2'}}", "ipc=container:c2 volfrom=c1" },
+	{ START, "{'HostConfig':null,'Binds':['/:/h:ro']}", "bind:/ ro" },
 	{ START, "{'Privileged':'yes'}", "!invalid type for Privileged" },
 	{ START, "{}", "" },
 	{ START, "", "" },
 	{ START, "null", "" },
 	{ START, "{} x", "!data after the JSON value" },
+
+	/* ---- read-only binds, dockerd's default system paths ---- */
+	{ CREATE, "{'Binds':['/sys:/s:ro','/sys:/t:rw','/sys:/u','/sys:/v:z,ro','/sys:/w:rox']}",
+	  "bind:/sys ro bind:/sys bind:/sys bind:/sys ro bind:/sys" },
+	{ CREATE, "{'Mounts':[{'Type':'bind','Source':'/sys','ReadOnly':true},{'Type':'bind','Source':'/sys'}]}",
+	  "mount:/sys ro mount:/sys" },
+	{ CREATE, "{'HostConfig':{'MaskedPaths':[],'ReadonlyPaths':[]}}", "masked=1 rodefaults=1" },
+	{ CREATE, "{'HostConfig':{'MaskedPaths':['/proc/asound','/proc/acpi','/proc/kcore','/proc/keys',"
+		  "'/proc/latency_stats','/proc/timer_list','/proc/timer_stats','/proc/sched_debug',"
+		  "'/proc/scsi','/sys/firmware','/sys/devices/virtual/powercap'],"
+		  "'ReadonlyPaths':['/proc/bus','/proc/fs','/proc/irq','/proc/sys','/proc/sysrq-trigger']}}", "" },
+	{ CREATE, "{'HostConfig':{'MaskedPaths':['/proc/asound','/proc/acpi','/proc/keys',"
+		  "'/proc/latency_stats','/proc/timer_list','/proc/timer_stats','/proc/sched_debug',"
+		  "'/proc/scsi','/sys/firmware'],"
+		  "'ReadonlyPaths':['/proc/bus','/proc/fs','/proc/irq','/proc/sysrq-trigger',null]}}",
+	  "masked=1 rodefaults=1" },
+	{ CREATE, "{'HostConfig':{'MaskedPaths':'x'}}", "!invalid type for MaskedPaths" },
 
 	/* ---- POST /containers/{id}/update: Resources at the top level ---- */
 	{ UPDATE, "{'Devices':[{'PathOnHost':'/dev/mem'}],'Memory':1}", "devices=1" },
@@ -334,6 +363,18 @@ static const struct row rows[] = {
 	{ SERVICE, "{'TaskTemplate':{'ContainerSpec':{'Mounts':[{'Type':'BIND','Source':'/'}]}}}", "service:/" },
 	{ SERVICE, "{'tasktemplate':{'containerspec':{'mounts':[{'type':'bind','source':'/'}]}}}", "service:/" },
 	{ SERVICE, "{'TaskTemplate':{'ContainerSpec':{},'containerSpec':{}}}", "!ambiguous body" },
+	{ SERVICE, "{'TaskTemplate':{'Networks':[{'Target':'host'}]},'Networks':[{'target':'n2'},null]}",
+	  "svcnet=host svcnet=n2" },
+	{ SERVICE, "{'networks':[{'TARGET':'host','Aliases':['a']}]}", "svcnet=host" },
+	{ SERVICE, "{'Networks':[{'Target':'a','target':'b'}]}", "!ambiguous body" },
+	{ SERVICE, "{'Networks':{'Target':'host'}}", "!invalid type for Networks" },
+	{ SERVICE, "{'TaskTemplate':{'ContainerSpec':{'Secrets':[{},{}],'Configs':[{}],"
+		   "'CapabilityAdd':['CAP_SYS_ADMIN'],'Sysctls':{'a':'1'}}}}",
+	  "cap=CAP_SYS_ADMIN sysctls=1 secrets=2 configs=1" },
+	{ SERVICE, "{'TaskTemplate':{'ContainerSpec':{'Privileges':{'SELinuxContext':{'Disable':true,"
+		   "'Type':'spc_t'},'Seccomp':{'Mode':'unconfined'},'AppArmor':{'Mode':'disabled'}}}}}",
+	  "selinux-disable selinux=spc_t seccomp=unconfined apparmor=disabled" },
+	{ SERVICE, "{'TaskTemplate':{'Resources':{'Reservations':{'GenericResources':[{}]}}}}", "devreq=1" },
 	{ SERVICE, "{'TaskTemplate':{'ContainerSpec':{'Mounts':[{'Type':'bind','Source':1}]}}}",
 	  "!invalid type for Source" },
 	{ SERVICE, "{'TaskTemplate':{'ContainerSpec':null},'Mode':{'Replicated':{'Replicas':1}}}", "" },
@@ -409,8 +450,11 @@ static void render(const struct body_facts *f, struct out *o)
 
 	o->len = 0;
 	o->buf[0] = '\0';
-	for (size_t i = 0; i < f->n_paths; i++)
+	for (size_t i = 0; i < f->n_paths; i++) {
 		item(o, origin[f->paths[i].origin], &f->paths[i].path);
+		if (f->paths[i].read_only)
+			put(o, " ro");
+	}
 	item(o, "image=", &f->image);
 	if (f->privileged)
 		put(o, o->len ? " privileged" : "privileged");
@@ -436,6 +480,19 @@ static void render(const struct body_facts *f, struct out *o)
 	item(o, "name=", &f->name);
 	item(o, "driver=", &f->driver);
 	item(o, "container=", &f->container);
+	count(o, "masked=", f->n_masked_paths_set);
+	count(o, "rodefaults=", f->n_readonly_paths_set);
+	count(o, "secrets=", f->n_secrets);
+	count(o, "configs=", f->n_configs);
+	list(o, "svcnet=", f->networks, f->n_networks);
+	if (f->privileges.selinux_disable)
+		put(o, o->len ? " selinux-disable" : "selinux-disable");
+	item(o, "selinux=", &f->privileges.selinux_type);
+	item(o, "selinux=", &f->privileges.selinux_user);
+	item(o, "selinux=", &f->privileges.selinux_role);
+	item(o, "selinux=", &f->privileges.selinux_level);
+	item(o, "seccomp=", &f->privileges.seccomp_mode);
+	item(o, "apparmor=", &f->privileges.apparmor_mode);
 }
 
 /* ---- running a body the way conn.c will: exact-size buffers ---- */

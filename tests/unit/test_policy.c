@@ -39,6 +39,9 @@ static bool apply(struct acl *acl, const char *name, size_t len, bool on)
 		{ "ALLOW_EXPORT", &acl->allow_export },
 		{ "ALLOW_LOGS", &acl->allow_logs },
 		{ "ALLOW_TOP", &acl->allow_top },
+		{ "ALLOW_PLUGIN_PRIVILEGES", &acl->allow_plugin_privileges },
+		{ "ALLOW_URL_FETCH", &acl->allow_url_fetch },
+		{ "ALLOW_SWARM_UNLOCKKEY", &acl->allow_swarm_unlockkey },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (strlen(flags[i].name) == len && !memcmp(flags[i].name, name, len)) {
@@ -185,7 +188,21 @@ static const struct row defaults[] = {
 	{ "", "POST", "/commit", D, "COMMIT", NULL },
 	{ "", "GET", "/networks", D, "NETWORKS", NULL },
 	{ "", "GET", "/volumes", D, "VOLUMES", NULL },
-	{ "", "GET", "/swarm", D, "SWARM", NULL },
+	{ "", "GET", "/swarm", D, "POST", "(SWARM=1 is also needed)" },
+	{ "SWARM=1", "GET", "/swarm", D, "POST", "join tokens" },
+	{ "SWARM=1 POST=1", "GET", "/v1.41/swarm", A, "SWARM", NULL },
+	{ "SWARM=1 POST=1", "GET", "/swarm/unlockkey", D, "ALLOW_SWARM_UNLOCKKEY", "unlock key" },
+	{ "SWARM=1 ALLOW_SWARM_UNLOCKKEY=1", "GET", "/swarm/unlockkey", A, "ALLOW_SWARM_UNLOCKKEY", NULL },
+	{ "PLUGINS=1 POST=1", "POST", "/plugins/pull", D, "ALLOW_PLUGIN_PRIVILEGES", "root-equivalent" },
+	{ "PLUGINS=1 POST=1", "POST", "/plugins/create", D, "ALLOW_PLUGIN_PRIVILEGES", NULL },
+	{ "PLUGINS=1 POST=1", "POST", "/plugins/x/enable", D, "ALLOW_PLUGIN_PRIVILEGES", NULL },
+	{ "PLUGINS=1 POST=1", "POST", "/plugins/x/upgrade", D, "ALLOW_PLUGIN_PRIVILEGES", NULL },
+	{ "PLUGINS=1 POST=1", "POST", "/plugins/x/set", D, "ALLOW_PLUGIN_PRIVILEGES", NULL },
+	{ "PLUGINS=1 POST=1", "POST", "/plugins/x/disable", A, "PLUGINS", NULL },
+	{ "PLUGINS=1 POST=1", "DELETE", "/plugins/x", A, "PLUGINS", NULL },
+	{ "PLUGINS=1 POST=1", "GET", "/plugins/privileges", A, "PLUGINS", NULL },
+	{ "PLUGINS=1 POST=1 ALLOW_PLUGIN_PRIVILEGES=1", "POST", "/plugins/pull", A, "ALLOW_PLUGIN_PRIVILEGES", NULL },
+	{ "PLUGINS=1 ALLOW_PLUGIN_PRIVILEGES=1", "POST", "/plugins/pull", D, "POST", NULL },
 	{ "", "GET", "/services", D, "SERVICES", NULL },
 	{ "", "GET", "/nodes", D, "NODES", NULL },
 	{ "", "GET", "/tasks", D, "TASKS", NULL },
@@ -211,6 +228,9 @@ static const struct row containers[] = {
 	{ "CONTAINERS=1", "GET", "/containers/x/stats", A, "CONTAINERS", NULL },
 	{ "CONTAINERS=1", "GET", "/containers/x/changes", A, "CONTAINERS", NULL },
 	{ "CONTAINERS=1", "GET", "/containers/x/checkpoints", A, "CONTAINERS", NULL },
+	{ "CONTAINERS=1 POST=1", "POST", "/containers/x/checkpoints", D, "EXEC", "dump a container's memory" },
+	{ "CONTAINERS=1 POST=1 EXEC=1", "POST", "/containers/x/checkpoints", A, "EXEC", NULL },
+	{ "CONTAINERS=1 POST=1", "DELETE", "/containers/x/checkpoints/c", A, "CONTAINERS", NULL },
 	{ "CONTAINERS=1", "HEAD", "/_ping", A, "PING", NULL },
 	{ "CONTAINERS=1", "POST", "/containers/create", D, "POST",
 	  "sockwall: POST /containers/create is denied: set POST=1 to allow write requests" },
@@ -400,6 +420,7 @@ static void set_all(struct acl *acl, bool on)
 	acl->allow_restarts = acl->allow_pause = acl->allow_unpause = on;
 	acl->allow_archive = acl->allow_export = on;
 	acl->allow_logs = acl->allow_top = on;
+	acl->allow_plugin_privileges = acl->allow_url_fetch = acl->allow_swarm_unlockkey = on;
 	acl->delete_ = acl->put = on ? TOGGLE_ON : TOGGLE_OFF;
 }
 
@@ -456,7 +477,9 @@ static void check_every_route(void)
 			one.section[s] = true;
 			policy_judge(&one, d->method, strlen(d->method), &m, &v);
 			bool want = d->section == (enum section)s &&
-				    d->action != ACT_CONTAINER_EXEC;
+				    d->action != ACT_CONTAINER_EXEC &&
+				    !(d->action == ACT_CONTAINER_CHECKPOINT &&
+				      strcmp(d->method, "POST") == 0);
 			/* linuxserver toggles are on in `one` and need no section */
 			if (d->action == ACT_CONTAINER_START ||
 			    d->action == ACT_CONTAINER_STOP ||
