@@ -321,12 +321,13 @@ HARDENED_SERVICE = {
     "selinux-user": ({"Privileges": {"SELinuxContext": {"User": "system_u"}}}, None, None),
     "selinux-role": ({"Privileges": {"SELinuxContext": {"Role": "system_r"}}}, None, None),
     "selinux-level": ({"Privileges": {"SELinuxContext": {"Level": "s0"}}}, None, None),
-    # Privileges.Seccomp and .AppArmor came with API 1.43 (dockerd 23): 20.10
-    # drops them, newer daemons honour them.
+    # Privileges.Seccomp and .AppArmor came after API 1.41: dockerd 20.10
+    # drops them (checked: they are not in the stored spec), newer daemons
+    # honour them.
     "seccomp-unconfined": ({"Privileges": {"Seccomp": {"Mode": "unconfined"}}}, None, None),
-    "seccomp-custom": ({"Privileges": {"Seccomp": {"Mode": "custom",
-                                                   "Profile": "eyJkZWZhdWx0QWN0aW9uIjoiU0NNUF9BQ1RfQUxMT1cifQ=="}}},
-                       None, None),
+    "seccomp-custom": ({"Privileges": {"Seccomp": {
+        "Mode": "custom", "Profile": "eyJkZWZhdWx0QWN0aW9uIjoiU0NNUF9BQ1RfQUxMT1cifQ=="}}},
+        None, None),
     "apparmor-disabled": ({"Privileges": {"AppArmor": {"Mode": "disabled"}}}, None, None),
     "generic-resources": (None, {"Resources": {"Reservations": {"GenericResources": [
         {"DiscreteResourceSpec": {"Kind": "gpu", "Value": 1}}]}}},
@@ -423,6 +424,10 @@ def _host_net_bodies(name, target):
         "folded-top": ('{"Name":"%s","TaskTemplate":{"ContainerSpec":{"Image":"bb:latest"}},'
                        '"NETWORKS":[{"TARGET":"%s"}],"Mode":{"Replicated":{"Replicas":0}}}'
                        % (name, target)),
+        # Go folds U+017F (long s) to s, and \u escapes are decoded before
+        "folded-unicode": ('{"Name":"%s","TaskTemplate":{"ContainerSpec":{"Image":"bb:latest"},'
+                           '"Network\u017f":[{"T\\u0061rget":"%s"}]},'
+                           '"Mode":{"Replicated":{"Replicas":0}}}' % (name, target)),
     }
 
 
@@ -432,7 +437,8 @@ def test_service_host_network(sockwall, dockerd, services, policy):
     open_sw = sockwall(SERVICES)
     let_through = []
     for tname, target in _host_targets(services).items():
-        for bname in ("task-networks", "top-networks", "folded-task", "folded-top"):
+        for bname in ("task-networks", "top-networks", "folded-task", "folded-top",
+                      "folded-unicode"):
             if tname not in ("name", "local-id") and bname.startswith("folded"):
                 continue
             name = uniq("svc")
@@ -789,7 +795,8 @@ def built(sw, direct, query, tag):
 def test_build_networkmode_host(sockwall, direct, leftovers, policy):
     sw = sockwall(dict(BUILD, **{"DKRPRX__CONTAINERS__" + policy: "true"}))
     word = DENY_HOST_NET if policy == "DENY_HOST_NETWORK" else "DKRPRX__CONTAINERS__"
-    for q in ("networkmode=host", "networkmode=%68ost"):
+    # Go's ParseQuery decodes keys as well as values
+    for q in ("networkmode=host", "networkmode=%68ost", "networkm%6Fde=host"):
         refused_build(sw, direct, q, "swtest/nethost:%s" % uniq("t"), word)
     # twins: other modes build under the same policy, host builds without it
     built(sw, direct, "networkmode=none", "swtest/netnone:%s" % uniq("t"))
@@ -813,6 +820,11 @@ def test_build_networkmode_container(sockwall, direct, dockerd, leftovers, proxy
                                     network_mode="none", pid_mode="host")
     plain = direct.containers.run("bb:latest", ["sleep", "600"], detach=True,
                                   network_mode="none")
+    # chains: B shares A's namespace, A is in the host's
+    netchain = direct.containers.run("bb:latest", ["sleep", "600"], detach=True,
+                                     network_mode="container:" + hostnet.id)
+    pidchain = direct.containers.run("bb:latest", ["sleep", "600"], detach=True,
+                                     network_mode="none", pid_mode="container:" + pidhost.id)
     sw = sockwall(BUILD)
     for ref in ("docker-proxy", proxy_ctr.id, proxy_ctr.id[:12]):
         refused_build(sw, direct, "networkmode=container:" + ref,
@@ -824,9 +836,11 @@ def test_build_networkmode_container(sockwall, direct, dockerd, leftovers, proxy
     refused_build(sockwall(dict(BUILD, DKRPRX__CONTAINERS__DENY_PRIVILEGED="1")), direct,
                   "networkmode=container:" + priv.name, "swtest/netpriv:%s" % uniq("t"),
                   DENY_PRIV)
-    refused_build(sockwall(dict(BUILD, DKRPRX__CONTAINERS__DENY_HOST_NETWORK="1")), direct,
-                  "networkmode=container:" + hostnet.name, "swtest/nethn:%s" % uniq("t"),
-                  DENY_HOST_NET)
+    dsw = sockwall(dict(BUILD, DKRPRX__CONTAINERS__DENY_HOST_NETWORK="1"))
+    refused_build(dsw, direct, "networkmode=container:" + hostnet.name,
+                  "swtest/nethn:%s" % uniq("t"), DENY_HOST_NET)
+    refused_build(dsw, direct, "networkmode=container:" + netchain.name,
+                  "swtest/netchain:%s" % uniq("t"), DENY_HOST_NET)
     hsw = sockwall(dict(BUILD, DKRPRX__CONTAINERS__HARDENED="1"))
     refused_build(hsw, direct, "networkmode=container:" + pidhost.name,
                   "swtest/netpid:%s" % uniq("t"), HARDENED)
@@ -834,6 +848,8 @@ def test_build_networkmode_container(sockwall, direct, dockerd, leftovers, proxy
                   "swtest/netpriv2:%s" % uniq("t"), HARDENED)
     refused_build(hsw, direct, "networkmode=container:" + capadd.name,
                   "swtest/netcap:%s" % uniq("t"), HARDENED)
+    refused_build(hsw, direct, "networkmode=container:" + pidchain.name,
+                  "swtest/pidchain:%s" % uniq("t"), HARDENED)
     # twins: a plain container's network is fine under every policy; the
     # powerful targets are fine where no rule covers them
     built(sw, direct, "networkmode=container:" + plain.name, "swtest/netplain:%s" % uniq("t"))
@@ -841,11 +857,16 @@ def test_build_networkmode_container(sockwall, direct, dockerd, leftovers, proxy
     built(sw, direct, "networkmode=container:" + pidhost.name, "swtest/netpid:%s" % uniq("t"))
     built(sw, direct, "networkmode=container:" + capadd.name, "swtest/netcap:%s" % uniq("t"))
     built(sw, direct, "networkmode=container:" + hostnet.name, "swtest/nethn:%s" % uniq("t"))
+    built(sw, direct, "networkmode=container:" + netchain.name, "swtest/netchain:%s" % uniq("t"))
+    built(sw, direct, "networkmode=container:" + pidchain.name, "swtest/pidchain:%s" % uniq("t"))
+    built(dsw, direct, "networkmode=container:" + pidchain.name,
+          "swtest/pidchain:%s" % uniq("t"))
 
 
 def test_build_cgroupparent_hardened(sockwall, direct, leftovers):
     sw = sockwall(dict(BUILD, DKRPRX__CONTAINERS__HARDENED="true"))
-    for q in ("cgroupparent=swtest", "cgroupparent=/", "cgroupparent=%2Fsystem.slice"):
+    for q in ("cgroupparent=swtest", "cgroupparent=/", "cgroupparent=%2Fsystem.slice",
+              "cgroupp%61rent=swtest"):
         refused_build(sw, direct, q, "swtest/cg:%s" % uniq("t"), HARDENED)
     # the twin: the same build without cgroupparent (or an empty one)
     built(sw, direct, "", "swtest/cg:%s" % uniq("t"))
@@ -857,10 +878,11 @@ def test_build_remote_needs_switch(sockwall, direct, leftovers, url_server):
     url = url_server.base + "/ctx.tar"
     for env in (BUILD, {"SOCKWALL_POLICY": "portainer"}, dict(BUILD, ALLOW_URL_FETCH="0")):
         sw = sockwall(env)
-        for remote in (url, "127.0.0.1:%d/ctx.tar" % url_server.port,
-                       "git@127.0.0.1:%d/x.git" % url_server.port):
+        for key, remote in (("remote", url), ("remote", "127.0.0.1:%d/ctx.tar" % url_server.port),
+                            ("remote", "git@127.0.0.1:%d/x.git" % url_server.port),
+                            ("re%6Dote", url)):  # Go's ParseQuery decodes keys
             tag = "swtest/remote:%s" % uniq("t")
-            r = raw(sw, "POST", "/build?remote=%s&t=%s" % (remote, tag), timeout=120)
+            r = raw(sw, "POST", "/build?%s=%s&t=%s" % (key, remote, tag), timeout=120)
             assert_refused(r, 403, "ALLOW_URL_FETCH")
             assert image_id(direct, tag) is None
     assert url_server.connections == [], "dockerd fetched %r" % url_server.paths
@@ -884,10 +906,11 @@ def test_images_create_fromsrc_url_needs_switch(sockwall, direct, leftovers, url
     images = {"IMAGES": "1", "POST": "1"}
     for env in (images, {"SOCKWALL_POLICY": "portainer"}):
         sw = sockwall(env)
-        for src in (url, "127.0.0.1:%d/rootfs.tar" % url_server.port,
-                    "HTTP://127.0.0.1:%d/rootfs.tar" % url_server.port):
+        for key, src in (("fromSrc", url), ("fromSrc", "127.0.0.1:%d/rootfs.tar" % url_server.port),
+                         ("fromSrc", "HTTP://127.0.0.1:%d/rootfs.tar" % url_server.port),
+                         ("fr%6FmSrc", url)):  # Go's ParseQuery decodes keys
             repo = "swtest/imp-%s" % uuid.uuid4().hex[:8]
-            r = raw(sw, "POST", "/images/create?fromSrc=%s&repo=%s&tag=v1" % (src, repo),
+            r = raw(sw, "POST", "/images/create?%s=%s&repo=%s&tag=v1" % (key, src, repo),
                     timeout=60)
             assert_refused(r, 403, "ALLOW_URL_FETCH")
             assert image_id(direct, repo + ":v1") is None
