@@ -11,9 +11,11 @@
  *
  * Invariants:
  *  - daemon_parse_answer returns 0 or -1: -1 for a head that does not
- *    parse and for any status but 200 and 404; 0 with found false for a
- *    404; with found, a non-empty id; every string NUL-terminated in its
- *    array, at most 4 volumes;
+ *    parse and for any status but 200, 404, 3xx, 4xx and a 5xx that carries
+ *    dockerd's message; 0 with found false for a 404; for a 3xx, 4xx or 5xx
+ *    taken, found false and a status to pass on (400 for a redirect, else
+ *    dockerd's) with a non-empty message; with found, a non-empty id; every
+ *    string NUL-terminated in its array, at most 4 volumes and 4 shares;
  *  - a 200 container answer (canonical JSON as Go's encoder writes it:
  *    valid UTF-8, no escapes, no repeated keys) whose top-level Mounts
  *    hold a Type "bind" whose absolute Source, cleaned, exposes the socket
@@ -22,7 +24,9 @@
  *    o=bind/rbind) of such a device do too, and a bind's device is
  *    reported unless holds_socket already says "cannot tell";
  *  - daemon_self_id_from finds exactly the first "/containers/<64 lowercase
- *    hex>/" of the text, or "" when there is none;
+ *    hex>/" inside the 4th field (the mount's root) of a line whose 5th
+ *    field (the mount point) is /etc/hostname, /etc/hosts or
+ *    /etc/resolv.conf, or "" when there is none;
  *  - daemon_lookup_request writes one complete HTTP/1.0 head; when the
  *    router accepts its target, the route is the lookup's (container
  *    inspect, network, volume) and its name is the reference, byte for
@@ -149,13 +153,28 @@ static void answer(enum ref_kind kind, const char *resp, size_t len)
 
 	FUZZ_CHECK(rc == 0 || rc == -1, "daemon_parse_answer returned %d", rc);
 	int head = http_parse_response(resp, len, 0, &r);
-	if (head <= 0 || (r.status != 200 && r.status != 404))
+	bool refusal = head > 0 && r.status >= 300 && r.status < 600 && r.status != 404;
+	if (head <= 0 || (r.status != 200 && r.status != 404 && !refusal) ||
+	    (head > 0 && r.status < 300 && r.status != 200))
 		FUZZ_CHECK(rc == -1, "an answer with head %d, status %d is taken", head,
 			   head > 0 ? r.status : 0);
+	if (head > 0 && r.status >= 300 && r.status < 500 && r.status != 404)
+		FUZZ_CHECK(rc == 0, "a %d refusal is not passed on", r.status);
 	if (head > 0 && r.status == 404)
-		FUZZ_CHECK(rc == 0 && !a.found, "a 404 is not \"not found\"");
+		FUZZ_CHECK(rc == 0 && !a.found && a.status == 0, "a 404 is not \"not found\"");
 	if (rc < 0)
 		return;
+	if (refusal) {
+		terminated(a.error, sizeof(a.error), "error");
+		FUZZ_CHECK(!a.found && a.error[0] &&
+				   a.status == (r.status < 400 ? 400 : r.status),
+			   "a %d answer passed on as %d", r.status, a.status);
+		return;
+	}
+	FUZZ_CHECK(a.n_shares <= sizeof(a.shares) / sizeof(*a.shares), "%zu shares", a.n_shares);
+	for (size_t i = 0; i < a.n_shares; i++)
+		terminated(a.shares[i], sizeof(a.shares[i]), "share");
+	terminated(a.image, sizeof(a.image), "image");
 	if (a.found) {
 		terminated(a.id, sizeof(a.id), "id");
 		FUZZ_CHECK(a.id[0] != '\0', "found without an id");
@@ -213,18 +232,43 @@ static void mountinfo(const char *text, size_t len)
 
 	memset(out, 'x', sizeof(out));
 	daemon_self_id_from(text, len, out);
-	for (size_t i = 0; i + 12 <= len; i++) {
-		if (memcmp(text + i, "/containers/", 12) != 0)
-			continue;
-		const char *id = text + i + 12;
-		if ((size_t)(text + len - id) >= 65 && hex64(id) && id[64] == '/') {
-			memcpy(want, id, 64);
-			want[64] = '\0';
-			break;
+	/* line by line, field by field: the root (4th) of a mount at one of
+	 * the three files dockerd provides (5th) */
+	for (size_t ls = 0; ls < len && !want[0];) {
+		size_t le = ls;
+		while (le < len && text[le] != '\n')
+			le++;
+		size_t fs[6], fe[6], nf = 0;
+		for (size_t i = ls; i <= le && nf < 6;) {
+			size_t j = i;
+			while (j < le && text[j] != ' ')
+				j++;
+			fs[nf] = i;
+			fe[nf++] = j;
+			if (j >= le)
+				break;
+			i = j + 1;
 		}
+		static const char *const points[] = { "/etc/hostname", "/etc/hosts",
+						       "/etc/resolv.conf" };
+		bool ours = false;
+		for (size_t p = 0; nf >= 5 && p < 3; p++)
+			ours |= fe[4] - fs[4] == strlen(points[p]) &&
+				memcmp(text + fs[4], points[p], fe[4] - fs[4]) == 0;
+		for (size_t i = fs[3]; ours && i + 12 <= fe[3]; i++) {
+			if (memcmp(text + i, "/containers/", 12) != 0)
+				continue;
+			const char *id = text + i + 12;
+			if ((size_t)(text + fe[3] - id) >= 65 && hex64(id) && id[64] == '/') {
+				memcpy(want, id, 64);
+				want[64] = '\0';
+				break;
+			}
+		}
+		ls = le + 1;
 	}
 	FUZZ_CHECK(memchr(out, '\0', sizeof(out)) && strcmp(out, want) == 0,
-		   "self id \"%.65s\", the first /containers/<id>/ is \"%s\"", out, want);
+		   "self id \"%.65s\", the first of ours is \"%s\"", out, want);
 }
 
 static void lookup(enum ref_kind kind, const char *in, size_t len)
