@@ -93,23 +93,17 @@ static enum decision check_path_as(const struct filters *f, const struct host_pa
 	if (f->vol_allowed_paths.n && !allowed)
 		return verdict_deny(v, 403, allowed_key, "sockwall: host path %.100s is not allowed by %s",
 			    clean, allowed_key);
-	if (f->defaults && !allowed && protected_) {
-		char quoted[128];
-		regex_quote(clean, quoted, sizeof(quoted));
-		return verdict_deny(v, 403, "default:docker-socket",
-			    "sockwall: host path %.100s exposes the Docker socket or /proc; to "
-			    "allow it set %s=^%s$",
-			    clean, allowed_key, quoted);
-	}
-	if (f->defaults && !allowed && root) {
-		char quoted[128];
-		regex_quote(clean, quoted, sizeof(quoted));
-		return verdict_deny(v, 403, "default:root-path",
-			    "sockwall: host path %.100s is root-equivalent (%s); to allow it set "
-			    "%s=^%s$",
-			    clean, root, allowed_key, quoted);
-	}
-	return DECISION_ALLOW;
+	if (!f->defaults || allowed || (!protected_ && !root))
+		return DECISION_ALLOW;
+	char quoted[128], why[96];
+	regex_quote(clean, quoted, sizeof(quoted));
+	if (protected_)
+		snprintf(why, sizeof(why), "exposes the Docker socket or /proc");
+	else
+		snprintf(why, sizeof(why), "is root-equivalent (%s)", root);
+	return verdict_deny(v, 403, protected_ ? "default:docker-socket" : "default:root-path",
+			    "sockwall: host path %.100s %s; to allow it set %s=^%s$", clean, why,
+			    allowed_key, quoted);
 }
 
 enum decision hostpath_judge(const struct filters *f, const struct host_path *hp,

@@ -5,6 +5,7 @@ and images a test created (conftest only removes containers)."""
 
 import json
 import os
+import shutil
 import subprocess
 import uuid
 
@@ -177,6 +178,15 @@ def leftovers(dockerd, direct):
                 direct.images.remove(img.id, force=True)
             except docker.errors.APIError:
                 pass
+
+
+@pytest.fixture
+def host_dir():
+    """A fresh directory under /tmp (removed afterwards)."""
+    d = "/tmp/swbind-%s" % uuid.uuid4().hex[:10]
+    os.mkdir(d)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture

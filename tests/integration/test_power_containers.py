@@ -32,7 +32,7 @@ import helpers
 from conftest import Sockwall
 from protect_helpers import (Snapshot, assert_cli_ok, assert_cli_refused, assert_refused,
                              decisions, leftovers, proxy_ctr, raw, raw_direct,  # noqa: F401
-                             running, uniq, unique_prefix)
+                             running, uniq, unique_prefix, host_dir)
 
 OPEN = {"CONTAINERS": "1", "IMAGES": "1", "POST": "1", "VOLUMES": "1", "NETWORKS": "1"}
 SOCKET_MSG = "exposes the Docker socket or /proc"
@@ -75,13 +75,6 @@ def keep_bb(direct, leftovers):
     direct.api.tag(bb_id, "bb", "latest", force=True)
 
 
-@pytest.fixture
-def host_dir():
-    """A fresh directory under /tmp (removed afterwards)."""
-    d = "/tmp/swpow-%s" % uuid.uuid4().hex[:10]
-    os.mkdir(d)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def sleeper(direct, name=None, **kw):

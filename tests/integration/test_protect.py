@@ -16,20 +16,13 @@ import pytest
 
 from protect_helpers import (Snapshot, assert_cli_ok, assert_cli_refused, assert_refused,
                              leftovers, proxy_ctr, raw, raw_direct, running, uniq,
-                             unique_prefix, wait_decision)  # noqa: F401 - fixtures
+                             unique_prefix, wait_decision, host_dir)  # noqa: F401 - fixtures
 
 OPEN = {"CONTAINERS": "1", "IMAGES": "1", "POST": "1", "VOLUMES": "1", "NETWORKS": "1"}
 SOCKET_MSG = "exposes the Docker socket or /proc"
 PROXY_MSG = "proxy's own container"
 
 
-@pytest.fixture
-def host_dir():
-    """A fresh directory under /tmp (removed afterwards)."""
-    d = "/tmp/swbind-%s" % uuid.uuid4().hex[:10]
-    os.mkdir(d)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
 
 
 # ================================================================ 1. the docker CLI
