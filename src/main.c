@@ -159,6 +159,42 @@ static void on_signal_pipe(struct loop *loop, int fd, int revents, void *ctx)
 	loop_set_deadline(loop, fd, loop_now(loop) + 50);
 }
 
+/* What the running proxy will ask dockerd about a reference, and why:
+ * "ask dockerd what <noun> '<ref>' <verb> (refused if <why>)". */
+static void print_question(const struct container_ref *r)
+{
+	const char *noun = "container", *verb = "is", *why = "it is the proxy's own container";
+
+	switch (r->kind) {
+	case REF_SHARE:
+		verb = "holds";
+		why = "it is the proxy's, holds the socket or a root-equivalent mount, or has powers "
+		      "this policy denies; followed along what it shares in turn";
+		break;
+	case REF_NETWORK:
+		noun = "network";
+		why = "it is the proxy's own network";
+		break;
+	case REF_NET_JOIN:
+		noun = "network";
+		why = "it is the host's network";
+		break;
+	case REF_VOLUME:
+		noun = "volume";
+		why = "it binds a protected path";
+		break;
+	case REF_PROXY_IMAGE:
+		verb = "runs";
+		why = "this request writes the name of that image";
+		break;
+	default:
+		if (r->writes)
+			why = "it is the proxy's, or, without EXEC=1, if it holds power";
+		break;
+	}
+	printf("then: ask dockerd what %s '%s' %s (refused if %s)\n", noun, r->ref, verb, why);
+}
+
 /*
  * --explain METHOD PATH [BODY-FILE]: the verdict the proxy would give,
  * offline: toggles, body inspection and filters; what only dockerd can
@@ -220,12 +256,7 @@ static int explain(const struct config *cfg, const struct policy_set *pol, const
 		goto out;
 	}
 	for (size_t i = 0; i < refs.n; i++)
-		printf("then: ask dockerd what %s '%s' is (refused if it is the proxy's own "
-		       "container or network, or holds the Docker socket)\n",
-		       refs.refs[i].kind == REF_NETWORK || refs.refs[i].kind == REF_NET_JOIN
-			       ? "network"
-		       : refs.refs[i].kind == REF_VOLUME ? "volume" : "container",
-		       refs.refs[i].ref);
+		print_question(&refs.refs[i]);
 	printf("allow\n");
 	rc = 0;
 out:
