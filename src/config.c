@@ -893,6 +893,7 @@ static void load_acl(struct acl *acl, char *const *envp, struct problems *p)
 	acl->allow_plugin_privileges = read_bool(envp, "ALLOW_PLUGIN_PRIVILEGES", false, p);
 	acl->allow_url_fetch = read_bool(envp, "ALLOW_URL_FETCH", false, p);
 	acl->allow_swarm_unlockkey = read_bool(envp, "ALLOW_SWARM_UNLOCKKEY", false, p);
+	acl->allow_image_load = read_bool(envp, "ALLOW_IMAGE_LOAD", false, p);
 }
 
 /* The toggles, filters and mode of one policy, from an environment. */
@@ -920,7 +921,7 @@ static void load_policy(struct policy_set *ps, const char *socket_path, char *co
 static const char *const acl_switches[] = {
 	"POST", "DELETE", "PUT", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "ALLOW_PAUSE",
 	"ALLOW_UNPAUSE", "ALLOW_ARCHIVE", "ALLOW_EXPORT", "ALLOW_LOGS", "ALLOW_TOP",
-	"ALLOW_PLUGIN_PRIVILEGES", "ALLOW_URL_FETCH", "ALLOW_SWARM_UNLOCKKEY",
+	"ALLOW_PLUGIN_PRIVILEGES", "ALLOW_URL_FETCH", "ALLOW_SWARM_UNLOCKKEY", "ALLOW_IMAGE_LOAD",
 };
 
 /* What a policy file may set: what decides a request, nothing about the process. */
@@ -1313,11 +1314,11 @@ void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len
 	       "ALLOW_START=%d\nALLOW_STOP=%d\nALLOW_RESTARTS=%d\nALLOW_PAUSE=%d\n"
 	       "ALLOW_UNPAUSE=%d\nALLOW_ARCHIVE=%d\nALLOW_EXPORT=%d\nALLOW_LOGS=%d\n"
 	       "ALLOW_TOP=%d\nALLOW_PLUGIN_PRIVILEGES=%d\nALLOW_URL_FETCH=%d\n"
-	       "ALLOW_SWARM_UNLOCKKEY=%d\n",
+	       "ALLOW_SWARM_UNLOCKKEY=%d\nALLOW_IMAGE_LOAD=%d\n",
 	       a->allow_start, a->allow_stop, a->allow_restarts, a->allow_pause,
 	       a->allow_unpause, a->allow_archive, a->allow_export, a->allow_logs,
 	       a->allow_top, a->allow_plugin_privileges, a->allow_url_fetch,
-	       a->allow_swarm_unlockkey);
+	       a->allow_swarm_unlockkey, a->allow_image_load);
 	append(out, out_len, &used, "protections=%s\nSOCKWALL_MODE=%s\n",
 	       pol->filters.defaults ? "on" : "off (DKRPRX__DISABLE_DEFAULTS)",
 	       pol->audit ? "audit" : "enforce");

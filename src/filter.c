@@ -347,7 +347,7 @@ bool filter_applies(const struct filters *f, enum route_action a)
 	case ACT_CONTAINER_EXEC:
 		return true;
 	case ACT_IMAGE_LOAD:
-		return image_filters(f);
+		return true;
 	default:
 		return f->defaults && targets_container(a);
 	}
@@ -625,6 +625,7 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 
 	refs->n = 0;
 	refs->n_dests = 0;
+	refs->loads_any_name = false;
 	v->decision = DECISION_ALLOW;
 	v->status = 0;
 	if (m->query && !query_valid(m->query, m->query_len))
@@ -693,7 +694,8 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 	case ACT_BUILD:
 		if (judge_images(f, acl, m, refs, v) == DECISION_DENY)
 			return DECISION_DENY;
-		if (refs->n_dests)
+		refs->loads_any_name = a == ACT_IMAGE_LOAD && f->defaults && !acl->allow_image_load;
+		if (refs->n_dests || refs->loads_any_name)
 			res = add_ref(refs, REF_PROXY_IMAGE, f->proxy_container_name,
 				      strlen(f->proxy_container_name));
 		break;

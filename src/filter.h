@@ -83,6 +83,8 @@ struct filter_refs {
 	 * ("docker.io/library/bb:latest"), for REF_PROXY_IMAGE */
 	char image_dests[FILTER_MAX_IMAGE_DESTS][IMAGEREF_MAX];
 	size_t n_dests;
+	/* an image load: its tarball may name any image, the proxy's included */
+	bool loads_any_name;
 };
 
 /* What the daemon said about one reference. */

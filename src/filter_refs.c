@@ -28,6 +28,13 @@ static enum decision judge_proxy_image(const struct filter_refs *refs, const str
 {
 	char key[IMAGEREF_MAX + 140];
 
+	if (refs->loads_any_name)
+		return verdict_deny(v, 403, "ALLOW_IMAGE_LOAD",
+				    "sockwall: POST /images/load could put any image under the name "
+				    "of the proxy's own image ('%.120s', of its container %.60s): the "
+				    "names inside a tarball cannot be checked; set ALLOW_IMAGE_LOAD=1 "
+				    "to allow loads",
+				    a->image, a->name);
 	image_key(a->image, key, sizeof(key));
 	for (size_t i = 0; key[0] && i < refs->n_dests; i++)
 		if (strcmp(refs->image_dests[i], key) == 0)

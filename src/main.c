@@ -54,7 +54,7 @@ static const char usage[] =
 	"  ALLOW_PAUSE=0 ALLOW_UNPAUSE=0\n"
 	"Container reads and writes that need their own switch (with CONTAINERS=1):\n"
 	"  ALLOW_ARCHIVE=0 ALLOW_EXPORT=0 ALLOW_LOGS=1 ALLOW_TOP=1; EXEC=1 for exec create\n"
-	"  ALLOW_PLUGIN_PRIVILEGES=0 ALLOW_URL_FETCH=0 ALLOW_SWARM_UNLOCKKEY=0\n"
+	"  ALLOW_PLUGIN_PRIVILEGES=0 ALLOW_URL_FETCH=0 ALLOW_SWARM_UNLOCKKEY=0 ALLOW_IMAGE_LOAD=0\n"
 	"Network and daemon:\n"
 	"  SOCKWALL_LISTEN=tcp://[::]:2375   comma-separated tcp://HOST:PORT, tls://HOST:PORT,\n"
 	"                                    unix:///PATH[?mode=0660&group=GID]; any may add\n"

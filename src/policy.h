@@ -36,7 +36,7 @@ struct acl {
 	bool allow_archive, allow_export, allow_logs, allow_top;
 	/* sockwall's own switches for routes that are root-equivalent or
 	 * leak a secret; off unless set (see docs/routes.md) */
-	bool allow_plugin_privileges, allow_url_fetch, allow_swarm_unlockkey;
+	bool allow_plugin_privileges, allow_url_fetch, allow_swarm_unlockkey, allow_image_load;
 };
 
 /* tecnativa's defaults: EVENTS, PING, VERSION on; ALLOW_LOGS, ALLOW_TOP on. */

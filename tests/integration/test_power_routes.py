@@ -1108,3 +1108,42 @@ def test_load_refused_with_image_filters(sockwall, direct, saved_image, filt):
     r = raw(sw2, "POST", "/images/load?quiet=1", headers=TAR, body=tarball, timeout=60)
     assert r.status == 200, r
     assert image_id(direct, ref) is not None
+
+
+def _renamed_tarball(tarball, repo_tag):
+    """A `docker save` tarball whose manifest names its image repo_tag instead."""
+    src, out = tarfile.open(fileobj=io.BytesIO(tarball)), io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as dst:
+        for m in src.getmembers():
+            if m.name == "repositories":
+                continue
+            data = src.extractfile(m).read() if m.isfile() else None
+            if m.name == "manifest.json":
+                manifest = json.loads(data)
+                for entry in manifest:
+                    entry["RepoTags"] = [repo_tag]
+                data = json.dumps(manifest).encode()
+                m.size = len(data)
+            dst.addfile(m, io.BytesIO(data) if data is not None else None)
+    return out.getvalue()
+
+
+def test_load_onto_the_proxys_image_needs_its_switch(sockwall, direct, saved_image, proxy_ctr):
+    """While the proxy's container runs bb:latest, a tarball naming its image
+    bb:latest would replace what the proxy runs next: refused unless
+    ALLOW_IMAGE_LOAD=1 (the names in a tarball cannot be judged)."""
+    ref, tarball = saved_image
+    forged = _renamed_tarball(tarball, "bb:latest")
+    bb_before = image_id(direct, "bb:latest")
+    sw = sockwall(IMAGES)
+    before = Snapshot(direct)
+    r = raw(sw, "POST", "/images/load?quiet=1", headers=TAR, body=forged, timeout=60)
+    assert_refused(r, 403, "ALLOW_IMAGE_LOAD", "proxy's own image")
+    before.assert_unchanged("a load while the proxy's container exists")
+    assert image_id(direct, "bb:latest") == bb_before
+    # the twin: the operator opened loads; a harmless tarball goes through
+    sw2 = sockwall(dict(IMAGES, ALLOW_IMAGE_LOAD="1"))
+    r = raw(sw2, "POST", "/images/load?quiet=1", headers=TAR, body=tarball, timeout=60)
+    assert r.status == 200, r
+    assert image_id(direct, ref) is not None
+    assert image_id(direct, "bb:latest") == bb_before

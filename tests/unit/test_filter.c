@@ -869,6 +869,21 @@ static void test_proxy_routes(void)
 			      DECISION_ALLOW &&
 		      refs.n == 0,
 	      "pulling the proxy's image is an update, not a forgery");
+	/* A load may name any image: refused while the proxy's container exists. */
+	CHECK(judge(&cfg, "POST", "/images/load?quiet=1", &b, &refs, &v) == DECISION_ALLOW &&
+		      refs.n == 1 && refs.refs[0].kind == REF_PROXY_IMAGE && refs.loads_any_name,
+	      "load asks for the proxy's container");
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+			      DECISION_DENY &&
+		      strcmp(v.rule, "ALLOW_IMAGE_LOAD") == 0,
+	      "load while the proxy runs: %s", v.message);
+	answers[0].found = false;
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_ALLOW,
+	      "load with no proxy container");
+	cfg.policy.acl.allow_image_load = true;
+	CHECK(judge(&cfg, "POST", "/images/load", &b, &refs, &v) == DECISION_ALLOW && refs.n == 0,
+	      "ALLOW_IMAGE_LOAD=1");
 	config_free(&cfg);
 }
 

@@ -42,6 +42,7 @@ static bool apply(struct acl *acl, const char *name, size_t len, bool on)
 		{ "ALLOW_PLUGIN_PRIVILEGES", &acl->allow_plugin_privileges },
 		{ "ALLOW_URL_FETCH", &acl->allow_url_fetch },
 		{ "ALLOW_SWARM_UNLOCKKEY", &acl->allow_swarm_unlockkey },
+		{ "ALLOW_IMAGE_LOAD", &acl->allow_image_load },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (strlen(flags[i].name) == len && !memcmp(flags[i].name, name, len)) {
@@ -421,6 +422,7 @@ static void set_all(struct acl *acl, bool on)
 	acl->allow_archive = acl->allow_export = on;
 	acl->allow_logs = acl->allow_top = on;
 	acl->allow_plugin_privileges = acl->allow_url_fetch = acl->allow_swarm_unlockkey = on;
+	acl->allow_image_load = on;
 	acl->delete_ = acl->put = on ? TOGGLE_ON : TOGGLE_OFF;
 }
 
