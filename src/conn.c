@@ -1393,7 +1393,9 @@ static bool response_step(struct conn *c)
 	case RS_BODY:
 		return response_body(c);
 	case RS_DONE:
-		if (c->rq != RQ_SENT)
+		/* Logged once the client has it all: the line counts the bytes
+		 * sent, also when the client reads slower than dockerd wrote. */
+		if (c->rq != RQ_SENT || out->fwd)
 			return false;
 		finish_request(c);
 		return true;
