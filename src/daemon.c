@@ -400,13 +400,14 @@ static bool mount_fields(const char *line, const char *end, const char **root, s
 
 /*
  * dockerd bind-mounts /etc/hostname, /etc/hosts and /etc/resolv.conf from
- * .../containers/<id>/ into each container.  Only those mount points say
- * who we are: on the host, other containers' mounts (a shareable IPC
- * namespace's shm, say) carry their IDs too.
+ * <data-root>/containers/<id>/, Podman from <runroot>/<driver>-containers/
+ * <id>/userdata/ (vfs-containers, overlay-containers).  Only those mount
+ * points say who we are: on the host, other containers' mounts (a
+ * shareable IPC namespace's shm, say) carry their IDs too.
  */
 void daemon_self_id_from(const char *text, size_t len, char out[65])
 {
-	static const char marker[] = "/containers/";
+	static const char marker[] = "containers/";
 	static const char *const points[] = { "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" };
 	const char *p = text, *end = text + len;
 
@@ -428,7 +429,8 @@ void daemon_self_id_from(const char *text, size_t len, char out[65])
 			if (!hit)
 				break;
 			const char *id = hit + sizeof(marker) - 1;
-			if (root + root_len - id >= 65 && is_hex64(id) && id[64] == '/') {
+			bool after = hit > root && (hit[-1] == '/' || hit[-1] == '-');
+			if (after && root + root_len - id >= 65 && is_hex64(id) && id[64] == '/') {
 				memcpy(out, id, 64);
 				out[64] = '\0';
 				return;

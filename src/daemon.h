@@ -30,7 +30,8 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 /*
  * The proxy's own container ID when it runs in one, read from
  * /proc/self/mountinfo (dockerd bind-mounts /etc/hostname and friends from
- * /var/lib/docker/containers/<id>/); "" when not found.
+ * /var/lib/docker/containers/<id>/, Podman from
+ * .../overlay-containers/<id>/userdata/ or vfs-containers); "" when not found.
  */
 void daemon_self_id(char out[65]);
 

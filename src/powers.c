@@ -200,7 +200,41 @@ static const struct {
 	{ "/var/run/docker", "dockerd's runtime state and plugin sockets" },
 	{ "/var/lib/docker", "dockerd's data root" },
 	{ "/var/lib/containerd", "containerd's data root" },
+	{ "/run/podman", "Podman's API socket" },
+	{ "/var/run/podman", "Podman's API socket" },
+	{ "/run/containers", "Podman's runtime state" },
+	{ "/var/run/containers", "Podman's runtime state" },
+	{ "/var/lib/containers", "Podman's storage" },
 };
+
+/*
+ * Rootless Podman listens on /run/user/<uid>/podman/podman.sock: any uid,
+ * so the parents of every such socket count too.
+ */
+static bool rootless_podman(const char *clean, size_t len)
+{
+	static const char *const runs[] = { "/run/user", "/var/run/user" };
+
+	for (size_t i = 0; i < sizeof(runs) / sizeof(*runs); i++) {
+		size_t n = strlen(runs[i]);
+		if (len < n || memcmp(clean, runs[i], n) != 0 || (len > n && clean[n] != '/'))
+			continue;
+		if (len <= n + 1)
+			return true; /* /run/user itself */
+		size_t d = n + 1, digits = 0;
+		while (d < len && clean[d] >= '0' && clean[d] <= '9') {
+			d++;
+			digits++;
+		}
+		if (!digits || (d < len && clean[d] != '/'))
+			continue; /* not a uid directory */
+		if (d == len || d + 1 == len)
+			return true; /* /run/user/<uid> holds podman/ */
+		return path_exposes(clean + d, len - d, "/podman", 7) ||
+		       path_exposes("/podman", 7, clean + d, len - d);
+	}
+	return false;
+}
 
 const char *powers_root_path(const char *clean, size_t len, bool read_only)
 {
@@ -209,6 +243,8 @@ const char *powers_root_path(const char *clean, size_t len, bool read_only)
 		if (path_exposes(clean, len, p, strlen(p)) || path_exposes(p, strlen(p), clean, len))
 			return root_paths[i].why;
 	}
+	if (rootless_podman(clean, len))
+		return "rootless Podman's API socket";
 	/* uevent_helper, cgroup release_agent: /sys written is code run as root */
 	if (!read_only && (path_exposes(clean, len, "/sys", 4) || path_exposes("/sys", 4, clean, len)))
 		return "the kernel's /sys, writable";

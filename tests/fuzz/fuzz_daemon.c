@@ -23,8 +23,10 @@
  *    volume, Options with a local bind (type none/bind/rbind or
  *    o=bind/rbind) of such a device do too, and a bind's device is
  *    reported unless holds_socket already says "cannot tell";
- *  - daemon_self_id_from finds exactly the first "/containers/<64 lowercase
- *    hex>/" inside the 4th field (the mount's root) of a line whose 5th
+ *  - daemon_self_id_from finds exactly the first "containers/<64 lowercase
+ *    hex>/" after a '/' or a '-' (dockerd's containers/, Podman's
+ *    vfs-containers/ and overlay-containers/) inside the 4th field (the
+ *    mount's root) of a line whose 5th
  *    field (the mount point) is /etc/hostname, /etc/hosts or
  *    /etc/resolv.conf, or "" when there is none;
  *  - daemon_lookup_request writes one complete HTTP/1.0 head; when the
@@ -256,7 +258,8 @@ static void mountinfo(const char *text, size_t len)
 			ours |= fe[4] - fs[4] == strlen(points[p]) &&
 				memcmp(text + fs[4], points[p], fe[4] - fs[4]) == 0;
 		for (size_t i = fs[3]; ours && i + 12 <= fe[3]; i++) {
-			if (memcmp(text + i, "/containers/", 12) != 0)
+			if (memcmp(text + i + 1, "containers/", 11) != 0 ||
+			    (text[i] != '/' && text[i] != '-'))
 				continue;
 			const char *id = text + i + 12;
 			if ((size_t)(text + fe[3] - id) >= 65 && hex64(id) && id[64] == '/') {

@@ -602,7 +602,11 @@ ROOT_PATHS = ["/run/containerd", "/var/run/containerd", "/run/docker", "/var/run
               "/var/lib/docker/volumes", "/var/lib/containerd/io.containerd.content.v1.content",
               "/run/containerd/containerd.sock", "/run/docker/netns",
               # containing one
-              "/var/lib"]
+              "/var/lib",
+              # Podman: rootful socket and state, rootless sockets of any uid
+              "/run/podman", "/var/run/podman/podman.sock", "/var/lib/containers",
+              "/run/containers/storage", "/run/user", "/run/user/1000",
+              "/run/user/1000/podman/podman.sock"]
 
 
 def test_root_equivalent_binds_are_refused(sockwall, direct, leftovers):
@@ -632,7 +636,8 @@ def test_root_equivalent_binds_are_refused(sockwall, direct, leftovers):
                                   403, SOCKET_MSG)
     # benign look-alikes: created (never started: the sources need not exist)
     for bind in ("/var/lib/dockerx:/x", "/var/lib/docker-data:/x", "/run/containerd-x:/x",
-                 "/run/dockerd:/x", "/var/lib/containerdx/y:/x", "/sysx:/x"):
+                 "/run/dockerd:/x", "/var/lib/containerdx/y:/x", "/sysx:/x",
+                 "/run/user/1000/pulse:/x", "/run/podmanx:/x"):
         a = assert_created(raw(sw, "POST", "/containers/create",
                                body=js(create_body(Binds=[bind])), headers=JSON_CT), direct)
         assert a["HostConfig"]["Binds"] == [bind]

@@ -521,6 +521,38 @@ static void test_daemon_answers(void)
 	      "self id: %s", id);
 	daemon_self_id_from("1 2 3 / / rw - ext4 /dev/vda rw\n", 30, id);
 	CHECK(id[0] == '\0', "not in a container");
+	/* Real lines: dockerd 20.10 (vfs) and Podman 4.3 (vfs and overlay), as
+	 * each container sees its own /proc/self/mountinfo. */
+	static const struct {
+		const char *line, *id;
+	} real[] = {
+		{ "88 70 254:0 /tmp/dk/data/containers/5ae8f4b6ca5e8e76e45a826f2b7d3e1c0f10ad319ec05fc3eec11e2a5ce67862"
+		  "/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534\n",
+		  "5ae8f4b6ca5e8e76e45a826f2b7d3e1c0f10ad319ec05fc3eec11e2a5ce67862" },
+		{ "87 70 254:0 /tmp/dk/data/containers/5ae8f4b6ca5e8e76e45a826f2b7d3e1c0f10ad319ec05fc3eec11e2a5ce67862"
+		  "/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/vda rw\n",
+		  "5ae8f4b6ca5e8e76e45a826f2b7d3e1c0f10ad319ec05fc3eec11e2a5ce67862" },
+		{ "79 72 254:0 /tmp/pm/run-vfs/vfs-containers/9d58f0ea28b2938b9865229d55ec4dcacb3fc7e0d4ad121409ff47b4877cae57"
+		  "/userdata/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534\n",
+		  "9d58f0ea28b2938b9865229d55ec4dcacb3fc7e0d4ad121409ff47b4877cae57" },
+		{ "82 76 254:0 /tmp/pm/run-overlay/overlay-containers/08fee3bcd872c8c23467db97bbe0281796111685f8c4be56cc5209a93250f079"
+		  "/userdata/hosts /etc/hosts rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534\n",
+		  "08fee3bcd872c8c23467db97bbe0281796111685f8c4be56cc5209a93250f079" },
+		/* .containerenv is Podman's too, but not one of the three: not used */
+		{ "84 76 254:0 /tmp/pm/run-overlay/overlay-containers/08fee3bcd872c8c23467db97bbe0281796111685f8c4be56cc5209a93250f079"
+		  "/userdata/.containerenv /run/.containerenv rw,relatime - ext4 /dev/vda rw\n",
+		  "" },
+		/* a look-alike directory name is no storage path */
+		{ "85 76 254:0 /srv/mycontainers/08fee3bcd872c8c23467db97bbe0281796111685f8c4be56cc5209a93250f079"
+		  "/hostname /etc/hostname rw - ext4 /dev/vda rw\n",
+		  "" },
+	};
+	for (size_t i = 0; i < sizeof(real) / sizeof(*real); i++) {
+		daemon_self_id_from(real[i].line, strlen(real[i].line), id);
+		CHECK(strcmp(id, real[i].id) == 0, "mountinfo row %zu: \"%s\", want \"%s\"", i, id,
+		      real[i].id);
+	}
+
 	/* On the host, another container's shareable IPC mount names its ID. */
 	const char host[] =
 		"30 1 0:5 / /dev rw - devtmpfs udev rw\n"
@@ -638,6 +670,20 @@ static void test_root_paths(void)
 		{ S("/var/lib/dockerx"), false, 0 },
 		{ S("/system"), false, 0 },
 		{ S("/var/lib/postgres"), false, 0 },
+		/* Podman: rootful socket and state, rootless sockets of any uid */
+		{ S("/run/podman"), true, 1 },
+		{ S("/var/run/podman/podman.sock"), true, 1 },
+		{ S("/var/lib/containers/storage"), false, 1 },
+		{ S("/run/containers"), false, 1 },
+		{ S("/run/user"), true, 1 },
+		{ S("/run/user/1000"), true, 1 },
+		{ S("/run/user/1000/podman"), true, 1 },
+		{ S("/run/user/0/podman/podman.sock"), false, 1 },
+		{ S("/var/run/user/1000/podman/podman.sock"), true, 1 },
+		{ S("/run/user/1000/pulse"), false, 0 },
+		{ S("/run/user/1000/podmanx"), false, 0 },
+		{ S("/run/user/abc/podman"), false, 0 },
+		{ S("/run/username"), false, 0 },
 	};
 	struct config cfg;
 	char *env[] = { "SOCKWALL_LISTEN=unix:///srv/sw.sock", NULL };
