@@ -165,9 +165,8 @@ static bool volume_binds_protected(const struct filters *f, const char *js, cons
 	return n == (size_t)-1 || filter_path_is_protected(f, clean, n, false);
 }
 
-static bool tok_nonempty_list(const char *js, const jsmntok_t *t)
+static bool tok_nonempty_list(const jsmntok_t *t)
 {
-	(void)js;
 	return (t->type == JSMN_ARRAY || t->type == JSMN_OBJECT) && t->size > 0;
 }
 
@@ -222,10 +221,10 @@ static bool read_powers(const char *js, const jsmntok_t *t, int i, int count, st
 		else if (tok_is(js, &t[k], "UsernsMode"))
 			p->host_userns = is_host;
 		else if (tok_is(js, &t[k], "CapAdd"))
-			p->cap_add = tok_nonempty_list(js, val);
+			p->cap_add = tok_nonempty_list(val);
 		else if (tok_is(js, &t[k], "Devices") || tok_is(js, &t[k], "DeviceRequests") ||
 			 tok_is(js, &t[k], "DeviceCgroupRules"))
-			p->devices |= tok_nonempty_list(js, val);
+			p->devices |= tok_nonempty_list(val);
 		if ((tok_is(js, &t[k], "NetworkMode") || tok_is(js, &t[k], "PidMode") ||
 		     tok_is(js, &t[k], "IpcMode")) &&
 		    !add_share(a, js, val, 10))
