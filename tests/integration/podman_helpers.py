@@ -182,9 +182,46 @@ class Podman:
         if self.log is not None:
             self.log.close()
             self.log = None
+        self._end_conmons()
         if self.exe:
             # Unmounts the storage driver's layers and removes Podman's state.
             self.cli("system", "reset", "--force", timeout=120)
+
+    def _conmon_pids(self):
+        """conmon processes of this Podman (their argv names our directory)."""
+        mine = (self.tmp + "/").encode()
+        pids = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if argv and argv[0].endswith(b"conmon") and any(mine in a for a in argv):
+                pids.append(int(d))
+        return pids
+
+    def _end_conmons(self):
+        # An exec session's conmon waits 5 minutes (containers.conf
+        # exit_command_delay, as dockerd keeps an exec's state) after the
+        # exec ends: end ours, by PID, so no process outlives the storage.
+        pids = self._conmon_pids()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(helpers.pid_alive(p) for p in pids):
+            time.sleep(0.1)
+        for pid in pids:
+            if helpers.pid_alive(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     def destroy(self):
         try:
