@@ -72,16 +72,9 @@ import docker
 import pytest
 
 import helpers
-from fault_helpers import ping_ok, umount_under
+from fault_helpers import busybox_tar, ping_ok, umount_under
 
 BB = "bb:latest"
-
-
-def _busybox_tar():
-    # conftest.py owns the image's contents; imported late so that this module
-    # can be imported from any test file without a cycle.
-    from conftest import _busybox_tar as tar
-    return tar()
 
 
 def _conf_text(tmp):
@@ -146,7 +139,7 @@ class Podman:
                                       "within %ds:\n%s" % (timeout, self.log_tail()))
             time.sleep(0.1)
         self.client = docker.DockerClient(base_url=self.host, timeout=120)
-        self.client.api.import_image_from_data(_busybox_tar(), repository="bb", tag="latest")
+        self.client.api.import_image_from_data(busybox_tar(), repository="bb", tag="latest")
         self.client.images.get(BB)
         # A first container, asked of Podman itself: storage that cannot mount
         # or a runtime that cannot start is Podman unable to run here.

@@ -26,7 +26,8 @@ import docker
 import pytest
 
 import helpers
-from conftest import REPO, _free_port
+from conftest import REPO
+from fault_helpers import free_port
 from podman_helpers import BB, podman, podman_overlay  # noqa: F401 - fixtures
 from protect_helpers import assert_cli_ok, assert_cli_refused, uniq
 
@@ -84,15 +85,24 @@ def test_docker_py_run(open_sw, podman):
     assert out == b"py\n"
 
 
-def test_docker_logs_follow_ends_with_the_container(open_sw, docker_cli, podman):
+def test_docker_logs_follow_ends_with_the_container(open_sw, docker_popen, podman):
     name = uniq("logs")
+    # The container prints one line, then waits for /tmp/go before the rest:
+    # the follow is open, live, when the rest is written.
     _run_direct(podman, "--name", name, BB, "sh", "-c",
-                "for i in 1 2 3 4 5; do echo line $i; sleep 0.3; done")
-    # `logs -f` returns by itself once the container ends (the 60 s is a bound
-    # on a hang, not a timing assertion)
-    r = docker_cli(open_sw.host, "logs", "-f", name, timeout=60)
+                "echo line 1; while [ ! -e /tmp/go ]; do sleep 0.1; done; "
+                "for i in 2 3 4 5; do echo line $i; done")
+    p = docker_popen(open_sw.host, "logs", "-f", name)
+    lines = helpers.LineReader(p.stdout, "logs")
+    lines.wait_line(lambda s: s == "line 1", 30, what="the first line, followed")
+    assert p.poll() is None, "logs -f ended while the container runs"
+    r = podman.cli("exec", name, "touch", "/tmp/go")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["line %d" % i for i in range(1, 6)], r.stdout
+    # `logs -f` returns by itself once the container ends (the 60 s bound a
+    # hang; it is no timing assertion)
+    assert p.wait(timeout=60) == 0, p.stderr.read()
+    lines.done.wait(10)
+    assert lines.lines == ["line %d" % i for i in range(1, 6)], lines.lines
     assert podman.inspect(name)["State"]["Status"] == "exited"
 
 
@@ -275,7 +285,7 @@ def _start_proxy_container(pm, name):
     """sockwall in a Podman container, started by Podman itself (as a user
     would), Podman's socket bound in, listening on a TCP port of the host."""
     image = _import_sockwall_image(pm)
-    port = _free_port()
+    port = free_port()
     r = pm.cli("run", "-d", "--network", "host", "--name", name,
                "-v", "%s:/var/run/docker.sock" % pm.sock,
                "-e", "SOCKWALL_LISTEN=tcp://127.0.0.1:%d" % port,
