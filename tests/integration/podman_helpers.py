@@ -40,19 +40,25 @@ it) yields a `Podman` with:
 
 Every container a test creates goes through Podman's containers.conf here:
     default_ulimits = nofile=1024:1024, nproc=4096:4096
-        Podman's rootful defaults (nofile 1048576, nproc 4194304) exceed the
-        hard limits this machine grants and runc then fails with "error
-        setting rlimit type 7 (6): operation not permitted"; containers.conf
-        sets them for every client, so API clients need no --ulimit.
+        the limits rootful Podman asks for by default exceed the hard limits
+        this machine grants (nofile 20000 here) and runc then fails with
+        "error setting rlimit type 7 (NOFILE; 6, NPROC, once NOFILE is set):
+        operation not permitted"; containers.conf sets them for every
+        client, so API clients (docker CLI, docker-py, podman --remote)
+        need no --ulimit.
     network_config_dir = <tmp>/net
         Podman's network definitions stay private.  A container created
-        without a network gets Podman's "bridge" (netavark adds a bridge and
-        iptables rules on the host): tests pass `--network none` (or
+        without a network gets Podman's "bridge" (netavark, or the CNI
+        plugins, add a bridge and iptables rules on the host): tests pass `--network none` (or
         network_mode="none"), or `--network host`, as the private dockerd
         runs with --bridge=none.
 
 `podman_overlay` (session scope) is the same on the overlay storage driver;
 it skips, with Podman's own error text, where overlay cannot mount.
+
+`BB` is "bb:latest"; `wait_state(pm, name, pred, timeout=30)` polls Podman's
+own inspect until pred(State dict) holds, e.g.
+    wait_state(podman, "c1", lambda st: st["Status"] == "exited")
 
 `start_podman(driver="vfs")` returns a started Podman (the caller stops it
 with .destroy()); it calls pytest.skip with Podman's error text when the
