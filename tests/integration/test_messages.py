@@ -3,7 +3,8 @@ never told the name of: the proxy's own container is named as found by
 the ID in its /proc/self/mountinfo, with the whole 64-digit ID, not as
 PROXY_CONTAINER_NAME; routes are written /containers/{id}/..."""
 
-from protect_helpers import assert_cli_refused
+import helpers
+from protect_helpers import API, assert_cli_refused
 from test_image import ProxyContainer, image  # noqa: F401 (the fixture)
 
 
@@ -24,3 +25,39 @@ def test_the_proxy_says_how_it_knew_its_own_container(dockerd, docker_cli, direc
     # a toggle refusal names the route as the API reference writes it
     r = docker_cli(proxy.host, "export", "-o", str(tmp_path / "e.tar"), proxy.name)
     assert_cli_refused(r, "GET /containers/{id}/export is denied: set ALLOW_EXPORT=1")
+
+
+def head(sock, path):
+    """HEAD API+path on a unix socket; the answer's head (a HEAD has no body)."""
+    s = helpers.connect(sock)
+    try:
+        s.sendall(helpers.request("HEAD", API + path))
+        r = helpers.ResponseReader(s).read(timeout=10, head_request=True)
+        assert r is not None, "no answer to HEAD %s" % path
+        return r
+    finally:
+        s.close()
+
+
+def test_head_on_a_get_only_route_is_what_the_readme_says(dockerd, sockwall):
+    """README: dockerd 20.10 has no HEAD route for GET-only endpoints and
+    answers 404 (page not found), not 405; sockwall refuses such a HEAD
+    itself, 403, whatever is enabled; HEAD /_ping and HEAD archive pass."""
+    direct = [head(dockerd.sock, p) for p in ("/containers/json", "/version",
+                                                         "/images/json")]
+    assert [r.status for r in direct] == [404, 404, 404], direct
+    assert head(dockerd.sock, "/_ping").status == 200
+
+    sw = sockwall({"CONTAINERS": "1", "IMAGES": "1", "POST": "1"})
+    for p in ("/containers/json", "/version", "/images/json"):
+        r = head(sw.unix, p)
+        assert r.status == 403, r
+        assert (r.header("content-type") or "").startswith("application/json"), r
+    assert helpers.one(sw.unix, "GET", API + "/containers/json").status == 200
+    assert head(sw.unix, "/_ping").status == 200
+    r = head(sw.unix, "/containers/nope/archive?path=/")
+    assert r.status == 403, r  # ALLOW_ARCHIVE is off
+    sw2 = sockwall({"CONTAINERS": "1", "ALLOW_ARCHIVE": "1"})
+    assert head(sw2.unix, "/containers/nope/archive?path=/").status == 404  # dockerd's
+    msgs = [d for d in sw.request_logs() if d["method"] == "HEAD" and "/version" in d["path"]]
+    assert [(d["decision"], d["reason"]) for d in msgs] == [("deny", "unknown-route")], msgs
