@@ -8,7 +8,7 @@ have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 
 for p in make gcc musl-tools libjsmn-dev libbearssl-dev openssl dpkg-dev docker.io \
-         busybox-static python3 python3-pytest python3-docker socat curl file \
+         busybox-static python3 python3-pytest python3-docker socat curl file docker-compose \
          clang libclang-rt-14-dev; do
 	have_pkg "$p" || need="$need $p"
 done
