@@ -71,17 +71,17 @@ static void found_words(const struct container_ref *r, const struct ref_answer *
 			 a->host_network ? ", the host's network" : "");
 		return;
 	case REF_VOLUME:
-		snprintf(out, cap, "volume '%s'%s%.300s%s", a->name,
-			 a->device[0] ? ", a bind of " : "", a->device,
+		snprintf(out, cap, "volume '%s'%s%.*s%s%s", a->name,
+			 a->device[0] ? ", a bind of " : "", FILTER_SHOWN(a->device, 300),
 			 a->holds_socket ? ", a host filesystem" : "");
 		return;
 	default:
 		break;
 	}
 	snprintf(out, cap,
-		 "container '%s' ID %s, image %.160s%s%s; %zu local volume(s), shares %zu "
+		 "container '%s' ID %s, image %.*s%s%s%s; %zu local volume(s), shares %zu "
 		 "container(s)",
-		 a->name, a->id, a->image,
+		 a->name, a->id, FILTER_SHOWN(a->image, FILTER_IMAGE_SHOWN),
 		 a->holds_socket ? "; holds the Docker socket or a root-equivalent mount" : "",
 		 powers_any(&a->powers) ? "; privileged, host namespaces, capabilities or devices"
 					: "",
