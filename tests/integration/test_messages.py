@@ -61,3 +61,17 @@ def test_head_on_a_get_only_route_is_what_the_readme_says(dockerd, sockwall):
     assert head(sw2.unix, "/containers/nope/archive?path=/").status == 404  # dockerd's
     msgs = [d for d in sw.request_logs() if d["method"] == "HEAD" and "/version" in d["path"]]
     assert [(d["decision"], d["reason"]) for d in msgs] == [("deny", "unknown-route")], msgs
+
+
+def test_explain_prints_routes_in_the_api_form():
+    """--explain (offline) names the route as the API reference does."""
+    import subprocess
+    from conftest import SOCKWALL_BIN
+    env = {"PATH": "/usr/bin:/bin", "SOCKET_PATH": "/nonexistent/docker.sock"}
+    r = subprocess.run([str(SOCKWALL_BIN), "--explain", "GET", "/v1.41/containers/abc/logs"],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=10)
+    assert r.returncode == 1, r
+    assert "route: GET /containers/{id}/logs (CONTAINERS)" in r.stdout, r.stdout
+    assert "GET /containers/{id}/logs is denied: set CONTAINERS=1" in r.stdout, r.stdout
+    assert ":.*" not in r.stdout, r.stdout
