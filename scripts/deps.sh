@@ -11,7 +11,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok install
 # containers on --network none/host: no netavark, CNI plugins, slirp4netns or uidmap).
 for p in make gcc musl-tools libjsmn-dev libbearssl-dev openssl dpkg-dev docker.io \
          busybox-static python3 python3-pytest python3-docker socat curl file \
-         podman \
+         podman docker-compose \
          clang libclang-rt-14-dev; do
 	have_pkg "$p" || need="$need $p"
 done

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "debuglog.h"
 #include "filter.h"
 #include "http.h"
 #include "inspect.h"
@@ -452,6 +453,7 @@ static void local_response(struct conn *c, int status, const char *message, bool
 		return;
 	}
 	buf_room(o);
+	debuglog_refusal(status, message);
 	size_t n = format_error(o->data + o->end, o->cap - o->end, status, message, close,
 				c->rq_is_head);
 	o->end += n;
@@ -968,8 +970,10 @@ static bool lookup_step(struct conn *c)
 	lookup_close(c);
 	const struct container_ref *r = &pd->refs.refs[pd->next];
 	struct ref_answer *a = &pd->answers[pd->next];
-	if (n < 0 || daemon_parse_answer(r->kind, pd->resp, pd->resp_len, &c->pol->filters,
-					 a) < 0) {
+	int parsed = n < 0 ? -1 : daemon_parse_answer(r->kind, pd->resp, pd->resp_len,
+						       &c->pol->filters, a);
+	debuglog_lookup(r, pd->req, pd->req_len, pd->resp, pd->resp_len, parsed, a);
+	if (parsed < 0) {
 		lookup_failed(c, "unexpected answer from the Docker daemon");
 		return true;
 	}
@@ -1075,6 +1079,7 @@ static bool request_head(struct conn *c)
 			 "sockwall: the health channel serves /_ping only");
 	}
 	c->req.rule = v.rule;
+	debuglog_route(c->pol->name, req.method, req.method_len, m, &v);
 	if (v.decision == DECISION_DENY && !audited(c, v.rule)) {
 		bool close = req.body != HTTP_BODY_NONE || req.expect_continue || !req.keep_alive;
 		in->start += (size_t)n;

@@ -69,11 +69,11 @@ static enum decision check_list(struct verdict *v, const struct pattern_list *al
 	if ((denied->n || allowed->n) && !pattern_input_ok(value, len))
 		return refuse(v, denied_key, "value too long to check against the filters");
 	if (pattern_list_match(denied, value, len))
-		return deny(v, denied_key, "sockwall: %s '%.80s' is denied by %s", what, value,
-			    denied_key);
+		return deny(v, denied_key, "sockwall: %s '%.*s%s' is denied by %s", what,
+			    FILTER_SHOWN(value, FILTER_IMAGE_SHOWN), denied_key);
 	if (allowed->n && !pattern_list_match(allowed, value, len))
-		return deny(v, allowed_key, "sockwall: %s '%.80s' is not allowed by %s", what,
-			    value, allowed_key);
+		return deny(v, allowed_key, "sockwall: %s '%.*s%s' is not allowed by %s", what,
+			    FILTER_SHOWN(value, FILTER_IMAGE_SHOWN), allowed_key);
 	return DECISION_ALLOW;
 }
 
@@ -125,15 +125,15 @@ static enum decision check_image_ref(const struct filters *f, const char *image,
 							 : "DKRPRX__IMAGES__ALLOWED_TAGS";
 	if (any_allow && strspn(image, "0123456789abcdef") == strlen(image))
 		return deny(v, allow_key,
-			    "sockwall: image '%.80s' could be an image ID prefix, which %s cannot "
-			    "vouch for; give the full name (e.g. docker.io/library/%.40s:tag)",
-			    image, allow_key, image);
+			    "sockwall: image '%.*s%s' could be an image ID prefix, which %s cannot "
+			    "vouch for; give the full name (e.g. docker.io/library/<name>:tag)",
+			    FILTER_SHOWN(image, FILTER_IMAGE_SHOWN), allow_key);
 	if (imageref_parse(image, strlen(image), &ref, &why) < 0) {
 		if (any_allow)
 			return deny(v, "DKRPRX__IMAGES__ALLOWED_REPOS",
-				    "sockwall: image '%.80s' cannot be checked against the allow "
+				    "sockwall: image '%.*s%s' cannot be checked against the allow "
 				    "lists (%s)",
-				    image, why);
+				    FILTER_SHOWN(image, FILTER_IMAGE_SHOWN), why);
 		return DECISION_ALLOW;
 	}
 	if (extra_tag && *extra_tag) {
@@ -148,17 +148,17 @@ static enum decision check_image_ref(const struct filters *f, const char *image,
 	for (int i = 0; i < 2; i++) {
 		if (pattern_list_match(&f->img_denied_repos, names[i], strlen(names[i])))
 			return deny(v, "DKRPRX__IMAGES__DENIED_REPOS",
-				    "sockwall: image repository '%.80s' is denied by "
+				    "sockwall: image repository '%.*s%s' is denied by "
 				    "DKRPRX__IMAGES__DENIED_REPOS",
-				    ref.familiar);
+				    FILTER_SHOWN(ref.familiar, FILTER_IMAGE_SHOWN));
 	}
 	if (f->img_allowed_repos.n &&
 	    !pattern_list_match(&f->img_allowed_repos, ref.familiar, strlen(ref.familiar)) &&
 	    !pattern_list_match(&f->img_allowed_repos, ref.full, strlen(ref.full)))
 		return deny(v, "DKRPRX__IMAGES__ALLOWED_REPOS",
-			    "sockwall: image repository '%.80s' is not allowed by "
+			    "sockwall: image repository '%.*s%s' is not allowed by "
 			    "DKRPRX__IMAGES__ALLOWED_REPOS",
-			    ref.familiar);
+			    FILTER_SHOWN(ref.familiar, FILTER_IMAGE_SHOWN));
 	if (*tag && check_list(v, &f->img_allowed_tags, &f->img_denied_tags, tag, "image tag",
 			       "DKRPRX__IMAGES__ALLOWED_TAGS",
 			       "DKRPRX__IMAGES__DENIED_TAGS") == DECISION_DENY)
@@ -171,9 +171,9 @@ static enum decision check_image_ref(const struct filters *f, const char *image,
 		if (pattern_list_match(&f->ctr_denied_images, with_tag, strlen(with_tag)) ||
 		    pattern_list_match(&f->ctr_denied_images, names[i], strlen(names[i])))
 			return deny(v, "DKRPRX__CONTAINERS__DENIED_IMAGES",
-				    "sockwall: image '%.80s' is denied by "
+				    "sockwall: image '%.*s%s' is denied by "
 				    "DKRPRX__CONTAINERS__DENIED_IMAGES",
-				    image);
+				    FILTER_SHOWN(image, FILTER_IMAGE_SHOWN));
 	}
 	if (f->ctr_allowed_images.n) {
 		bool ok = false;
@@ -186,9 +186,9 @@ static enum decision check_image_ref(const struct filters *f, const char *image,
 		}
 		if (!ok)
 			return deny(v, "DKRPRX__CONTAINERS__ALLOWED_IMAGES",
-				    "sockwall: image '%.80s' is not allowed by "
+				    "sockwall: image '%.*s%s' is not allowed by "
 				    "DKRPRX__CONTAINERS__ALLOWED_IMAGES",
-				    image);
+				    FILTER_SHOWN(image, FILTER_IMAGE_SHOWN));
 	}
 	return DECISION_ALLOW;
 }
@@ -367,7 +367,7 @@ static enum decision check_labels(const struct filters *f, const struct body_fac
 		}
 		if (!ok)
 			return deny(v, "DKRPRX__CONTAINERS__REQUIRE_LABELS",
-				    "sockwall: label %.60s%s%.60s is required by "
+				    "sockwall: label %s%s%s is required by "
 				    "DKRPRX__CONTAINERS__REQUIRE_LABELS",
 				    k, *want ? "=" : "", want);
 	}
@@ -387,9 +387,9 @@ static enum decision judge_container_create(const struct filters *f, const struc
 		const char *bare = name[0] == '/' ? name + 1 : name;
 		if (f->defaults && filter_names_proxy(f, name))
 			return deny(v, "default:proxy-container",
-				    "sockwall: the name '%.60s' belongs to the proxy's own container "
-				    "(PROXY_CONTAINER_NAME)",
-				    bare);
+				    "sockwall: the name '%s' belongs to the proxy's own container "
+				    "(PROXY_CONTAINER_NAME=%s)",
+				    bare, f->proxy_container_name);
 		if (check_list(v, &f->ctr_allowed_names, &f->ctr_denied_names, bare,
 			       "container name", "DKRPRX__CONTAINERS__ALLOWED_NAMES",
 			       "DKRPRX__CONTAINERS__DENIED_NAMES") == DECISION_DENY)
@@ -610,7 +610,7 @@ static enum decision judge_name_lists(const struct filters *f, const struct body
 	if (!buf[0])
 		strcpy(buf, volume ? "local" : "bridge");
 	if (drivers->n && !pattern_list_match(drivers, buf, strlen(buf)))
-		return deny(v, drivers_key, "sockwall: %s driver '%.60s' is not allowed by %s", kind,
+		return deny(v, drivers_key, "sockwall: %s driver '%s' is not allowed by %s", kind,
 			    buf, drivers_key);
 	return DECISION_ALLOW;
 }
@@ -676,9 +676,9 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 			return DECISION_DENY;
 		if (f->defaults && filter_names_proxy(f, buf))
 			return deny(v, "default:proxy-container",
-				    "sockwall: the name '%.60s' belongs to the proxy's own container "
-				    "(PROXY_CONTAINER_NAME)",
-				    buf);
+				    "sockwall: the name '%s' belongs to the proxy's own container "
+				    "(PROXY_CONTAINER_NAME=%s)",
+				    buf, f->proxy_container_name);
 		break;
 	case ACT_COMMIT:
 		if (query_single(m, "container", buf, sizeof(buf), v) < 0)
@@ -713,7 +713,7 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 			return DECISION_DENY;
 		if (pattern_list_match(volume ? &f->vol_denied_names : &f->net_denied_names, buf,
 				       strlen(buf)))
-			return deny(v, key, "sockwall: %s '%.80s' is denied by %s",
+			return deny(v, key, "sockwall: %s '%s' is denied by %s",
 				    volume ? "volume" : "network", buf, key);
 		if (!volume && f->defaults && f->proxy_network_name[0])
 			res = add_ref(refs, REF_NETWORK, buf, strlen(buf));

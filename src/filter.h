@@ -126,6 +126,15 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl, 
 				const struct filter_refs *refs, const struct ref_answer *answers,
 				struct verdict *v);
 
+/*
+ * A value that may be too long for a message, cut visibly: an argument
+ * triple for "%.*s%s".  Names and IDs (FILTER_NAME_MAX) are printed
+ * whole; only image references and body strings go through this.
+ */
+#define FILTER_SHOWN(s, max) \
+	(int)(strlen(s) > (max) ? (max) : strlen(s)), (s), strlen(s) > (max) ? "..." : ""
+#define FILTER_IMAGE_SHOWN 160
+
 /* Whether filter_judge has anything to check for this action. */
 bool filter_applies(const struct filters *f, enum route_action action);
 

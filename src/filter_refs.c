@@ -31,18 +31,18 @@ static enum decision judge_proxy_image(const struct filter_refs *refs, const str
 	if (refs->loads_any_name)
 		return verdict_deny(v, 403, "ALLOW_IMAGE_LOAD",
 				    "sockwall: POST /images/load could put any image under the name "
-				    "of the proxy's own image ('%.120s', of its container %.60s): the "
+				    "of the proxy's own image ('%.*s%s', of its container %s): the "
 				    "names inside a tarball cannot be checked; set ALLOW_IMAGE_LOAD=1 "
 				    "to allow loads",
-				    a->image, a->name);
+				    FILTER_SHOWN(a->image, FILTER_IMAGE_SHOWN), a->name);
 	image_key(a->image, key, sizeof(key));
 	for (size_t i = 0; key[0] && i < refs->n_dests; i++)
 		if (strcmp(refs->image_dests[i], key) == 0)
 			return verdict_deny(v, 403, "default:proxy-container",
-				    "sockwall: '%.120s' is the proxy's own image (the image of its "
-				    "container %.60s): writing another image under its name is denied "
+				    "sockwall: '%.*s%s' is the proxy's own image (the image of its "
+				    "container %s): writing another image under its name is denied "
 				    "(DKRPRX__DISABLE_DEFAULTS=true lifts this)",
-				    a->image, a->name);
+				    FILTER_SHOWN(a->image, FILTER_IMAGE_SHOWN), a->name);
 	return DECISION_ALLOW;
 }
 
@@ -53,13 +53,38 @@ static enum decision judge_write_target(const struct acl *acl, const struct cont
 	if (acl->section[SEC_EXEC] || (!a->holds_socket && !powers_any(&a->powers)))
 		return DECISION_ALLOW;
 	return verdict_deny(v, 403, "EXEC",
-		    "sockwall: writing into container '%.60s' (files, or its stdin) is denied: it "
+		    "sockwall: writing into container '%s' (files, or its stdin) is denied: it "
 		    "%s, and what is planted there runs with that power like exec; set EXEC=1 "
 		    "to allow it",
 		    r->ref,
 		    a->holds_socket ? "holds the Docker socket or a root-equivalent mount"
 				    : "is privileged, in a host namespace, or has added "
 				      "capabilities or devices");
+}
+
+/*
+ * The proxy's own container, by its name (PROXY_CONTAINER_NAME) or by the
+ * ID sockwall read from its own mountinfo: the message says which, so an
+ * operator who never named the container knows why it is protected.
+ */
+static enum decision judge_proxy_container(const struct filters *f, const char *self_id,
+					   const struct container_ref *r,
+					   const struct ref_answer *a, struct verdict *v)
+{
+	static const char tail[] = "it cannot be changed through the proxy "
+				   "(DKRPRX__DISABLE_DEFAULTS=true lifts this)";
+
+	if (filter_names_proxy(f, a->name))
+		return verdict_deny(v, 403, "default:proxy-container",
+			    "sockwall: '%s' is the proxy's own container (its name is "
+			    "PROXY_CONTAINER_NAME=%s): %s",
+			    r->ref, f->proxy_container_name, tail);
+	if (self_id && *self_id && strcmp(a->id, self_id) == 0)
+		return verdict_deny(v, 403, "default:proxy-container",
+			    "sockwall: '%s' is the proxy's own container (ID %s, which sockwall "
+			    "found in its own /proc/self/mountinfo): %s",
+			    r->ref, a->id, tail);
+	return DECISION_ALLOW;
 }
 
 enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
@@ -86,7 +111,7 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 					return DECISION_DENY;
 			} else if (r->parent == REF_NO_PARENT && a->holds_socket && f->defaults) {
 				return verdict_deny(v, 403, "default:host-filesystem",
-					    "sockwall: volume '%.60s' mounts a host filesystem (which "
+					    "sockwall: volume '%s' mounts a host filesystem (which "
 					    "holds the Docker socket); denied by the default protections",
 					    r->ref);
 			}
@@ -94,14 +119,14 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 		case REF_NETWORK:
 			if (f->proxy_network_name[0] && strcmp(a->name, f->proxy_network_name) == 0)
 				return verdict_deny(v, 403, "default:proxy-network",
-					    "sockwall: network '%.60s' is the proxy's own network "
+					    "sockwall: network '%s' is the proxy's own network "
 					    "(PROXY_NETWORK_NAME)",
 					    r->ref);
 			continue;
 		case REF_NET_JOIN:
 			if (a->host_network && (f->deny_host_network || f->hardened))
 				return verdict_deny(v, 403, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK",
-					    "sockwall: network '%.60s' is the host network; it is "
+					    "sockwall: network '%s' is the host network; it is "
 					    "denied by %s",
 					    r->ref,
 					    f->deny_host_network
@@ -116,17 +141,11 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 		default:
 			break;
 		}
-		bool is_proxy = filter_names_proxy(f, a->name) || (self_id && *self_id &&
-							     strcmp(a->id, self_id) == 0);
-		if (is_proxy && f->defaults)
-			return verdict_deny(v, 403, "default:proxy-container",
-				    "sockwall: '%.60s' is the proxy's own container "
-				    "(PROXY_CONTAINER_NAME=%.60s): it cannot be changed through "
-				    "the proxy (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
-				    r->ref, f->proxy_container_name);
+		if (f->defaults && judge_proxy_container(f, self_id, r, a, v) == DECISION_DENY)
+			return DECISION_DENY;
 		if (r->kind == REF_SHARE && a->holds_socket && f->defaults)
 			return verdict_deny(v, 403, "default:docker-socket",
-				    "sockwall: container '%.60s' holds the Docker socket or a "
+				    "sockwall: container '%s' holds the Docker socket or a "
 				    "root-equivalent mount; sharing its namespaces or volumes is "
 				    "denied (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
 				    r->ref);

@@ -82,6 +82,11 @@ static enum log_level request_level(const char *decision)
 	return decision[0] == 'a' ? LOGL_INFO : LOGL_WARNING;
 }
 
+bool log_wanted(enum log_level level)
+{
+	return level <= log_threshold;
+}
+
 bool log_request_wanted(const char *decision)
 {
 	return request_level(decision) <= log_threshold;
@@ -129,7 +134,8 @@ void log_request(const struct request_log *r)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	char msg[1024], esc[1400], line[1600], time_s[40];
+	/* a debug line about a lookup holds a name, an ID, an image and a path */
+	char msg[2048], esc[2800], line[3000], time_s[40];
 	va_list ap;
 	size_t n;
 

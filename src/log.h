@@ -32,6 +32,8 @@ void log_request(const struct request_log *r);
 /* Whether a request line with this decision is written at the configured
  * level: when it is not, the caller need not gather what the line says. */
 bool log_request_wanted(const char *decision);
+/* Whether lines of this level are written (debug lines cost formatting). */
+bool log_wanted(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Escapes bytes for a JSON string body; returns the length written (< out_len). */

@@ -27,6 +27,7 @@
 #include "net.h"
 #include "policy.h"
 #include "route.h"
+#include "routeshow.h"
 #include "sockhint.h"
 #include "tls.h"
 
@@ -214,7 +215,10 @@ static int explain(const struct config *cfg, const struct policy_set *pol, const
 		printf("refuse 400: %s\n", why);
 		return 1;
 	}
-	printf("route: %s %s (%s)\n", method, m.def ? m.def->pattern : "unknown",
+	char shown[ROUTE_SHOW_MAX] = "unknown";
+	if (m.def)
+		route_show(m.def->pattern, shown, sizeof(shown));
+	printf("route: %s %s (%s)\n", method, shown,
 	       m.def ? section_name(m.def->section) : "no section");
 	printf("policy: %s\n", pol->name);
 	policy_judge(&pol->acl, method, strlen(method), &m, &v);
@@ -517,7 +521,8 @@ int main(int argc, char **argv)
 	if (sockhint_probe(hint, sizeof(hint), cfg.socket_path))
 		log_msg(LOGL_WARNING, "%s", hint);
 	if (srv.self_id[0])
-		log_msg(LOGL_NOTICE, "running in container %.12s: it is protected like "
+		log_msg(LOGL_NOTICE, "running in container %s (the ID in its own "
+			"/proc/self/mountinfo): it is protected like the one named "
 			"PROXY_CONTAINER_NAME=%s", srv.self_id, cfg.policy.filters.proxy_container_name);
 	if (srv.max_conns > (max_fds - 16) / 2) {
 		srv.max_conns = (max_fds - 16) / 2;

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "routeshow.h"
+
 void acl_defaults(struct acl *acl)
 {
 	memset(acl, 0, sizeof(*acl));
@@ -226,7 +228,7 @@ static void list_needs(const struct acl *acl, const struct route_def *d,
 		     "to allow PUT requests");
 }
 
-/* "/containers" of "/containers/{name:.*}/json": what a section covers. */
+/* "/containers" of "/containers/{id}/json": what a section covers. */
 static int first_segment_len(const char *pattern)
 {
 	const char *slash = strchr(pattern + 1, '/');
@@ -269,11 +271,13 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 	}
 
 	const struct route_def *d = m->def;
+	char shown[ROUTE_SHOW_MAX];
+	route_show(d->pattern, shown, sizeof(shown));
 	enum method_kind mk = method_kind(method, method_len);
 	if (mk == M_OTHER || !method_is(method, method_len, d->method)) {
 		deny(v, "method");
 		msg_add(&b, "sockwall: %s %s is denied: method %s is never "
-			    "allowed on this endpoint", meth, d->pattern, meth);
+			    "allowed on this endpoint", meth, shown, meth);
 		return;
 	}
 
@@ -312,13 +316,13 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 
 	const struct need *n = &ns.v[first];
 	deny(v, n->rule);
-	msg_add(&b, "sockwall: %s %s is denied: set %s=1 ", meth, d->pattern,
+	msg_add(&b, "sockwall: %s %s is denied: set %s=1 ", meth, shown,
 		n->rule);
 	if (n->purpose)
 		msg_add(&b, "%s", n->purpose);
 	else
 		msg_add(&b, "to allow %.*s endpoints",
-			first_segment_len(d->pattern), d->pattern);
+			first_segment_len(shown), shown);
 	if (missing > 1) {
 		msg_add(&b, " (");
 		for (size_t i = first + 1, k = 0; i < ns.n; i++) {

@@ -44,7 +44,7 @@ void acl_defaults(struct acl *acl);
 
 enum decision { DECISION_ALLOW, DECISION_DENY };
 
-#define VERDICT_MESSAGE_MAX 320
+#define VERDICT_MESSAGE_MAX 512 /* a 127-byte name and a 64-digit ID, whole */
 
 struct verdict {
 	enum decision decision;

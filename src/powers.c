@@ -158,11 +158,11 @@ enum decision powers_judge_shared(const struct filters *f, const char *ref,
 	char what[FILTER_NAME_MAX + 96];
 
 	if (p->privileged && (f->deny_privileged || f->hardened)) {
-		snprintf(what, sizeof(what), "sharing privileged container '%.60s' is", ref);
+		snprintf(what, sizeof(what), "sharing privileged container '%s' is", ref);
 		return privileged(f, what, v);
 	}
 	if (p->host_net && (f->deny_host_network || f->hardened)) {
-		snprintf(what, sizeof(what), "sharing container '%.60s', which is in the host network, is",
+		snprintf(what, sizeof(what), "sharing container '%s', which is in the host network, is",
 			 ref);
 		return host_network(f, what, v);
 	}
@@ -177,7 +177,7 @@ enum decision powers_judge_shared(const struct filters *f, const char *ref,
 					   : NULL;
 	if (has)
 		return verdict_deny(v, 403, HARDENED,
-				    "sockwall: container '%.60s' has %s; sharing its namespaces or "
+				    "sockwall: container '%s' has %s; sharing its namespaces or "
 				    "volumes is denied by %s",
 				    ref, has, HARDENED);
 	return DECISION_ALLOW;

@@ -479,6 +479,55 @@ static const struct call n8n_deny[] = {
 	END
 };
 
+/* docker-compose v1 and `docker compose` v2: up, ps, logs, exec, down
+ * (tests/integration/test_compose.py runs v1 and replays v2's calls). */
+static const struct call compose_allow[] = {
+	{ "HEAD", "/_ping" },
+	{ "GET", "/version" },
+	{ "GET", "/info" },
+	{ "GET", "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22com.docker.compose.project%3Dp%22%5D%7D" },
+	{ "GET", "/containers/3f5e1a2b/json" },
+	{ "POST", "/containers/create?name=p-web-1" },
+	{ "POST", "/containers/3f5e1a2b/start" },
+	{ "POST", "/containers/3f5e1a2b/stop?t=10" },
+	{ "DELETE", "/containers/3f5e1a2b?force=1&v=1" },
+	{ "GET", "/containers/3f5e1a2b/logs?stderr=1&stdout=1&tail=all" },
+	{ "POST", "/containers/3f5e1a2b/exec" },
+	{ "POST", "/exec/9c2d/start" },
+	{ "POST", "/exec/9c2d/resize?h=40&w=100" },
+	{ "GET", "/exec/9c2d/json" },
+	{ "GET", "/images/bb:latest/json" },
+	{ "POST", "/images/create?fromImage=busybox&tag=latest" },
+	{ "GET", "/networks?filters=%7B%22name%22%3A%5B%22p_default%22%5D%7D" },
+	{ "GET", "/networks/p_default" },
+	{ "POST", "/networks/create" },
+	{ "POST", "/networks/p_default/connect" },
+	{ "POST", "/networks/p_default/disconnect" },
+	{ "DELETE", "/networks/p_default" },
+	{ "GET", "/volumes?filters=%7B%22label%22%3A%5B%22com.docker.compose.project%3Dp%22%5D%7D" },
+	{ "GET", "/volumes/p_data" },
+	{ "POST", "/volumes/create" },
+	{ "DELETE", "/volumes/p_data" },
+	{ "GET", "/events?filters=%7B%22label%22%3A%5B%22com.docker.compose.project%3Dp%22%5D%7D" },
+	END
+};
+static const struct call compose_deny[] = {
+	{ "POST", "/build?t=p-web" },
+	{ "POST", "/session" },
+	{ "POST", "/commit?container=3f5e1a2b&repo=evil" },
+	{ "GET", "/containers/3f5e1a2b/archive?path=/etc" },
+	{ "PUT", "/containers/3f5e1a2b/archive?path=/" },
+	{ "GET", "/containers/3f5e1a2b/export" },
+	{ "GET", "/swarm" },
+	{ "GET", "/services" },
+	{ "GET", "/secrets" },
+	{ "GET", "/configs" },
+	{ "POST", "/plugins/pull?remote=evil/plugin" },
+	{ "GET", "/system/df" },
+	{ "POST", "/auth" },
+	END
+};
+
 static const struct call portainer_allow[] = {
 	{ "HEAD", "/_ping" },
 	{ "GET", "/_ping" },
@@ -612,6 +661,7 @@ static const struct preset_case cases[] = {
 	{ "watchtower", "1.25", watchtower_allow, watchtower_deny, false, NULL, false, false },
 	{ "n8n-telegram-bot", "1.47", n8n_allow, n8n_deny, false, NULL, false, false },
 	{ "portainer", NULL, portainer_allow, portainer_deny, false, NULL, false, true },
+	{ "compose", NULL, compose_allow, compose_deny, false, NULL, false, true },
 	{ "readonly", NULL, readonly_allow, readonly_deny, true, no_write, true, false },
 };
 
