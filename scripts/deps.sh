@@ -7,8 +7,11 @@ need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 
+# podman: the integration suite's second upstream (rootful, vfs/overlay storage,
+# containers on --network none/host: no netavark, CNI plugins, slirp4netns or uidmap).
 for p in make gcc musl-tools libjsmn-dev libbearssl-dev openssl dpkg-dev docker.io \
          busybox-static python3 python3-pytest python3-docker socat curl file \
+         podman \
          clang libclang-rt-14-dev; do
 	have_pkg "$p" || need="$need $p"
 done

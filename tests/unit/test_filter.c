@@ -553,6 +553,81 @@ static void test_daemon_answers(void)
 		      real[i].id);
 	}
 
+	/* Whole mountinfo excerpts with the cgroup mounts, in a container's own
+	 * order.  Real, from this machine (cgroup v1, cgroupfs driver, 2026-12):
+	 * dockerd 20.10 vfs, Podman 4.3 vfs and overlay (cgroupns host), Podman
+	 * vfs with --cgroupns private.  The cgroup v2 rows are the shapes runc
+	 * mounts on a v2 host (one cgroup2 mount at /sys/fs/cgroup, root "/" in a
+	 * private cgroupns, the container's cgroup path with the host's): this
+	 * machine has no v2 to take them from.  A cgroup path names the ID too
+	 * (/docker/<id>, libpod-<id>) but is the cgroup parent's choice, not the
+	 * runtime's storage: the self-ID never comes from it. */
+	static const struct {
+		const char *what, *text, *id;
+	} whole[] = {
+		{ "dockerd 20.10 vfs, cgroup v1, cgroupns host",
+		  "77 76 0:45 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,mode=755\n"
+		  "78 77 0:29 /docker/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9 /sys/fs/cgroup/cpu ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,cpu\n"
+		  "81 77 0:32 /docker/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9 /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory\n"
+		  "86 77 0:37 /docker/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9 /sys/fs/cgroup/systemd ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,name=systemd\n"
+		  "89 72 254:0 /tmp/swdk.aqb91t_v/data/containers/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/vda rw\n"
+		  "90 72 254:0 /tmp/swdk.aqb91t_v/data/containers/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534\n"
+		  "91 72 254:0 /tmp/swdk.aqb91t_v/data/containers/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9/hosts /etc/hosts rw,relatime - ext4 /dev/vda rw\n",
+		  "857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9" },
+		{ "Podman 4.3 vfs, cgroup v1, cgroupns host",
+		  "78 72 254:0 /tmp/swpm.8n02w_2h/run/vfs-containers/3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61/userdata/hosts /etc/hosts rw,relatime - ext4 /dev/vda rw\n"
+		  "81 72 254:0 /tmp/swpm.8n02w_2h/run/vfs-containers/3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61/userdata/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534\n"
+		  "82 75 0:46 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,mode=755\n"
+		  "86 82 0:32 /libpod_parent/libpod-3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61 /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory\n"
+		  "91 82 0:37 /libpod_parent/libpod-3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61 /sys/fs/cgroup/systemd ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,name=systemd\n",
+		  "3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61" },
+		{ "Podman 4.3 overlay, cgroup v1: the root's upperdir names a layer, not the container",
+		  "78 52 0:41 / / rw,relatime - overlay overlay rw,lowerdir=/tmp/pmx.dzMj/ov/root/overlay/l/OLEV75ROUFDLY3CM6HWHK7JSKT,"
+		  "upperdir=/tmp/pmx.dzMj/ov/root/overlay/ba48a6399b9f5978b8fe6fdcdb073f1939945cf8069736261e9f870e291371fc/diff,"
+		  "workdir=/tmp/pmx.dzMj/ov/root/overlay/ba48a6399b9f5978b8fe6fdcdb073f1939945cf8069736261e9f870e291371fc/work,uuid=on,fsync=volatile\n"
+		  "85 78 254:0 /tmp/pmx.dzMj/ov/run/overlay-containers/a9d613599c91898aac1c7a94b9733b2c1dcc92753f19eb314a5a971a6d8e58cd/userdata/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534\n"
+		  "86 78 254:0 /tmp/pmx.dzMj/ov/run/overlay-containers/a9d613599c91898aac1c7a94b9733b2c1dcc92753f19eb314a5a971a6d8e58cd/userdata/hosts /etc/hosts rw,relatime - ext4 /dev/vda rw\n"
+		  "88 81 0:48 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,mode=755\n"
+		  "92 88 0:32 /libpod_parent/libpod-a9d613599c91898aac1c7a94b9733b2c1dcc92753f19eb314a5a971a6d8e58cd /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory\n",
+		  "a9d613599c91898aac1c7a94b9733b2c1dcc92753f19eb314a5a971a6d8e58cd" },
+		{ "Podman 4.3 vfs, cgroup v1, --cgroupns private: cgroup roots are \"/\"",
+		  "81 72 254:0 /tmp/swpm.8n02w_2h/run/vfs-containers/5a0f44e1792f00862b645f5a51501a2db09b90c631a811f9cf2dcc4ca82cadf5/userdata/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n"
+		  "82 75 0:46 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,mode=755\n"
+		  "86 82 0:32 / /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory\n"
+		  "91 82 0:37 / /sys/fs/cgroup/systemd ro,nosuid,nodev,noexec,relatime - cgroup systemd rw,name=systemd\n",
+		  "5a0f44e1792f00862b645f5a51501a2db09b90c631a811f9cf2dcc4ca82cadf5" },
+		{ "dockerd, cgroup v2, private cgroupns (the v2 default): one cgroup2 mount, root \"/\"",
+		  "690 680 0:27 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw,nsdelegate,memory_recursiveprot\n"
+		  "712 680 254:1 /var/lib/docker/containers/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n",
+		  "857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9" },
+		{ "dockerd, cgroup v2, cgroupns host, systemd driver",
+		  "690 680 0:27 /system.slice/docker-857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9.scope /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw\n"
+		  "712 680 254:1 /var/lib/docker/containers/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n",
+		  "857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9" },
+		{ "Podman, cgroup v2, cgroupns host, systemd and cgroupfs managers",
+		  "690 680 0:27 /machine.slice/libpod-a9d613599c91898aac1c7a94b9733b2c1dcc92753f19eb314a5a971a6d8e58cd.scope /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw\n"
+		  "691 680 0:27 /libpod_parent/libpod-a9d613599c91898aac1c7a94b9733b2c1dcc92753f19eb314a5a971a6d8e58cd /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw\n"
+		  "712 680 254:1 /run/containers/storage/overlay-containers/a9d613599c91898aac1c7a94b9733b2c1dcc92753f19eb314a5a971a6d8e58cd/userdata/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n",
+		  "a9d613599c91898aac1c7a94b9733b2c1dcc92753f19eb314a5a971a6d8e58cd" },
+		{ "cgroup mounts alone, v1 and v2: no ID from a cgroup path",
+		  "78 77 0:29 /docker/857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9 /sys/fs/cgroup/cpu ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,cpu\n"
+		  "83 82 0:29 /libpod_parent/libpod-3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61 /sys/fs/cgroup/cpu ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,cpu\n"
+		  "690 680 0:27 /system.slice/docker-857f7fc3ac2b83ef5b2605f94859655c6a863559ad108486961add37fe0ab1f9.scope /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw\n"
+		  "691 680 0:27 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw,nsdelegate\n",
+		  "" },
+		{ "a cgroup parent shaped like storage (--cgroup-parent /containers/<other>/) comes first: "
+		  "the hostname mount still decides",
+		  "86 82 0:32 /containers/f00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeed/libpod-3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61 /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory\n"
+		  "690 680 0:27 /var/lib/docker/containers/f00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeed/x /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw\n"
+		  "81 72 254:0 /tmp/swpm.8n02w_2h/run/vfs-containers/3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61/userdata/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n",
+		  "3c63b99ae606ba4d2fdd84426d0c55413dc14c471fc21cf42aab189a5670af61" },
+	};
+	for (size_t i = 0; i < sizeof(whole) / sizeof(*whole); i++) {
+		daemon_self_id_from(whole[i].text, strlen(whole[i].text), id);
+		CHECK(strcmp(id, whole[i].id) == 0, "mountinfo (%s): \"%s\", want \"%s\"", whole[i].what,
+		      id, whole[i].id);
+	}
+
 	/* On the host, another container's shareable IPC mount names its ID. */
 	const char host[] =
 		"30 1 0:5 / /dev rw - devtmpfs udev rw\n"
