@@ -319,14 +319,6 @@ static bool targets_container(enum route_action a)
 	}
 }
 
-/* libpod pod lifecycle: sockwall does not look a pod's containers up yet,
- * and a pod may hold the proxy's own container (docs/routes.md, gaps). */
-static bool targets_pod(enum route_action a)
-{
-	return a == ACT_POD_STOP || a == ACT_POD_RESTART || a == ACT_POD_KILL ||
-	       a == ACT_POD_PAUSE || a == ACT_POD_UNPAUSE || a == ACT_POD_DELETE;
-}
-
 static bool image_filters(const struct filters *f)
 {
 	return f->img_allowed_repos.n || f->img_denied_repos.n || f->img_allowed_tags.n ||
@@ -357,7 +349,7 @@ bool filter_applies(const struct filters *f, enum route_action a)
 	case ACT_IMAGE_LOAD:
 		return true;
 	default:
-		return f->defaults && (targets_container(a) || targets_pod(a));
+		return f->defaults && (targets_container(a) || route_stops_pod(a));
 	}
 }
 
@@ -739,13 +731,8 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 			return DECISION_DENY;
 		break;
 	default:
-		if (f->defaults && targets_pod(a))
-			return deny(v, "default:proxy-pod",
-				    "sockwall: a pod may hold the proxy's own container, and sockwall "
-				    "does not look up a pod's containers: stopping, pausing, killing, "
-				    "restarting or removing a pod is refused by the default "
-				    "protections; act on its containers through /containers/{id}/...");
-
+		if (f->defaults && route_stops_pod(a)) /* no pod lookup yet: docs/routes.md */
+			return deny(v, "default:proxy-pod", "%s", ROUTE_POD_REFUSAL);
 		break;
 	}
 	if (added(res, v) == DECISION_DENY)

@@ -426,6 +426,12 @@ const char *route_class_name(enum route_class k)
 	return names[k];
 }
 
+bool route_stops_pod(enum route_action a)
+{
+	return a == ACT_POD_STOP || a == ACT_POD_RESTART || a == ACT_POD_KILL ||
+	       a == ACT_POD_PAUSE || a == ACT_POD_UNPAUSE || a == ACT_POD_DELETE;
+}
+
 const struct route_def *route_table(size_t *count)
 {
 	if (count)

@@ -466,6 +466,13 @@ static void check_table(void)
 		      route_class_name(d->klass), d->instead ? "" : "out");
 		CHECK(d->klass != ROUTE_REFUSED || strncmp(p, "/libpod/", 8) == 0,
 		      "%s %s: only libpod routes are refused unread", d->method, p);
+		/* the default protections refuse what acts on a whole pod
+		 * (but start): stop, kill, restart, pause, unpause, remove */
+		bool stops_pod = strncmp(p, "/libpod/pods/{name}", 19) == 0 &&
+				 (strcmp(d->method, "DELETE") == 0 ||
+				  (strcmp(d->method, "POST") == 0 && strcmp(p + 19, "/start") != 0));
+		CHECK(route_stops_pod(d->action) == stops_pod, "%s %s: route_stops_pod %d",
+		      d->method, p, (int)route_stops_pod(d->action));
 
 		char path[256];
 		size_t n = 0;
