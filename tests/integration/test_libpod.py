@@ -174,6 +174,22 @@ def test_remote_start_and_stop_refused_without_a_switch(sockwall, podman):
     assert _state(podman, name)["Running"] is True
 
 
+def test_remote_start_attach_and_logs_follow(sockwall, podman):
+    """The hijacked libpod attach (Docker's action: proxy check, stdin rules)
+    and a followed log stream that ends when the container ends."""
+    name = uniq("lp-att")
+    _create(podman, name, "sh", "-c", "echo attached-out; sleep 1; echo second-line")
+    sw = sockwall({"LIBPOD_CONTAINERS": "1", "POST": "1"}, socket_path=podman.sock)
+    r = podman.remote(sw.tcp_host, "start", "--attach", name, timeout=60)
+    assert r.returncode == 0, r.stderr + sw.log_text()[-2000:]
+    assert "attached-out" in r.stdout and "second-line" in r.stdout, r.stdout
+    r = podman.remote(sw.tcp_host, "logs", "-f", name, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "attached-out" in r.stdout and "second-line" in r.stdout, r.stdout
+    paths = [d["path"] for d in sw.request_logs() if d["decision"] == "allow"]
+    assert any("/libpod/containers/" in p and "/attach" in p for p in paths), paths
+
+
 def test_docker_side_allow_stop_opens_libpod_stop(sockwall, podman):
     """linuxserver's ALLOW_* match (/libpod)?/(containers|pods)/{id}/<action>."""
     name = uniq("lp-ds")
