@@ -894,6 +894,16 @@ static void load_acl(struct acl *acl, char *const *envp, struct problems *p)
 	acl->allow_url_fetch = read_bool(envp, "ALLOW_URL_FETCH", false, p);
 	acl->allow_swarm_unlockkey = read_bool(envp, "ALLOW_SWARM_UNLOCKKEY", false, p);
 	acl->allow_image_load = read_bool(envp, "ALLOW_IMAGE_LOAD", false, p);
+	acl->libpod_allow_start = read_bool(envp, "LIBPOD_ALLOW_START", false, p);
+	acl->libpod_allow_stop = read_bool(envp, "LIBPOD_ALLOW_STOP", false, p);
+	acl->libpod_allow_restarts = read_bool(envp, "LIBPOD_ALLOW_RESTARTS", false, p);
+	acl->libpod_allow_pause = read_bool(envp, "LIBPOD_ALLOW_PAUSE", false, p);
+	acl->libpod_allow_unpause = read_bool(envp, "LIBPOD_ALLOW_UNPAUSE", false, p);
+	acl->libpod_allow_pod_start = read_bool(envp, "LIBPOD_ALLOW_POD_START", false, p);
+	acl->libpod_allow_pod_stop = read_bool(envp, "LIBPOD_ALLOW_POD_STOP", false, p);
+	acl->libpod_allow_pod_restarts = read_bool(envp, "LIBPOD_ALLOW_POD_RESTARTS", false, p);
+	acl->libpod_allow_pod_pause = read_bool(envp, "LIBPOD_ALLOW_POD_PAUSE", false, p);
+	acl->libpod_allow_pod_unpause = read_bool(envp, "LIBPOD_ALLOW_POD_UNPAUSE", false, p);
 }
 
 /* The toggles, filters and mode of one policy, from an environment. */
@@ -922,6 +932,9 @@ static const char *const acl_switches[] = {
 	"POST", "DELETE", "PUT", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "ALLOW_PAUSE",
 	"ALLOW_UNPAUSE", "ALLOW_ARCHIVE", "ALLOW_EXPORT", "ALLOW_LOGS", "ALLOW_TOP",
 	"ALLOW_PLUGIN_PRIVILEGES", "ALLOW_URL_FETCH", "ALLOW_SWARM_UNLOCKKEY", "ALLOW_IMAGE_LOAD",
+	"LIBPOD_ALLOW_START", "LIBPOD_ALLOW_STOP", "LIBPOD_ALLOW_RESTARTS", "LIBPOD_ALLOW_PAUSE",
+	"LIBPOD_ALLOW_UNPAUSE", "LIBPOD_ALLOW_POD_START", "LIBPOD_ALLOW_POD_STOP",
+	"LIBPOD_ALLOW_POD_RESTARTS", "LIBPOD_ALLOW_POD_PAUSE", "LIBPOD_ALLOW_POD_UNPAUSE",
 };
 
 /* What a policy file may set: what decides a request, nothing about the process. */
@@ -1319,6 +1332,15 @@ void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len
 	       a->allow_unpause, a->allow_archive, a->allow_export, a->allow_logs,
 	       a->allow_top, a->allow_plugin_privileges, a->allow_url_fetch,
 	       a->allow_swarm_unlockkey, a->allow_image_load);
+	append(out, out_len, &used,
+	       "LIBPOD_ALLOW_START=%d\nLIBPOD_ALLOW_STOP=%d\nLIBPOD_ALLOW_RESTARTS=%d\n"
+	       "LIBPOD_ALLOW_PAUSE=%d\nLIBPOD_ALLOW_UNPAUSE=%d\nLIBPOD_ALLOW_POD_START=%d\n"
+	       "LIBPOD_ALLOW_POD_STOP=%d\nLIBPOD_ALLOW_POD_RESTARTS=%d\n"
+	       "LIBPOD_ALLOW_POD_PAUSE=%d\nLIBPOD_ALLOW_POD_UNPAUSE=%d\n",
+	       a->libpod_allow_start, a->libpod_allow_stop, a->libpod_allow_restarts,
+	       a->libpod_allow_pause, a->libpod_allow_unpause, a->libpod_allow_pod_start,
+	       a->libpod_allow_pod_stop, a->libpod_allow_pod_restarts, a->libpod_allow_pod_pause,
+	       a->libpod_allow_pod_unpause);
 	append(out, out_len, &used, "protections=%s\nSOCKWALL_MODE=%s\n",
 	       pol->filters.defaults ? "on" : "off (DKRPRX__DISABLE_DEFAULTS)",
 	       pol->audit ? "audit" : "enforce");

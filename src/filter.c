@@ -349,7 +349,7 @@ bool filter_applies(const struct filters *f, enum route_action a)
 	case ACT_IMAGE_LOAD:
 		return true;
 	default:
-		return f->defaults && targets_container(a);
+		return f->defaults && (targets_container(a) || route_stops_pod(a));
 	}
 }
 
@@ -731,6 +731,8 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 			return DECISION_DENY;
 		break;
 	default:
+		if (f->defaults && route_stops_pod(a)) /* no pod lookup yet: docs/routes.md */
+			return deny(v, "default:proxy-pod", "%s", ROUTE_POD_REFUSAL);
 		break;
 	}
 	if (added(res, v) == DECISION_DENY)

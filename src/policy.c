@@ -23,6 +23,8 @@ void acl_defaults(struct acl *acl)
 	acl->section[SEC_EVENTS] = true;
 	acl->section[SEC_PING] = true;
 	acl->section[SEC_VERSION] = true;
+	acl->section[SEC_LIBPOD_PING] = true;
+	acl->section[SEC_LIBPOD_VERSION] = true;
 	acl->allow_logs = true;
 	acl->allow_top = true;
 	acl->delete_ = TOGGLE_UNSET;
@@ -126,43 +128,100 @@ static enum method_kind method_kind(const char *method, size_t len)
 }
 
 /* linuxserver's per-action toggles: the one that opens this action, if
- * it is on (ALLOW_STOP before ALLOW_RESTARTS for a stop). */
-static const char *action_toggle(const struct acl *acl, enum route_action a)
+ * it is on (ALLOW_STOP before ALLOW_RESTARTS for a stop).  Its Docker-side
+ * ALLOW_* match "(/libpod)?/(containers|pods)/{id}/<action>", so they open
+ * the libpod routes too; the LIBPOD_ALLOW_* ones open only their own. */
+static const char *action_toggle(const struct acl *acl, const struct route_def *d)
 {
-	switch (a) {
+	bool lc = d->section == SEC_LIBPOD_CONTAINERS;
+
+	switch (d->action) {
 	case ACT_CONTAINER_START:
-		return acl->allow_start ? "ALLOW_START" : NULL;
+		if (acl->allow_start)
+			return "ALLOW_START";
+		return lc && acl->libpod_allow_start ? "LIBPOD_ALLOW_START" : NULL;
 	case ACT_CONTAINER_STOP:
 		if (acl->allow_stop)
 			return "ALLOW_STOP";
-		return acl->allow_restarts ? "ALLOW_RESTARTS" : NULL;
+		if (acl->allow_restarts)
+			return "ALLOW_RESTARTS";
+		if (lc && acl->libpod_allow_stop)
+			return "LIBPOD_ALLOW_STOP";
+		return lc && acl->libpod_allow_restarts ? "LIBPOD_ALLOW_RESTARTS" : NULL;
 	case ACT_CONTAINER_RESTART:
 	case ACT_CONTAINER_KILL:
-		return acl->allow_restarts ? "ALLOW_RESTARTS" : NULL;
+		if (acl->allow_restarts)
+			return "ALLOW_RESTARTS";
+		return lc && acl->libpod_allow_restarts ? "LIBPOD_ALLOW_RESTARTS" : NULL;
 	case ACT_CONTAINER_PAUSE:
-		return acl->allow_pause ? "ALLOW_PAUSE" : NULL;
+		if (acl->allow_pause)
+			return "ALLOW_PAUSE";
+		return lc && acl->libpod_allow_pause ? "LIBPOD_ALLOW_PAUSE" : NULL;
 	case ACT_CONTAINER_UNPAUSE:
-		return acl->allow_unpause ? "ALLOW_UNPAUSE" : NULL;
+		if (acl->allow_unpause)
+			return "ALLOW_UNPAUSE";
+		return lc && acl->libpod_allow_unpause ? "LIBPOD_ALLOW_UNPAUSE" : NULL;
+	case ACT_POD_START:
+		if (acl->allow_start)
+			return "ALLOW_START";
+		return acl->libpod_allow_pod_start ? "LIBPOD_ALLOW_POD_START" : NULL;
+	case ACT_POD_STOP:
+		if (acl->allow_stop)
+			return "ALLOW_STOP";
+		if (acl->allow_restarts)
+			return "ALLOW_RESTARTS";
+		if (acl->libpod_allow_pod_stop)
+			return "LIBPOD_ALLOW_POD_STOP";
+		return acl->libpod_allow_pod_restarts ? "LIBPOD_ALLOW_POD_RESTARTS" : NULL;
+	case ACT_POD_RESTART:
+	case ACT_POD_KILL:
+		if (acl->allow_restarts)
+			return "ALLOW_RESTARTS";
+		return acl->libpod_allow_pod_restarts ? "LIBPOD_ALLOW_POD_RESTARTS" : NULL;
+	case ACT_POD_PAUSE:
+		if (acl->allow_pause)
+			return "ALLOW_PAUSE";
+		return acl->libpod_allow_pod_pause ? "LIBPOD_ALLOW_POD_PAUSE" : NULL;
+	case ACT_POD_UNPAUSE:
+		if (acl->allow_unpause)
+			return "ALLOW_UNPAUSE";
+		return acl->libpod_allow_pod_unpause ? "LIBPOD_ALLOW_POD_UNPAUSE" : NULL;
 	default:
 		return NULL;
 	}
 }
 
 /* The toggles that could open this action alone, for the deny message. */
-static const char *action_toggle_hint(enum route_action a)
+static const char *action_toggle_hint(const struct route_def *d)
 {
-	switch (a) {
+	bool lc = d->section == SEC_LIBPOD_CONTAINERS;
+
+	switch (d->action) {
 	case ACT_CONTAINER_START:
-		return "ALLOW_START=1";
+		return lc ? "LIBPOD_ALLOW_START=1 or ALLOW_START=1" : "ALLOW_START=1";
 	case ACT_CONTAINER_STOP:
-		return "ALLOW_STOP=1 or ALLOW_RESTARTS=1";
+		return lc ? "LIBPOD_ALLOW_STOP=1, LIBPOD_ALLOW_RESTARTS=1, ALLOW_STOP=1 or "
+			    "ALLOW_RESTARTS=1"
+			  : "ALLOW_STOP=1 or ALLOW_RESTARTS=1";
 	case ACT_CONTAINER_RESTART:
 	case ACT_CONTAINER_KILL:
-		return "ALLOW_RESTARTS=1";
+		return lc ? "LIBPOD_ALLOW_RESTARTS=1 or ALLOW_RESTARTS=1" : "ALLOW_RESTARTS=1";
 	case ACT_CONTAINER_PAUSE:
-		return "ALLOW_PAUSE=1";
+		return lc ? "LIBPOD_ALLOW_PAUSE=1 or ALLOW_PAUSE=1" : "ALLOW_PAUSE=1";
 	case ACT_CONTAINER_UNPAUSE:
-		return "ALLOW_UNPAUSE=1";
+		return lc ? "LIBPOD_ALLOW_UNPAUSE=1 or ALLOW_UNPAUSE=1" : "ALLOW_UNPAUSE=1";
+	case ACT_POD_START:
+		return "LIBPOD_ALLOW_POD_START=1 or ALLOW_START=1";
+	case ACT_POD_STOP:
+		return "LIBPOD_ALLOW_POD_STOP=1, LIBPOD_ALLOW_POD_RESTARTS=1, ALLOW_STOP=1 or "
+		       "ALLOW_RESTARTS=1";
+	case ACT_POD_RESTART:
+	case ACT_POD_KILL:
+		return "LIBPOD_ALLOW_POD_RESTARTS=1 or ALLOW_RESTARTS=1";
+	case ACT_POD_PAUSE:
+		return "LIBPOD_ALLOW_POD_PAUSE=1 or ALLOW_PAUSE=1";
+	case ACT_POD_UNPAUSE:
+		return "LIBPOD_ALLOW_POD_UNPAUSE=1 or ALLOW_UNPAUSE=1";
 	default:
 		return NULL;
 	}
@@ -228,10 +287,12 @@ static void list_needs(const struct acl *acl, const struct route_def *d,
 		     "to allow PUT requests");
 }
 
-/* "/containers" of "/containers/{id}/json": what a section covers. */
-static int first_segment_len(const char *pattern)
+/* "/containers" of "/containers/{id}/json", "/libpod/pods" of
+ * "/libpod/pods/{name}/stop": what a section covers. */
+static int section_prefix_len(const char *pattern)
 {
-	const char *slash = strchr(pattern + 1, '/');
+	const char *from = strncmp(pattern, "/libpod/", 8) == 0 ? pattern + 8 : pattern + 1;
+	const char *slash = strchr(from, '/');
 	return slash ? (int)(slash - pattern) : (int)strlen(pattern);
 }
 
@@ -281,7 +342,14 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		return;
 	}
 
-	const char *toggle = action_toggle(acl, d->action);
+	if (d->klass == ROUTE_REFUSED) {
+		deny(v, "not-inspected");
+		msg_add(&b, "sockwall: %s %s is refused: %s", meth, shown,
+			d->instead ? d->instead : "sockwall does not inspect this route");
+		return;
+	}
+
+	const char *toggle = action_toggle(acl, d);
 	if (toggle) {
 		v->decision = DECISION_ALLOW;
 		v->status = 0;
@@ -322,7 +390,7 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		msg_add(&b, "%s", n->purpose);
 	else
 		msg_add(&b, "to allow %.*s endpoints",
-			first_segment_len(shown), shown);
+			section_prefix_len(shown), shown);
 	if (missing > 1) {
 		msg_add(&b, " (");
 		for (size_t i = first + 1, k = 0; i < ns.n; i++) {
@@ -332,7 +400,7 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		}
 		msg_add(&b, " %s also needed)", missing > 2 ? "are" : "is");
 	}
-	const char *hint = action_toggle_hint(d->action);
+	const char *hint = action_toggle_hint(d);
 	if (hint)
 		msg_add(&b, "; or set %s to allow only this action", hint);
 }

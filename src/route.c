@@ -6,6 +6,11 @@
  * path against every route twice, "/v{version:[0-9.]+}" + pattern and the
  * bare pattern, in registration order.  We refuse whatever dockerd would
  * answer with a redirect, an error or a guess we cannot reproduce.
+ *
+ * Podman serves the same Docker-compatible table and, beside it, its own
+ * libpod API under "/libpod/" (pkg/api/server/register_*.go), which
+ * linuxserver's proxy opens with its LIBPOD_* sections.  Those rows follow
+ * the Docker ones; none of their patterns overlaps a Docker pattern.
  */
 #include "route.h"
 
@@ -16,9 +21,15 @@
 
 /* A row: method, pattern, section, action, class (route.h).  Every CLOSED
  * row says which switch opens it; docs/routes.md says why for every row. */
-#define R(m, p, s, a, k) { m, p, SEC_##s, a, ROUTE_##k }
+#define R(m, p, s, a, k) { m, p, SEC_##s, a, ROUTE_##k, NULL }
 #define C(m, p, a, k) R(m, p, CONTAINERS, a, k)
 #define X(m, p, a, k) R(m, p, EXEC, a, k)
+/* libpod: L is a row of a LIBPOD_* section; U is a libpod row sockwall
+ * refuses because it does not read what the route carries, with the
+ * refusal's words: NOT_READ(what) "; <the Docker route judged instead>" */
+#define L(m, p, s, a, k) { m, p, SEC_LIBPOD_##s, a, ROUTE_##k, NULL }
+#define U(m, p, s, why) { m, p, SEC_LIBPOD_##s, ACT_OTHER, ROUTE_REFUSED, why }
+#define NOT_READ(what) "sockwall does not inspect the libpod " what
 
 /*
  * moby's routers in the order dockerd registers them (cmd/dockerd:
@@ -181,11 +192,175 @@ static const struct route_def routes[] = {
 	R("POST", "/networks/{id:.*}/disconnect", NETWORKS, ACT_NETWORK_DISCONNECT, JUDGED),
 	R("POST", "/networks/prune", NETWORKS, ACT_OTHER, HARMLESS),
 	R("DELETE", "/networks/{id:.*}", NETWORKS, ACT_NETWORK_DELETE, JUDGED),
+
+	/*
+	 * libpod, Podman v4.3.1 (Debian bookworm's), in the order of its
+	 * server.go and, inside each register_*.go, of its own.  "{name}" is
+	 * one segment there too.  Podman registers these only behind
+	 * "/v{version}" (but /libpod/_ping); unversioned, Podman answers 404.
+	 * Routes newer than 4.3.1 (quadlets, artifacts, ...) are unknown
+	 * here, hence denied.  A route sharing Docker's handler (compat.*) and
+	 * its body and query takes Docker's action, so it is judged exactly as
+	 * the Docker route is.  Every route whose body or query could widen
+	 * what a container reaches, or make one, is REFUSED: sockwall does not
+	 * read libpod's bodies (a SpecGenerator, a kube YAML, ...).
+	 */
+	/* archive: compat.Archive */
+	L("HEAD", "/libpod/containers/{name}/archive", CONTAINERS, ACT_CONTAINER_ARCHIVE, CLOSED), /* ALLOW_ARCHIVE */
+	L("GET", "/libpod/containers/{name}/archive", CONTAINERS, ACT_CONTAINER_ARCHIVE, CLOSED), /* ALLOW_ARCHIVE */
+	U("PUT", "/libpod/containers/{name}/archive", CONTAINERS, NOT_READ("archive upload") "; copy files into containers through PUT /containers/{id}/archive, which sockwall judges"),
+
+	/* containers */
+	U("POST", "/libpod/containers/create", CONTAINERS, NOT_READ("create route (a SpecGenerator body)") "; create containers through POST /containers/create, which sockwall judges"),
+	L("GET", "/libpod/containers/json", CONTAINERS, ACT_CONTAINER_LIST, HARMLESS),
+	L("POST", "/libpod/containers/prune", CONTAINERS, ACT_CONTAINER_PRUNE, HARMLESS),
+	L("GET", "/libpod/containers/showmounted", CONTAINERS, ACT_OTHER, HARMLESS),
+	L("DELETE", "/libpod/containers/{name}", CONTAINERS, ACT_CONTAINER_DELETE, JUDGED),
+	L("GET", "/libpod/containers/{name}/json", CONTAINERS, ACT_CONTAINER_INSPECT, HARMLESS),
+	L("POST", "/libpod/containers/{name}/kill", CONTAINERS, ACT_CONTAINER_KILL, JUDGED),
+	L("POST", "/libpod/containers/{name}/mount", CONTAINERS, ACT_OTHER, HARMLESS),
+	L("POST", "/libpod/containers/{name}/unmount", CONTAINERS, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/containers/{name}/logs", CONTAINERS, ACT_CONTAINER_LOGS, HARMLESS),
+	L("POST", "/libpod/containers/{name}/pause", CONTAINERS, ACT_CONTAINER_PAUSE, JUDGED),
+	L("POST", "/libpod/containers/{name}/restart", CONTAINERS, ACT_CONTAINER_RESTART, JUDGED),
+	L("POST", "/libpod/containers/{name}/start", CONTAINERS, ACT_CONTAINER_START, JUDGED),
+	L("GET", "/libpod/containers/{name}/stats", CONTAINERS, ACT_CONTAINER_STATS, HARMLESS),
+	L("GET", "/libpod/containers/stats", CONTAINERS, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/containers/{name}/top", CONTAINERS, ACT_CONTAINER_TOP, HARMLESS),
+	L("POST", "/libpod/containers/{name}/unpause", CONTAINERS, ACT_CONTAINER_UNPAUSE, JUDGED),
+	L("POST", "/libpod/containers/{name}/wait", CONTAINERS, ACT_CONTAINER_WAIT, HARMLESS),
+	L("GET", "/libpod/containers/{name}/exists", CONTAINERS, ACT_OTHER, HARMLESS),
+	L("POST", "/libpod/containers/{name}/stop", CONTAINERS, ACT_CONTAINER_STOP, JUDGED),
+	L("POST", "/libpod/containers/{name}/attach", CONTAINERS, ACT_CONTAINER_ATTACH, JUDGED),
+	L("POST", "/libpod/containers/{name}/resize", CONTAINERS, ACT_CONTAINER_RESIZE, JUDGED),
+	L("GET", "/libpod/containers/{name}/export", CONTAINERS, ACT_CONTAINER_EXPORT, CLOSED), /* ALLOW_EXPORT */
+	U("POST", "/libpod/containers/{name}/checkpoint", CONTAINERS, NOT_READ("checkpoint route (it dumps a container's memory, and export= writes a host file)") "; checkpoints go through POST /containers/{id}/checkpoints, which needs EXEC=1"),
+	U("POST", "/libpod/containers/{name}/restore", CONTAINERS, NOT_READ("restore route (it makes a container from a checkpoint archive)") "; create containers through POST /containers/create, which sockwall judges"),
+	L("GET", "/libpod/containers/{name}/changes", CONTAINERS, ACT_CONTAINER_CHANGES, HARMLESS),
+	L("POST", "/libpod/containers/{name}/init", CONTAINERS, ACT_OTHER, HARMLESS),
+	L("POST", "/libpod/containers/{name}/rename", CONTAINERS, ACT_CONTAINER_RENAME, JUDGED),
+	U("POST", "/libpod/containers/{name}/update", CONTAINERS, NOT_READ("update route (its resources carry device rules)") "; update containers through POST /containers/{id}/update, which sockwall judges"),
+
+	/* events */
+	L("GET", "/libpod/events", EVENTS, ACT_OTHER, HARMLESS),
+
+	/* exec: the create lives under /libpod/containers, as Docker's does */
+	U("POST", "/libpod/containers/{name}/exec", CONTAINERS, NOT_READ("exec route") "; exec through POST /containers/{id}/exec, which sockwall judges (EXEC=1)"),
+	U("POST", "/libpod/exec/{id}/start", EXEC, NOT_READ("exec route") "; start execs through POST /exec/{id}/start (EXEC=1)"),
+	L("POST", "/libpod/exec/{id}/resize", EXEC, ACT_EXEC_RESIZE, HARMLESS),
+	L("GET", "/libpod/exec/{id}/json", EXEC, ACT_EXEC_INSPECT, HARMLESS),
+
+	/* generate: text built from a container's or pod's configuration */
+	L("GET", "/libpod/generate/{name:.*}/systemd", GENERATE, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/generate/kube", GENERATE, ACT_OTHER, HARMLESS),
+
+	/* healthcheck: runs the check its creator gave the container */
+	L("GET", "/libpod/containers/{name:.*}/healthcheck", CONTAINERS, ACT_OTHER, HARMLESS),
+
+	/* images; the push handler accepts a registry destination only */
+	L("POST", "/libpod/images/{name:.*}/push", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/{name:.*}/exists", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/{name:.*}/tree", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/{name:.*}/history", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/json", IMAGES, ACT_OTHER, HARMLESS),
+	U("POST", "/libpod/images/load", IMAGES, NOT_READ("image load route") "; load images through POST /images/load, which sockwall judges"),
+	U("POST", "/libpod/images/import", IMAGES, NOT_READ("image import route (url= makes Podman fetch any URL)") "; import through POST /images/create?fromSrc=, which sockwall judges"),
+	L("DELETE", "/libpod/images/remove", IMAGES, ACT_OTHER, HARMLESS),
+	L("DELETE", "/libpod/images/{name:.*}", IMAGES, ACT_OTHER, HARMLESS),
+	U("POST", "/libpod/images/pull", IMAGES, NOT_READ("image pull route") "; pull through POST /images/create?fromImage=, which sockwall judges"),
+	L("POST", "/libpod/images/prune", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/search", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/{name:.*}/get", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/export", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/{name:.*}/json", IMAGES, ACT_OTHER, HARMLESS),
+	L("POST", "/libpod/images/{name:.*}/tag", IMAGES, ACT_IMAGE_TAG, JUDGED),
+	U("POST", "/libpod/commit", IMAGES, NOT_READ("commit route") "; commit through POST /commit, which sockwall judges"),
+	L("POST", "/libpod/images/{name:.*}/untag", IMAGES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/images/{name}/changes", IMAGES, ACT_OTHER, HARMLESS),
+	U("POST", "/libpod/build", IMAGES, NOT_READ("build route") "; build through POST /build, which sockwall judges"),
+	U("POST", "/libpod/images/scp/{name:.*}", IMAGES, NOT_READ("image scp route (Podman copies the image over SSH with the host's keys)") "; push images through POST /images/{name}/push"),
+
+	/* info */
+	L("GET", "/libpod/info", INFO, ACT_OTHER, HARMLESS),
+
+	/* manifests: Podman routes "/v3.x" and "/v4.x" here differently (a
+	 * v4 POST of any path is a create); every write is refused, so the
+	 * version does not change a verdict. */
+	U("POST", "/libpod/manifests/{name:.*}", MANIFESTS, NOT_READ("manifest list route (a list takes an image name)") "; name images through POST /images/{name}/tag, which sockwall judges"),
+	L("GET", "/libpod/manifests/{name:.*}/exists", MANIFESTS, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/manifests/{name:.*}/json", MANIFESTS, ACT_OTHER, HARMLESS),
+	U("PUT", "/libpod/manifests/{name:.*}", MANIFESTS, NOT_READ("manifest list route (a list takes an image name)") "; name images through POST /images/{name}/tag, which sockwall judges"),
+	L("DELETE", "/libpod/manifests/{name:.*}", MANIFESTS, ACT_OTHER, HARMLESS),
+
+	/* networks */
+	U("DELETE", "/libpod/networks/{name}", NETWORKS, NOT_READ("network removal route (force= removes the containers on the network)") "; remove networks through DELETE /networks/{id}, which sockwall judges"),
+	L("GET", "/libpod/networks/{name}/exists", NETWORKS, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/networks/json", NETWORKS, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/networks/{name}/json", NETWORKS, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/networks/{name}", NETWORKS, ACT_OTHER, HARMLESS),
+	U("POST", "/libpod/networks/create", NETWORKS, NOT_READ("network create route") "; create networks through POST /networks/create, which sockwall judges"),
+	U("POST", "/libpod/networks/{name}/connect", NETWORKS, NOT_READ("network connect route") "; connect containers through POST /networks/{id}/connect, which sockwall judges"),
+	L("POST", "/libpod/networks/{name}/disconnect", NETWORKS, ACT_NETWORK_DISCONNECT, JUDGED),
+	L("POST", "/libpod/networks/prune", NETWORKS, ACT_OTHER, HARMLESS),
+
+	/* ping: the one libpod route Podman also serves unversioned */
+	L("GET", "/libpod/_ping", PING, ACT_OTHER, HARMLESS),
+	L("HEAD", "/libpod/_ping", PING, ACT_OTHER, HARMLESS),
+
+	/* kube: a YAML of pods and containers, made or torn down;
+	 * GET /libpod/generate/kube is registered again here (same row) */
+	U("POST", "/libpod/play/kube", PLAY, NOT_READ("play/kube route (a kube YAML makes pods and containers)") "; create containers through POST /containers/create, which sockwall judges"),
+	U("POST", "/libpod/kube/play", PLAY, NOT_READ("kube/play route (a kube YAML makes pods and containers)") "; create containers through POST /containers/create, which sockwall judges"),
+	U("DELETE", "/libpod/play/kube", PLAY, NOT_READ("play/kube teardown (it removes what the YAML names)") "; remove containers through DELETE /containers/{id}, which sockwall judges"),
+	U("DELETE", "/libpod/kube/play", PLAY, NOT_READ("kube/play teardown (it removes what the YAML names)") "; remove containers through DELETE /containers/{id}, which sockwall judges"),
+	L("GET", "/libpod/kube/generate", GENERATE, ACT_OTHER, HARMLESS),
+
+	/* pods: the lifecycle routes act on every container of the pod */
+	L("GET", "/libpod/pods/json", PODS, ACT_OTHER, HARMLESS),
+	U("POST", "/libpod/pods/create", PODS, NOT_READ("pod create route (a PodSpecGenerator body)") "; create containers through POST /containers/create, which sockwall judges"),
+	L("POST", "/libpod/pods/prune", PODS, ACT_OTHER, HARMLESS),
+	L("DELETE", "/libpod/pods/{name}", PODS, ACT_POD_DELETE, JUDGED),
+	L("GET", "/libpod/pods/{name}/json", PODS, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/pods/{name}/exists", PODS, ACT_OTHER, HARMLESS),
+	L("POST", "/libpod/pods/{name}/kill", PODS, ACT_POD_KILL, JUDGED),
+	L("POST", "/libpod/pods/{name}/pause", PODS, ACT_POD_PAUSE, JUDGED),
+	L("POST", "/libpod/pods/{name}/restart", PODS, ACT_POD_RESTART, JUDGED),
+	L("POST", "/libpod/pods/{name}/start", PODS, ACT_POD_START, HARMLESS),
+	L("POST", "/libpod/pods/{name}/stop", PODS, ACT_POD_STOP, JUDGED),
+	L("POST", "/libpod/pods/{name}/unpause", PODS, ACT_POD_UNPAUSE, JUDGED),
+	L("GET", "/libpod/pods/{name}/top", PODS, ACT_CONTAINER_TOP, HARMLESS), /* ALLOW_TOP */
+	L("GET", "/libpod/pods/stats", PODS, ACT_OTHER, HARMLESS),
+
+	/* secrets: a libpod create takes a driver and its options (the
+	 * "shell" driver runs commands on the host) */
+	U("POST", "/libpod/secrets/create", SECRETS, NOT_READ("secret create route (driver options run host commands)") "; store secrets through POST /secrets/create"),
+	L("GET", "/libpod/secrets/json", SECRETS, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/secrets/{name}/json", SECRETS, ACT_OTHER, HARMLESS),
+	L("DELETE", "/libpod/secrets/{name}", SECRETS, ACT_OTHER, HARMLESS),
+
+	/* GET /libpod/swagger: in no linuxserver section, left out */
+	/* system */
+	L("POST", "/libpod/system/prune", SYSTEM, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/system/df", SYSTEM, ACT_OTHER, HARMLESS),
+
+	/* version */
+	L("GET", "/libpod/version", VERSION, ACT_OTHER, HARMLESS),
+
+	/* volumes */
+	U("POST", "/libpod/volumes/create", VOLUMES, NOT_READ("volume create route") "; create volumes through POST /volumes/create, which sockwall judges"),
+	L("GET", "/libpod/volumes/{name}/exists", VOLUMES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/volumes/json", VOLUMES, ACT_OTHER, HARMLESS),
+	L("POST", "/libpod/volumes/prune", VOLUMES, ACT_OTHER, HARMLESS),
+	L("GET", "/libpod/volumes/{name}/json", VOLUMES, ACT_OTHER, HARMLESS),
+	U("DELETE", "/libpod/volumes/{name}", VOLUMES, NOT_READ("volume removal route (force= removes the containers that use it)") "; remove volumes through DELETE /volumes/{name}, which sockwall judges"),
 };
 
 #undef R
 #undef C
 #undef X
+#undef L
+#undef U
+#undef NOT_READ
 
 static const char *const section_names[SEC_COUNT] = {
 	[SEC_NONE] = "NONE",
@@ -212,6 +387,21 @@ static const char *const section_names[SEC_COUNT] = {
 	[SEC_TASKS] = "TASKS",
 	[SEC_VERSION] = "VERSION",
 	[SEC_VOLUMES] = "VOLUMES",
+	[SEC_LIBPOD_CONTAINERS] = "LIBPOD_CONTAINERS",
+	[SEC_LIBPOD_EVENTS] = "LIBPOD_EVENTS",
+	[SEC_LIBPOD_EXEC] = "LIBPOD_EXEC",
+	[SEC_LIBPOD_GENERATE] = "LIBPOD_GENERATE",
+	[SEC_LIBPOD_IMAGES] = "LIBPOD_IMAGES",
+	[SEC_LIBPOD_INFO] = "LIBPOD_INFO",
+	[SEC_LIBPOD_MANIFESTS] = "LIBPOD_MANIFESTS",
+	[SEC_LIBPOD_NETWORKS] = "LIBPOD_NETWORKS",
+	[SEC_LIBPOD_PING] = "LIBPOD_PING",
+	[SEC_LIBPOD_PLAY] = "LIBPOD_PLAY",
+	[SEC_LIBPOD_PODS] = "LIBPOD_PODS",
+	[SEC_LIBPOD_SECRETS] = "LIBPOD_SECRETS",
+	[SEC_LIBPOD_SYSTEM] = "LIBPOD_SYSTEM",
+	[SEC_LIBPOD_VERSION] = "LIBPOD_VERSION",
+	[SEC_LIBPOD_VOLUMES] = "LIBPOD_VOLUMES",
 };
 
 const char *section_name(enum section s)
@@ -228,11 +418,18 @@ const char *route_class_name(enum route_class k)
 		[ROUTE_HARMLESS] = "harmless",
 		[ROUTE_JUDGED] = "judged",
 		[ROUTE_CLOSED] = "closed",
+		[ROUTE_REFUSED] = "refused",
 	};
 
 	if ((unsigned)k >= ROUTE_CLASS_COUNT)
 		return names[ROUTE_UNCLASSIFIED];
 	return names[k];
+}
+
+bool route_stops_pod(enum route_action a)
+{
+	return a == ACT_POD_STOP || a == ACT_POD_RESTART || a == ACT_POD_KILL ||
+	       a == ACT_POD_PAUSE || a == ACT_POD_UNPAUSE || a == ACT_POD_DELETE;
 }
 
 const struct route_def *route_table(size_t *count)
@@ -344,7 +541,11 @@ static int refuse(const char **why, const char *reason)
  * The first segment of the decoded path, if dockerd's versionMatcher
  * "/v{version:[0-9.]+}" could take it for a version (we look a little
  * wider: any mix of 'v', digits and dots after a leading "v<digit>" or
- * "v."), must be exactly v<digits>.<digits>; it is then cut off.
+ * "v."), must be v<digits>.<digits>, optionally followed by more
+ * .<digits> parts; it is then cut off.  dockerd compares versions part by
+ * part, a missing part counting as 0 (api/types/versions), so "1.41.0" is
+ * 1.41 to it; Podman's libpod clients send their own "4.3.1".  An empty
+ * part ("1..2", "1.", ".1") or a single part ("1") is refused.
  * Returns 0, or -1 with *why set.
  */
 static int strip_version(struct route_match *m, const char **why)
@@ -362,16 +563,16 @@ static int strip_version(struct route_match *m, const char **why)
 		if (!(is_digit(seg[i]) || seg[i] == '.' || seg[i] == 'v'))
 			return 0; /* "/v1x": not a version to dockerd either */
 
-	size_t i = 1, major = 0, minor = 0;
-	while (i < len && is_digit(seg[i]))
-		i++, major++;
-	if (i < len && seg[i] == '.')
-		i++;
-	else
-		return refuse(why, "unsupported API version prefix");
-	while (i < len && is_digit(seg[i]))
-		i++, minor++;
-	if (i != len || major == 0 || minor == 0)
+	size_t parts = 0;
+	for (size_t i = 1; i <= len; i++) {
+		size_t digits = 0;
+		while (i < len && is_digit(seg[i]))
+			i++, digits++;
+		if (digits == 0 || (i < len && seg[i] != '.'))
+			return refuse(why, "unsupported API version prefix");
+		parts++; /* i is now at a '.' or at the end */
+	}
+	if (parts < 2)
 		return refuse(why, "unsupported API version prefix");
 	if (len - 1 >= sizeof(m->version))
 		return refuse(why, "API version prefix too long");

@@ -16,6 +16,7 @@
 #ifndef SOCKWALL_ROUTE_H
 #define SOCKWALL_ROUTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ROUTE_PATH_MAX 2048 /* decoded path, without the query */
@@ -46,6 +47,22 @@ enum section {
 	SEC_TASKS,
 	SEC_VERSION,
 	SEC_VOLUMES,
+	/* linuxserver's Podman sections: the libpod API, "/libpod/<name>" */
+	SEC_LIBPOD_CONTAINERS,
+	SEC_LIBPOD_EVENTS,
+	SEC_LIBPOD_EXEC,
+	SEC_LIBPOD_GENERATE,
+	SEC_LIBPOD_IMAGES,
+	SEC_LIBPOD_INFO,
+	SEC_LIBPOD_MANIFESTS,
+	SEC_LIBPOD_NETWORKS,
+	SEC_LIBPOD_PING,
+	SEC_LIBPOD_PLAY,
+	SEC_LIBPOD_PODS,
+	SEC_LIBPOD_SECRETS,
+	SEC_LIBPOD_SYSTEM,
+	SEC_LIBPOD_VERSION,
+	SEC_LIBPOD_VOLUMES,
 	SEC_COUNT
 };
 
@@ -99,6 +116,14 @@ enum route_action {
 	ACT_PLUGIN_PRIVILEGED,    /* pull, create, enable, upgrade, set: host privileges */
 	ACT_SWARM_INSPECT,        /* GET /swarm: carries the join tokens */
 	ACT_SWARM_UNLOCKKEY,
+	/* libpod pod lifecycle: a pod may hold the proxy's own container */
+	ACT_POD_START,
+	ACT_POD_STOP,
+	ACT_POD_RESTART,
+	ACT_POD_KILL,
+	ACT_POD_PAUSE,
+	ACT_POD_UNPAUSE,
+	ACT_POD_DELETE,
 	ACT_COUNT
 };
 
@@ -117,6 +142,9 @@ enum route_class {
 	ROUTE_CLOSED,   /* refused unless a switch that grants this power on
 			   purpose is set (named beside the row): what it does
 			   once open is the operator's decision, not sockwall's */
+	ROUTE_REFUSED,  /* never forwarded: sockwall does not read what it
+			   carries (libpod's own create, play, build, ...);
+			   route_def.instead names the route it does judge */
 	ROUTE_CLASS_COUNT
 };
 
@@ -126,13 +154,16 @@ struct route_def {
 	enum section section;
 	enum route_action action;
 	enum route_class klass;
+	/* ROUTE_REFUSED rows only: why, and the Docker-compatible route that
+	 * sockwall judges instead, as the client-facing refusal says it */
+	const char *instead;
 };
 
 struct route_match {
 	const struct route_def *def; /* NULL: no route in dockerd's table */
 	char path[ROUTE_PATH_MAX];   /* decoded, version prefix removed, NUL-terminated */
 	size_t path_len;
-	char version[16];            /* "1.41", or "" when unversioned */
+	char version[16];            /* "1.41", "4.3.1", or "" when unversioned */
 	const char *name;            /* the {name}/{id} variable, into path; NULL if none */
 	size_t name_len;
 	const char *query;           /* raw query after the first '?', into the target;
@@ -148,7 +179,9 @@ struct route_match {
  * anything but "/path[?query]", raw bytes outside 0x21..0x7e, '#', bad or
  * control-producing %-escapes, empty or dot segments (also "/" and a
  * trailing '/'), a decoded path of ROUTE_PATH_MAX bytes or more, and a
- * first segment dockerd could read as a version other than v<N>.<N>.
+ * first segment dockerd could read as a version other than v<N>.<N>[.<N>...]
+ * (two or more dot-separated digit parts, as dockerd's version comparison
+ * reads them and as Podman's clients send them: "/v4.3.1/libpod/...").
  * The method is compared exactly (case-sensitive); HEAD is only a route
  * where dockerd registers it.  m->name is the first variable of the
  * pattern (for the checkpoint DELETE, the container).
@@ -157,11 +190,22 @@ int route_resolve(const char *method, size_t method_len,
 		  const char *target, size_t target_len,
 		  struct route_match *m, const char **why);
 
+/* A libpod pod route that stops, pauses, kills, restarts or removes every
+ * container of a pod: a pod may hold the proxy's own container, and sockwall
+ * does not look a pod's containers up, so the default protections refuse
+ * these with ROUTE_POD_REFUSAL. */
+bool route_stops_pod(enum route_action a);
+#define ROUTE_POD_REFUSAL                                                              \
+	"sockwall: a pod may hold the proxy's own container, and sockwall does not look " \
+	"up a pod's containers: stopping, pausing, killing, restarting or removing a pod " \
+	"is refused by the default protections; act on its containers through "          \
+	"/containers/{id}/..."
+
 /* "CONTAINERS", "EVENTS", ...: the environment variable of a section;
  * "NONE" for SEC_NONE and for values out of range. */
 const char *section_name(enum section s);
 
-/* "harmless", "judged", "closed" (the words docs/routes.md uses);
+/* "harmless", "judged", "closed", "refused" (the words docs/routes.md uses);
  * "unclassified" for ROUTE_UNCLASSIFIED and for values out of range. */
 const char *route_class_name(enum route_class k);
 

@@ -9,7 +9,7 @@
  *    byte < 0x20 or 0x7f, no "//", "/./", "/../", no trailing '/', no
  *    final "/." or "/.."; it is shorter than ROUTE_PATH_MAX;
  *  - an independent percent-decoding of the target's path is exactly
- *    "/v" + version + path (version "" or <digits>.<digits>); when no
+ *    "/v" + version + path (version "" or <digits>.<digits>[.<digits>...]); when no
  *    version was cut, the first segment is nothing dockerd's
  *    "/v{version:[0-9.]+}" would take;
  *  - the route is the first one of route_table() whose method is the
@@ -278,12 +278,21 @@ static void check_match(const char *method, size_t mlen, const char *target, siz
 			   !(m->path_len >= 3 && strcmp(m->path + m->path_len - 3, "/..") == 0),
 		   "final dot segment in \"%s\"", m->path);
 
-	/* version: "" or <digits>.<digits> */
+	/* version: "" or <digits>.<digits>[.<digits>...] */
 	const char *v = m->version;
 	if (*v) {
-		size_t a = strspn(v, "0123456789");
-		size_t b = v[a] == '.' ? strspn(v + a + 1, "0123456789") : 0;
-		FUZZ_CHECK(a > 0 && v[a] == '.' && b > 0 && v[a + 1 + b] == '\0', "version \"%s\"", v);
+		size_t parts = 0;
+		for (const char *p = v;; p++) {
+			size_t a = strspn(p, "0123456789");
+			FUZZ_CHECK(a > 0, "version \"%s\": empty part", v);
+			parts++;
+			p += a;
+			if (*p != '.') {
+				FUZZ_CHECK(*p == '\0', "version \"%s\"", v);
+				break;
+			}
+		}
+		FUZZ_CHECK(parts >= 2, "version \"%s\": one part", v);
 	}
 
 	/* the target's path, decoded here, is "/v" version + path */

@@ -415,9 +415,11 @@ static const struct call autoheal_deny[] = {
 	{ "GET", "/containers/3f5e1a2b/top" },
 	END
 };
-/* ALLOW_RESTARTS: restart, and (linuxserver) stop and kill */
+/* ALLOW_RESTARTS: restart, and (linuxserver) stop and kill, of containers
+ * and (linuxserver matches "(/libpod)?/(containers|pods)") of libpod pods */
 static const enum route_action autoheal_writes[] = {
-	ACT_CONTAINER_RESTART, ACT_CONTAINER_STOP, ACT_CONTAINER_KILL, ACT_OTHER
+	ACT_CONTAINER_RESTART, ACT_CONTAINER_STOP, ACT_CONTAINER_KILL,
+	ACT_POD_RESTART, ACT_POD_STOP, ACT_POD_KILL, ACT_OTHER
 };
 
 static const struct call watchtower_allow[] = {
@@ -870,7 +872,7 @@ static void test_readonly_reads(void)
 	static const enum section open[] = {
 		SEC_CONTAINERS, SEC_IMAGES, SEC_NETWORKS, SEC_VOLUMES, SEC_INFO, SEC_SYSTEM,
 		SEC_SERVICES,   SEC_TASKS,  SEC_NODES,    SEC_PLUGINS, SEC_EVENTS, SEC_PING,
-		SEC_VERSION,
+		SEC_VERSION, SEC_LIBPOD_PING, SEC_LIBPOD_VERSION, /* defaults */
 	};
 	struct config cfg;
 	char err[2048], target[256];

@@ -218,13 +218,85 @@ static const struct row rows[] = {
 	{ "GET", "/v.1/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
 	{ "GET", "/v./containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
 	{ "GET", "/v1..2/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
-	{ "GET", "/v1.41.0/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
 	{ "GET", "/v1.41v/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
 	{ "GET", "/v1v41/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
 	{ "GET", "/v1", REFUSE, NULL, 0, 0, NULL, "", NULL },
 	{ "GET", "/%76.1/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
 	{ "GET", "/v1234567890.12345/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
 	{ "GET", "/v1234567890.1234/containers/json", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "1234567890.1234", NULL },
+	/* three or more parts: dockerd compares part by part (1.41.0 is
+	 * 1.41), and Podman's clients send their own version */
+	{ "GET", "/v1.41.0/containers/json", 0, "/containers/json", SEC_CONTAINERS, ACT_CONTAINER_LIST, NULL, "1.41.0", NULL },
+	{ "GET", "/v1.41.0.0/_ping", 0, "/_ping", SEC_PING, ACT_OTHER, NULL, "1.41.0.0", NULL },
+	{ "GET", "/v4.3.1/libpod/_ping", 0, "/libpod/_ping", SEC_LIBPOD_PING, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "GET", "/v1.41.0/containers/x/json", 0, "/containers/{name:.*}/json", SEC_CONTAINERS, ACT_CONTAINER_INSPECT, "x", "1.41.0", NULL },
+	{ "GET", "/v1.2.3.4.5.6.7/version", 0, "/version", SEC_VERSION, ACT_OTHER, NULL, "1.2.3.4.5.6.7", NULL },
+	{ "GET", "/v1.41..0/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.41.0./containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v.1.41/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.41.0v/containers/json", REFUSE, NULL, 0, 0, NULL, "", NULL },
+	{ "GET", "/v1.2.3.4.5.6.7.89/version", REFUSE, NULL, 0, 0, NULL, "", NULL }, /* 16 bytes */
+	/* Podman's "-dev" versions are not versions to dockerd: unknown */
+	{ "GET", "/v4.0.0-dev/libpod/_ping", 0, UNKNOWN, 0, 0, NULL, "", NULL },
+
+	/* libpod (Podman), after the version prefix */
+	{ "GET", "/libpod/_ping", 0, "/libpod/_ping", SEC_LIBPOD_PING, ACT_OTHER, NULL, "", NULL },
+	{ "HEAD", "/v4.3.1/libpod/_ping", 0, "/libpod/_ping", SEC_LIBPOD_PING, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/version", 0, "/libpod/version", SEC_LIBPOD_VERSION, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/info", 0, "/libpod/info", SEC_LIBPOD_INFO, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/containers/json?all=true", 0, "/libpod/containers/json", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_LIST, NULL, "4.3.1", "all=true" },
+	{ "GET", "/v4.3.1/libpod/containers/web/json", 0, "/libpod/containers/{name}/json", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_INSPECT, "web", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/containers/web/start", 0, "/libpod/containers/{name}/start", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_START, "web", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/containers/web/stop?timeout=1", 0, "/libpod/containers/{name}/stop", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_STOP, "web", "4.3.1", "timeout=1" },
+	{ "POST", "/v4.3.1/libpod/containers/web/kill", 0, "/libpod/containers/{name}/kill", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_KILL, "web", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/containers/web/pause", 0, "/libpod/containers/{name}/pause", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_PAUSE, "web", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/containers/web/attach?stdin=true", 0, "/libpod/containers/{name}/attach", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_ATTACH, "web", "4.3.1", "stdin=true" },
+	{ "GET", "/v4.3.1/libpod/containers/web/logs?follow=true", 0, "/libpod/containers/{name}/logs", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_LOGS, "web", "4.3.1", "follow=true" },
+	{ "DELETE", "/v4.3.1/libpod/containers/web", 0, "/libpod/containers/{name}", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_DELETE, "web", "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/containers/stats", 0, "/libpod/containers/stats", SEC_LIBPOD_CONTAINERS, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/containers/web/stats", 0, "/libpod/containers/{name}/stats", SEC_LIBPOD_CONTAINERS, ACT_CONTAINER_STATS, "web", "4.3.1", NULL },
+	/* {name} is one segment in Podman's libpod router: a '/' (or an
+	 * encoded one: Podman matches the encoded path) is no container */
+	{ "POST", "/v4.3.1/libpod/containers/a/b/start", 0, UNKNOWN, 0, 0, NULL, "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/containers/a%2Fb/stop", 0, UNKNOWN, 0, 0, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/containers/a/b/healthcheck", 0, "/libpod/containers/{name:.*}/healthcheck", SEC_LIBPOD_CONTAINERS, ACT_OTHER, "a/b", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/containers/create", 0, "/libpod/containers/create", SEC_LIBPOD_CONTAINERS, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/containers/web/exec", 0, "/libpod/containers/{name}/exec", SEC_LIBPOD_CONTAINERS, ACT_OTHER, "web", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/exec/e1/start", 0, "/libpod/exec/{id}/start", SEC_LIBPOD_EXEC, ACT_OTHER, "e1", "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/images/docker.io/library/busybox:latest/json", 0, "/libpod/images/{name:.*}/json", SEC_LIBPOD_IMAGES, ACT_OTHER, "docker.io/library/busybox:latest", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/images/bb/tag?repo=x&tag=y", 0, "/libpod/images/{name:.*}/tag", SEC_LIBPOD_IMAGES, ACT_IMAGE_TAG, "bb", "4.3.1", "repo=x&tag=y" },
+	{ "POST", "/v4.3.1/libpod/images/scp/bb/push", 0, "/libpod/images/{name:.*}/push", SEC_LIBPOD_IMAGES, ACT_OTHER, "scp/bb", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/images/scp/bb", 0, "/libpod/images/scp/{name:.*}", SEC_LIBPOD_IMAGES, ACT_OTHER, "bb", "4.3.1", NULL },
+	{ "DELETE", "/v4.3.1/libpod/images/remove?images=a", 0, "/libpod/images/remove", SEC_LIBPOD_IMAGES, ACT_OTHER, NULL, "4.3.1", "images=a" },
+	{ "DELETE", "/v4.3.1/libpod/images/a/b", 0, "/libpod/images/{name:.*}", SEC_LIBPOD_IMAGES, ACT_OTHER, "a/b", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/build", 0, "/libpod/build", SEC_LIBPOD_IMAGES, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/commit?container=x", 0, "/libpod/commit", SEC_LIBPOD_IMAGES, ACT_OTHER, NULL, "4.3.1", "container=x" },
+	{ "POST", "/v4.3.1/libpod/play/kube", 0, "/libpod/play/kube", SEC_LIBPOD_PLAY, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/kube/play", 0, "/libpod/kube/play", SEC_LIBPOD_PLAY, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/kube/generate?names=x", 0, "/libpod/kube/generate", SEC_LIBPOD_GENERATE, ACT_OTHER, NULL, "4.3.1", "names=x" },
+	{ "GET", "/v4.3.1/libpod/generate/a/b/systemd", 0, "/libpod/generate/{name:.*}/systemd", SEC_LIBPOD_GENERATE, ACT_OTHER, "a/b", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/manifests/create", 0, "/libpod/manifests/{name:.*}", SEC_LIBPOD_MANIFESTS, ACT_OTHER, "create", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/manifests/m/registry/r", 0, "/libpod/manifests/{name:.*}", SEC_LIBPOD_MANIFESTS, ACT_OTHER, "m/registry/r", "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/manifests/m/json", 0, "/libpod/manifests/{name:.*}/json", SEC_LIBPOD_MANIFESTS, ACT_OTHER, "m", "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/networks/n", 0, "/libpod/networks/{name}", SEC_LIBPOD_NETWORKS, ACT_OTHER, "n", "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/networks/json", 0, "/libpod/networks/json", SEC_LIBPOD_NETWORKS, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/networks/n/disconnect", 0, "/libpod/networks/{name}/disconnect", SEC_LIBPOD_NETWORKS, ACT_NETWORK_DISCONNECT, "n", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/pods/p/stop", 0, "/libpod/pods/{name}/stop", SEC_LIBPOD_PODS, ACT_POD_STOP, "p", "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/pods/p/start", 0, "/libpod/pods/{name}/start", SEC_LIBPOD_PODS, ACT_POD_START, "p", "4.3.1", NULL },
+	{ "DELETE", "/v4.3.1/libpod/pods/p?force=true", 0, "/libpod/pods/{name}", SEC_LIBPOD_PODS, ACT_POD_DELETE, "p", "4.3.1", "force=true" },
+	{ "GET", "/v4.3.1/libpod/pods/p/top", 0, "/libpod/pods/{name}/top", SEC_LIBPOD_PODS, ACT_CONTAINER_TOP, "p", "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/pods/stats", 0, "/libpod/pods/stats", SEC_LIBPOD_PODS, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "POST", "/v4.3.1/libpod/secrets/create?name=s", 0, "/libpod/secrets/create", SEC_LIBPOD_SECRETS, ACT_OTHER, NULL, "4.3.1", "name=s" },
+	{ "POST", "/v4.3.1/libpod/system/prune", 0, "/libpod/system/prune", SEC_LIBPOD_SYSTEM, ACT_OTHER, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/volumes/v/json", 0, "/libpod/volumes/{name}/json", SEC_LIBPOD_VOLUMES, ACT_OTHER, "v", "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/events?stream=true", 0, "/libpod/events", SEC_LIBPOD_EVENTS, ACT_OTHER, NULL, "4.3.1", "stream=true" },
+	/* unknown: not in Podman 4.3.1's table, or the wrong method */
+	{ "GET", "/v4.3.1/libpod/swagger", 0, UNKNOWN, 0, 0, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/quadlets/json", 0, UNKNOWN, 0, 0, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod/containers/create", 0, UNKNOWN, 0, 0, NULL, "4.3.1", NULL },
+	{ "HEAD", "/v4.3.1/libpod/version", 0, UNKNOWN, 0, 0, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/libpod", 0, UNKNOWN, 0, 0, NULL, "4.3.1", NULL },
+	{ "GET", "/v4.3.1/LIBPOD/_ping", 0, UNKNOWN, 0, 0, NULL, "4.3.1", NULL },
 };
 
 static bool eq_or_null(const char *want, const char *got, size_t got_len)
@@ -360,13 +432,47 @@ static void check_table(void)
 		char seg[32];
 		size_t k = 0;
 
-		for (const char *s = p[1] == '_' ? p + 2 : p + 1;
+		/* libpod: LIBPOD_ and the segment after "/libpod/", as
+		 * linuxserver's prefixes read it */
+		const char *from = p + 1;
+		if (strncmp(p, "/libpod/", 8) == 0) {
+			memcpy(seg, "LIBPOD_", 7);
+			k = 7;
+			from = p + 8;
+		}
+		for (const char *s = *from == '_' ? from + 1 : from;
 		     *s && *s != '/' && k < sizeof(seg) - 1; s++)
 			seg[k++] = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
 		seg[k] = '\0';
+		/* Podman's routes in no linuxserver section: the section of the
+		 * register_*.go file that holds them */
+		static const struct {
+			const char *pattern, *section;
+		} libpod_homes[] = {
+			{ "/libpod/commit", "LIBPOD_IMAGES" },
+			{ "/libpod/build", "LIBPOD_IMAGES" },
+			{ "/libpod/kube/play", "LIBPOD_PLAY" },
+			{ "/libpod/kube/generate", "LIBPOD_GENERATE" },
+		};
+		for (size_t h = 0; h < sizeof(libpod_homes) / sizeof(libpod_homes[0]); h++)
+			if (strcmp(p, libpod_homes[h].pattern) == 0)
+				snprintf(seg, sizeof(seg), "%s", libpod_homes[h].section);
 		/* exec create lives under /containers and so in CONTAINERS */
 		CHECK(strcmp(seg, section_name(d->section)) == 0,
 		      "%s %s: section %s", d->method, p, section_name(d->section));
+		/* a refused route says what to use instead; no other row does */
+		CHECK((d->klass == ROUTE_REFUSED) == (d->instead != NULL),
+		      "%s %s: class %s with%s an 'instead'", d->method, p,
+		      route_class_name(d->klass), d->instead ? "" : "out");
+		CHECK(d->klass != ROUTE_REFUSED || strncmp(p, "/libpod/", 8) == 0,
+		      "%s %s: only libpod routes are refused unread", d->method, p);
+		/* the default protections refuse what acts on a whole pod
+		 * (but start): stop, kill, restart, pause, unpause, remove */
+		bool stops_pod = strncmp(p, "/libpod/pods/{name}", 19) == 0 &&
+				 (strcmp(d->method, "DELETE") == 0 ||
+				  (strcmp(d->method, "POST") == 0 && strcmp(p + 19, "/start") != 0));
+		CHECK(route_stops_pod(d->action) == stops_pod, "%s %s: route_stops_pod %d",
+		      d->method, p, (int)route_stops_pod(d->action));
 
 		char path[256];
 		size_t n = 0;
@@ -426,7 +532,7 @@ static void check_table(void)
  */
 #define ROUTES_MD "docs/routes.md"
 #define CATALOGUE_HEADING "## Route catalogue"
-#define DOC_ROWS_MAX 256
+#define DOC_ROWS_MAX 512
 
 struct doc_row {
 	char method[8];
@@ -530,7 +636,7 @@ static void check_catalogue(void)
 		size_t hits = 0;
 
 		CHECK(d->klass > ROUTE_UNCLASSIFIED && d->klass < ROUTE_CLASS_COUNT,
-		      "%s %s: no class (give it HARMLESS, JUDGED or CLOSED in src/route.c "
+		      "%s %s: no class (give it HARMLESS, JUDGED, CLOSED or REFUSED in src/route.c "
 		      "and a row in %s)",
 		      d->method, d->pattern, ROUTES_MD);
 		for (size_t j = 0; j < n; j++) {
