@@ -725,6 +725,21 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 			res = add_ref(refs, REF_TARGET, b->container.p,
 				      b->container.p ? b->container.len : 0);
 		break;
+	case ACT_CONTAINER_DELETE:
+		/* libpod's depend= also removes every container that depends
+		 * on this one (one that shares its namespaces, say): those are
+		 * not looked up, so only Go's false spellings pass. */
+		if (strncmp(m->def->pattern, "/libpod/", 8) != 0)
+			break;
+		if (query_single(m, "depend", buf, sizeof(buf), v) < 0)
+			return DECISION_DENY;
+		if (f->defaults && *buf && strcmp(buf, "0") && strcmp(buf, "f") && strcmp(buf, "F") &&
+		    strcmp(buf, "false") && strcmp(buf, "False") && strcmp(buf, "FALSE"))
+			return deny(v, "default:proxy-container",
+				    "sockwall: depend=%.*s%s removes the containers that depend on this "
+				    "one too, which sockwall does not look up; remove them one by one",
+				    FILTER_SHOWN(buf, 16));
+		break;
 	case ACT_SERVICE_CREATE:
 	case ACT_SERVICE_UPDATE:
 		if (judge_service(f, acl, b, refs, v) == DECISION_DENY)

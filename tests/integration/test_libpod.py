@@ -306,6 +306,33 @@ def test_pod_stop_refused_by_default_protections(sockwall, podman):
     assert st["Running"] is True and st["Paused"] is False, st
 
 
+def test_libpod_delete_with_depend_refused(sockwall, podman):
+    """depend=true would also remove the containers that joined this one's
+    namespaces, which sockwall does not look up: refused by the default
+    protections, and both containers still exist; depend=false passes."""
+    base = uniq("lp-base")
+    _create(podman, base)
+    joined = uniq("lp-joined")
+    r = podman.cli("create", "--name", joined, "--network", "container:" + base,
+                   BB, "sleep", "300")
+    assert r.returncode == 0, r.stderr
+    sw = sockwall({"LIBPOD_CONTAINERS": "1", "POST": "1"}, socket_path=podman.sock)
+    for value in ("true", "1", "T", "yes"):
+        resp = helpers.one(sw.unix, "DELETE",
+                           "/v4.3.1/libpod/containers/%s?depend=%s&force=true" % (base, value))
+        helpers.assert_json_error(resp, 403)
+        assert "depend" in resp.json()["message"], resp.body
+    assert podman.inspect(base) is not None and podman.inspect(joined) is not None
+    # `podman rm -fa` in the clean-up stops at a container with dependants
+    assert podman.cli("rm", "-f", joined).returncode == 0
+    other = uniq("lp-alone")
+    _create(podman, other)
+    resp = helpers.one(sw.unix, "DELETE",
+                       "/v4.3.1/libpod/containers/%s?depend=false" % other)
+    assert resp.status == 200, resp.body
+    assert podman.inspect(other) is None
+
+
 # ================================================================ 5. /v1.41.0 and dockerd
 
 
