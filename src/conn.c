@@ -882,8 +882,8 @@ static void lookup_begin(struct conn *c)
 	}
 	const struct container_ref *r = &pd->refs.refs[pd->next];
 	/* The proxy's own container is best asked for by the ID it runs as. */
-	const char *ref = r->kind == REF_PROXY_IMAGE && c->srv->self_id[0] ? c->srv->self_id
-									    : r->ref;
+	bool proxy = r->kind == REF_PROXY_IMAGE || r->kind == REF_PROXY_POD;
+	const char *ref = proxy && c->srv->self_id[0] ? c->srv->self_id : r->ref;
 	pd->req_len = daemon_lookup_request(pd->req, sizeof(pd->req), r->kind, ref);
 	pd->req_sent = 0;
 	pd->resp_len = 0;

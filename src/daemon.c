@@ -34,8 +34,12 @@ size_t daemon_lookup_request(char *out, size_t cap, enum ref_kind kind, const ch
 	}
 	enc[o] = '\0';
 	bool network = kind == REF_NETWORK || kind == REF_NET_JOIN;
+	/* Podman serves libpod routes under a version only; 4.0.0 is the
+	 * oldest libpod API Podman 4 and 5 answer. */
 	const char *kind_path = network ? "networks"
 				: kind == REF_VOLUME ? "volumes"
+				: kind == REF_POD ? "v4.0.0/libpod/pods"
+				: kind == REF_PROXY_POD ? "v4.0.0/libpod/containers"
 						     : "containers";
 	int n = snprintf(out, cap, "GET /%s/%s%s HTTP/1.0\r\nHost: docker\r\n\r\n", kind_path,
 			 enc, network || kind == REF_VOLUME ? "" : "/json");
@@ -346,6 +350,9 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 				goto out;
 		} else if (kind == REF_PROXY_IMAGE && tok_is(js, &t[i], "Config")) {
 			if (!read_image(js, t, i + 1, count, a))
+				goto out;
+		} else if (kind == REF_PROXY_POD && tok_is(js, &t[i], "Pod")) {
+			if (!copy_plain(js, &t[i + 1], a->pod, sizeof(a->pod)))
 				goto out;
 		} else if (kind == REF_NET_JOIN && tok_is(js, &t[i], "Driver")) {
 			a->host_network |= tok_is(js, &t[i + 1], "host");

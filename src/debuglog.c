@@ -48,6 +48,10 @@ static const char *kind_word(enum ref_kind k)
 		return "a network joined";
 	case REF_PROXY_IMAGE:
 		return "the proxy's own container (for its image)";
+	case REF_POD:
+		return "a pod";
+	case REF_PROXY_POD:
+		return "the proxy's own container (for its pod)";
 	}
 	return "a reference";
 }

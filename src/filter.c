@@ -746,8 +746,13 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 			return DECISION_DENY;
 		break;
 	default:
-		if (f->defaults && route_stops_pod(a)) /* no pod lookup yet: docs/routes.md */
-			return deny(v, "default:proxy-pod", "%s", ROUTE_POD_REFUSAL);
+		/* a pod's containers stop with it: is the proxy's among them? */
+		if (f->defaults && route_stops_pod(a) && m->name) {
+			res = add_ref(refs, REF_POD, m->name, m->name_len);
+			if (res == ADD_OK)
+				res = add_ref(refs, REF_PROXY_POD, f->proxy_container_name,
+					      strlen(f->proxy_container_name));
+		}
 		break;
 	}
 	if (added(res, v) == DECISION_DENY)

@@ -66,7 +66,9 @@ enum ref_kind {
 	REF_NETWORK,      /* a network the request removes or disconnects from */
 	REF_VOLUME,       /* a local volume of a container asked about: a bind in disguise? */
 	REF_NET_JOIN,     /* a network a service joins: not the host's (DENY_HOST_NETWORK) */
-	REF_PROXY_IMAGE   /* the proxy's own container: is its image a destination here? */
+	REF_PROXY_IMAGE,  /* the proxy's own container: is its image a destination here? */
+	REF_POD,          /* a libpod pod whose containers the request stops or removes */
+	REF_PROXY_POD     /* the proxy's own container, asked of libpod: its pod */
 };
 
 struct container_ref {
@@ -106,6 +108,7 @@ struct ref_answer {
 	size_t n_shares;
 	char image[IMAGEREF_MAX]; /* Config.Image */
 	bool host_network;        /* networks: the host's (driver or name "host") */
+	char pod[65];             /* REF_PROXY_POD: the pod's ID ("" when in none) */
 };
 
 /*

@@ -87,6 +87,25 @@ static enum decision judge_proxy_container(const struct filters *f, const char *
 	return DECISION_ALLOW;
 }
 
+/* Pod refs[i] holds the proxy's own container when the pod that container
+ * is in (asked of libpod by the proxy's ID or name) is this one. */
+static enum decision judge_pod(const struct filter_refs *refs, const struct ref_answer *answers,
+			       size_t i, struct verdict *v)
+{
+	for (size_t j = 0; j < refs->n; j++) {
+		const struct ref_answer *p = &answers[j];
+		if (refs->refs[j].kind != REF_PROXY_POD || !p->found || !p->pod[0] ||
+		    strcmp(p->pod, answers[i].id) != 0)
+			continue;
+		return verdict_deny(v, 403, "default:proxy-pod",
+				    "sockwall: pod '%s' holds the proxy's own container (%s): "
+				    "stopping, pausing, killing, restarting or removing it is denied "
+				    "(DKRPRX__DISABLE_DEFAULTS=true lifts this)",
+				    refs->refs[i].ref, p->name[0] ? p->name : p->id);
+	}
+	return DECISION_ALLOW;
+}
+
 enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 				const char *self_id, const struct filter_refs *refs,
 				const struct ref_answer *answers, struct verdict *v)
@@ -138,6 +157,12 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 			if (judge_proxy_image(refs, a, v) == DECISION_DENY)
 				return DECISION_DENY;
 			continue;
+		case REF_POD:
+			if (f->defaults && judge_pod(refs, answers, i, v) == DECISION_DENY)
+				return DECISION_DENY;
+			continue;
+		case REF_PROXY_POD:
+			continue; /* read by judge_pod */
 		default:
 			break;
 		}

@@ -188,6 +188,14 @@ static void print_question(const struct container_ref *r)
 		verb = "runs";
 		why = "this request writes the name of that image";
 		break;
+	case REF_POD:
+		noun = "pod";
+		why = "it holds the proxy's own container";
+		break;
+	case REF_PROXY_POD:
+		verb = "is in";
+		why = "a pod this request stops or removes";
+		break;
 	default:
 		if (r->writes)
 			why = "it is the proxy's, or, without EXEC=1, if it holds power";

@@ -191,15 +191,9 @@ int route_resolve(const char *method, size_t method_len,
 		  struct route_match *m, const char **why);
 
 /* A libpod pod route that stops, pauses, kills, restarts or removes every
- * container of a pod: a pod may hold the proxy's own container, and sockwall
- * does not look a pod's containers up, so the default protections refuse
- * these with ROUTE_POD_REFUSAL. */
+ * container of a pod: the filter looks the pod up, since it may hold the
+ * proxy's own container. */
 bool route_stops_pod(enum route_action a);
-#define ROUTE_POD_REFUSAL                                                              \
-	"sockwall: a pod may hold the proxy's own container, and sockwall does not look " \
-	"up a pod's containers: stopping, pausing, killing, restarting or removing a pod " \
-	"is refused by the default protections; act on its containers through "          \
-	"/containers/{id}/..."
 
 /* "CONTAINERS", "EVENTS", ...: the environment variable of a section;
  * "NONE" for SEC_NONE and for values out of range. */

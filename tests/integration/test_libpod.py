@@ -11,8 +11,9 @@ rootful Podman (podman_helpers); what happened is asked of Podman itself.
 3. Routes sockwall does not read are refused whatever is set, the message
    naming the Docker route sockwall judges: libpod create, play kube, pod
    create; Podman shows no new container or pod.
-4. Pod stop is refused by the default protections (a pod may hold the
-   proxy's container), and the pod keeps running.
+4. Pod stop/pause/kill of the pod that holds the proxy's own container is
+   refused (sockwall asks libpod which pod that is), and it keeps running;
+   another pod stops with LIBPOD_ALLOW_POD_STOP.
 5. A three-part API version (/v1.41.0/...) against dockerd, as dockerd reads it.
 
 Containers get `--network none`: without one Podman would give them its
@@ -286,24 +287,48 @@ def test_pod_create_refused(sockwall, podman):
 # ================================================================ 4. pods
 
 
-def test_pod_stop_refused_by_default_protections(sockwall, podman):
+def _pod_with(pm, member):
     pod = uniq("lp-pods")
-    r = podman.cli("pod", "create", "--name", pod, "--infra=false")
+    r = pm.cli("pod", "create", "--name", pod, "--infra=false")
     assert r.returncode == 0, r.stderr
-    name = uniq("lp-inpod")
-    r = podman.cli("create", "--pod", pod, "--name", name, BB, "sleep", "300")
+    r = pm.cli("create", "--pod", pod, "--name", member, "--network", "none",
+               BB, "sleep", "300")
     assert r.returncode == 0, r.stderr
-    assert podman.cli("pod", "start", pod).returncode == 0
-    wait_state(podman, name, lambda s: s.get("Running") is True, what="running")
+    assert pm.cli("pod", "start", pod).returncode == 0
+    wait_state(pm, member, lambda s: s.get("Running") is True, what="running")
+    return pod
 
-    sw = sockwall({"LIBPOD_PODS": "1", "POST": "1"}, socket_path=podman.sock)
+
+def test_pod_holding_the_proxy_refused_other_pods_obey_the_switch(sockwall, podman):
+    """A pod's containers stop with it: sockwall asks libpod which pod the
+    proxy's own container (here PROXY_CONTAINER_NAME) is in and refuses
+    stop/pause/kill of that pod; a pod without it stops with
+    LIBPOD_ALLOW_POD_STOP and no POST, as linuxserver's switch says."""
+    proxy = uniq("lp-proxy")
+    proxy_pod = _pod_with(podman, proxy)
+    other = uniq("lp-member")
+    other_pod = _pod_with(podman, other)
+
+    sw = sockwall({"LIBPOD_PODS": "1", "POST": "1", "PROXY_CONTAINER_NAME": proxy},
+                  socket_path=podman.sock)
     r = podman.remote(sw.tcp_host, "pod", "ps", "--format", "{{.Name}}")
-    assert r.returncode == 0 and pod in r.stdout.split(), r.stderr
-    _refused(podman.remote(sw.tcp_host, "pod", "stop", "-t", "1", pod),
-             "pod may hold the proxy's own container")
-    _refused(podman.remote(sw.tcp_host, "pod", "pause", pod), "default protections")
-    st = _state(podman, name)
+    assert r.returncode == 0 and proxy_pod in r.stdout.split(), r.stderr
+    _refused(podman.remote(sw.tcp_host, "pod", "stop", "-t", "1", proxy_pod),
+             "holds the proxy's own container")
+    _refused(podman.remote(sw.tcp_host, "pod", "pause", proxy_pod), "proxy's own container")
+    _refused(podman.remote(sw.tcp_host, "pod", "kill", proxy_pod), "proxy's own container")
+    st = _state(podman, proxy)
     assert st["Running"] is True and st["Paused"] is False, st
+
+    sw2 = sockwall({"LIBPOD_PODS": "1", "LIBPOD_ALLOW_POD_STOP": "1",
+                    "PROXY_CONTAINER_NAME": proxy},
+                   socket_path=podman.sock)
+    r = podman.remote(sw2.tcp_host, "pod", "stop", "-t", "1", other_pod)
+    assert r.returncode == 0, r.stderr + r.stdout
+    wait_state(podman, other, lambda s: s.get("Running") is False, what="stopped")
+    _refused(podman.remote(sw2.tcp_host, "pod", "stop", "-t", "1", proxy_pod),
+             "proxy's own container")
+    assert _state(podman, proxy)["Running"] is True
 
 
 def test_libpod_delete_with_depend_refused(sockwall, podman):
