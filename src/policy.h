@@ -10,8 +10,9 @@
  *    POST /containers/{name}/<action>, without POST=1 or CONTAINERS=1;
  *  - routes that read a whole filesystem or write into a container need
  *    their own switch on top (ALLOW_ARCHIVE, ALLOW_EXPORT, attach/ws needs
- *    POST=1, exec create needs EXEC=1), and ALLOW_LOGS=0 / ALLOW_TOP=0 close
- *    those reads;
+ *    POST=1, exec create needs EXEC=1), and ALLOW_LOGS=0 / ALLOW_TOP=0 /
+ *    ALLOW_CHANGES=0 close those reads (linuxserver's switches; on by default,
+ *    as tecnativa leaves them open with CONTAINERS=1);
  *  - plugin installs and settings need ALLOW_PLUGIN_PRIVILEGES, the swarm's
  *    unlock key ALLOW_SWARM_UNLOCKKEY, GET /swarm (the join tokens) POST=1,
  *    checkpoints EXEC=1;
@@ -33,13 +34,14 @@ struct acl {
 	enum toggle_state delete_; /* unset: follows POST */
 	enum toggle_state put;     /* unset: follows POST */
 	bool allow_start, allow_stop, allow_restarts, allow_pause, allow_unpause;
-	bool allow_archive, allow_export, allow_logs, allow_top;
+	bool allow_archive, allow_export, allow_logs, allow_top, allow_changes;
 	/* sockwall's own switches for routes that are root-equivalent or
 	 * leak a secret; off unless set (see docs/routes.md) */
 	bool allow_plugin_privileges, allow_url_fetch, allow_swarm_unlockkey, allow_image_load;
 };
 
-/* tecnativa's defaults: EVENTS, PING, VERSION on; ALLOW_LOGS, ALLOW_TOP on. */
+/* tecnativa's defaults: EVENTS, PING, VERSION on; ALLOW_LOGS, ALLOW_TOP,
+ * ALLOW_CHANGES on. */
 void acl_defaults(struct acl *acl);
 
 enum decision { DECISION_ALLOW, DECISION_DENY };
