@@ -184,24 +184,38 @@ const char *envcheck_hint(const struct envnames *en, const char *name, size_t le
 	return NULL;
 }
 
+/* The next comma-separated item of *cursor, trimmed of spaces, its length
+ * in *n; NULL at the end.  Empty items ("A,,B", a trailing comma) come
+ * back with *n == 0. */
+static const char *next_item(const char **cursor, size_t *n)
+{
+	const char *item = *cursor;
+
+	if (!item || !*item)
+		return NULL;
+	*n = strcspn(item, ",");
+	*cursor = item[*n] ? item + *n + 1 : item + *n;
+	while (*n && *item == ' ') {
+		item++;
+		(*n)--;
+	}
+	while (*n && item[*n - 1] == ' ')
+		(*n)--;
+	return item;
+}
+
 bool envcheck_ignored(const char *ignore, const char *name, size_t len)
 {
-	for (const char *item = ignore; item && *item;) {
-		size_t n = strcspn(item, ",");
-		const char *next = item[n] ? item + n + 1 : item + n;
-		while (n && *item == ' ') {
-			item++;
-			n--;
-		}
-		while (n && item[n - 1] == ' ')
-			n--;
+	const char *item;
+	size_t n;
+
+	while ((item = next_item(&ignore, &n))) {
 		if (n && item[n - 1] == '*') {
 			if (len >= n - 1 && memcmp(name, item, n - 1) == 0)
 				return true;
-		} else if (n == len && memcmp(name, item, n) == 0) {
+		} else if (n && n == len && memcmp(name, item, n) == 0) {
 			return true;
 		}
-		item = next;
 	}
 	return false;
 }
@@ -209,16 +223,13 @@ bool envcheck_ignored(const char *ignore, const char *name, size_t len)
 bool envcheck_ignore_list_ok(const struct envnames *en, const char *ignore, char *msg,
 			     size_t cap)
 {
-	for (const char *item = ignore; item && *item;) {
-		size_t n = strcspn(item, ",");
-		const char *next = item[n] ? item + n + 1 : item + n;
-		while (n && *item == ' ') {
-			item++;
-			n--;
-		}
-		while (n && item[n - 1] == ' ')
-			n--;
-		size_t stem = n && item[n - 1] == '*' ? n - 1 : n;
+	const char *item;
+	size_t n;
+
+	while ((item = next_item(&ignore, &n))) {
+		if (n == 0)
+			continue;
+		size_t stem = item[n - 1] == '*' ? n - 1 : n;
 		bool ok = stem > 0 && stem <= ENVCHECK_NAME_MAX;
 		for (size_t i = 0; ok && i < stem; i++)
 			ok = (item[i] >= 'A' && item[i] <= 'Z') || (item[i] >= 'a' && item[i] <= 'z') ||
@@ -239,7 +250,6 @@ bool envcheck_ignore_list_ok(const struct envnames *en, const char *ignore, char
 					   "list only names that other programs read", (int)n, item);
 			return false;
 		}
-		item = next;
 	}
 	return true;
 }
@@ -254,16 +264,17 @@ bool envcheck_entry(const struct envnames *en, const char *ignore, const char *e
 	if (!eq)
 		return false;
 	len = (size_t)(eq - entry);
-	if (!upper_name(entry, len) || envcheck_known(en, entry, len))
+	if (envcheck_known(en, entry, len))
 		return false;
 	int shown = (int)(len < 120 ? len : 120);
+	/* sockwall's own namespaces: any unknown name there is a typo */
 	if (has_prefix(entry, len, "SOCKWALL_") || has_prefix(entry, len, "DKRPRX__")) {
 		hint = envcheck_hint(en, entry, len, true);
 		snprintf(msg, cap, "%.*s: unknown setting (see sockwall --help)%s%s%s", shown, entry,
 			 hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
 		return true;
 	}
-	if (envcheck_ignored(ignore, entry, len))
+	if (!upper_name(entry, len) || envcheck_ignored(ignore, entry, len))
 		return false;
 	if (has_prefix(entry, len, "ALLOW_") || has_prefix(entry, len, "LIBPOD_"))
 		hint = envcheck_hint(en, entry, len, false);

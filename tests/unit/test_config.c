@@ -417,6 +417,7 @@ static void test_unknown_names(void)
 		{ "SOCKWALL_IGNORE_VARS=SOCKWALL_X", "sockwall's own names" },
 		{ "SOCKWALL_IGNORE_VARS=*", "'*' is not a NAME or a PREFIX*" },
 		{ "SOCKWALL_IGNORE_VARS=A-B", "'A-B' is not a NAME" },
+		{ "SOCKWALL_listen=tcp://0.0.0.0:1", "SOCKWALL_listen: unknown setting" },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
@@ -449,7 +450,7 @@ static void test_unknown_names(void)
 	/* SOCKWALL_IGNORE_VARS: names and prefixes another program reads */
 	struct config cfg;
 	char err[1024];
-	char *ignored[] = { "SOCKWALL_IGNORE_VARS=CONTAINER, MYAPP_*,ALLOW_EMPTY_PASSWORD",
+	char *ignored[] = { "SOCKWALL_IGNORE_VARS=CONTAINER, MYAPP_*,,ALLOW_EMPTY_PASSWORD,",
 			    "CONTAINER=1", "ALLOW_EMPTY_PASSWORD=yes", "MYAPP_ALLOW_X=1",
 			    "CONTAINERS=1", NULL };
 	CHECK(config_load(&cfg, ignored, err, sizeof(err)) == 0, "ignored names: %s", err);
