@@ -34,14 +34,14 @@ struct acl {
 	enum toggle_state delete_; /* unset: follows POST */
 	enum toggle_state put;     /* unset: follows POST */
 	bool allow_start, allow_stop, allow_restarts, allow_pause, allow_unpause;
-	bool allow_archive, allow_export, allow_logs, allow_top, allow_changes;
+	bool allow_changes; /* linuxserver's ALLOW_CHANGES, on by default like ALLOW_LOGS */
+	bool allow_archive, allow_export, allow_logs, allow_top;
 	/* sockwall's own switches for routes that are root-equivalent or
 	 * leak a secret; off unless set (see docs/routes.md) */
 	bool allow_plugin_privileges, allow_url_fetch, allow_swarm_unlockkey, allow_image_load;
 };
 
-/* tecnativa's defaults: EVENTS, PING, VERSION on; ALLOW_LOGS, ALLOW_TOP,
- * ALLOW_CHANGES on. */
+/* tecnativa's defaults: EVENTS, PING, VERSION on; ALLOW_LOGS, ALLOW_TOP on. */
 void acl_defaults(struct acl *acl);
 
 enum decision { DECISION_ALLOW, DECISION_DENY };
