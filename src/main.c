@@ -97,15 +97,15 @@ static const char usage[] =
 	"Presets and modes:\n"
 	"  SOCKWALL_POLICY=                  a preset from policies/ (explicit settings win)\n"
 	"  SOCKWALL_MODE=enforce             audit: forward everything, log what would be denied\n"
-	"Names: an unknown ALLOW_* or LIBPOD_* name, or a near miss of a toggle set to a\n"
-	"  toggle value (CONTAINER=1), stops the start-up with a \"did you mean\" hint:\n"
-	"  SOCKWALL_IGNORE_VARS=NAME,PREFIX*,...  names another program in this environment\n"
-	"                                    reads (the anchors' names sockwall reads\n"
-	"                                    differently, TZ or true/yes, get a notice)\n"
 	"  A policy file (?policy=/path): NAME=value lines of the section toggles, POST,\n"
 	"  DELETE, PUT, ALLOW_*, DKRPRX__*, FILTERS_CONFIG, SOCKWALL_POLICY (a preset\n"
 	"  beneath the file) and SOCKWALL_MODE; it starts from the defaults, not from\n"
-	"  this environment, and keeps the default protections unless it turns them off.\n";
+	"  this environment, and keeps the default protections unless it turns them off.\n"
+	"Names: an unknown ALLOW_* or LIBPOD_* name, or a near miss of a toggle set to a\n"
+	"  toggle word (CONTAINER=1), stops the start-up with a \"did you mean\" hint; the\n"
+	"  anchors' names read differently here (true/yes/on, DISABLE_IPV6, LOG_LEVEL, TZ)\n"
+	"  get one start-up line each (--check-config prints them too)\n"
+	"  SOCKWALL_IGNORE_VARS=NAME,PREFIX*  names another program in this environment reads\n";
 
 /* The self-pipe turns a signal into a poll event. */
 struct signals {
