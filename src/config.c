@@ -370,7 +370,7 @@ static const char *const sockwall_vars[] = {
 	"SOCKWALL_TLS_CA",       "SOCKWALL_TLS_ALLOW_CN", "SOCKWALL_TLS_ALLOW_PINS",
 	"SOCKWALL_TLS_HANDSHAKE_TIMEOUT", "SOCKWALL_POLICY", "SOCKWALL_MODE",
 	"SOCKWALL_TLS_POLICY_BY_CN",
-	"SOCKWALL_LOOP",
+	"SOCKWALL_LOOP", "SOCKWALL_IGNORE_VARS",
 };
 
 static const struct {
@@ -400,33 +400,6 @@ static const char *const dkrprx_flags[] = {
 	"DKRPRX__CONTAINERS__DENY_HOST_NETWORK", "DKRPRX__CONTAINERS__HARDENED",
 	"DKRPRX__CONTAINERS__REQUIRE_LABELS",
 };
-
-/* A typo in our own namespace must not silently fall back to a default. */
-static void check_unknown(char *const *envp, struct problems *p)
-{
-	for (; envp && *envp; envp++) {
-		const char *eq = strchr(*envp, '=');
-		size_t n = eq ? (size_t)(eq - *envp) : strlen(*envp);
-		bool known = false;
-
-		if (strncmp(*envp, "SOCKWALL_", 9) == 0) {
-			for (size_t i = 0; i < sizeof(sockwall_vars) / sizeof(*sockwall_vars); i++)
-				known |= strlen(sockwall_vars[i]) == n &&
-					 strncmp(*envp, sockwall_vars[i], n) == 0;
-		} else if (strncmp(*envp, "DKRPRX__", 8) == 0) {
-			for (size_t i = 0; i < sizeof(pattern_keys) / sizeof(*pattern_keys); i++)
-				known |= strlen(pattern_keys[i].key) == n &&
-					 strncmp(*envp, pattern_keys[i].key, n) == 0;
-			for (size_t i = 0; i < sizeof(dkrprx_flags) / sizeof(*dkrprx_flags); i++)
-				known |= strlen(dkrprx_flags[i]) == n &&
-					 strncmp(*envp, dkrprx_flags[i], n) == 0;
-		} else {
-			continue;
-		}
-		if (!known)
-			problem(p, "%.*s: unknown setting (see sockwall --help)", (int)n, *envp);
-	}
-}
 
 /* "k=v,k2" -> required labels (a key alone requires presence). */
 static void parse_labels(struct filters *f, const char *spec, struct problems *p)
@@ -890,6 +863,7 @@ static void load_acl(struct acl *acl, char *const *envp, struct problems *p)
 	acl->allow_export = read_bool(envp, "ALLOW_EXPORT", false, p);
 	acl->allow_logs = read_bool(envp, "ALLOW_LOGS", true, p);
 	acl->allow_top = read_bool(envp, "ALLOW_TOP", true, p);
+	acl->allow_changes = read_bool(envp, "ALLOW_CHANGES", true, p);
 	acl->allow_plugin_privileges = read_bool(envp, "ALLOW_PLUGIN_PRIVILEGES", false, p);
 	acl->allow_url_fetch = read_bool(envp, "ALLOW_URL_FETCH", false, p);
 	acl->allow_swarm_unlockkey = read_bool(envp, "ALLOW_SWARM_UNLOCKKEY", false, p);
@@ -930,7 +904,7 @@ static void load_policy(struct policy_set *ps, const char *socket_path, char *co
 
 static const char *const acl_switches[] = {
 	"POST", "DELETE", "PUT", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "ALLOW_PAUSE",
-	"ALLOW_UNPAUSE", "ALLOW_ARCHIVE", "ALLOW_EXPORT", "ALLOW_LOGS", "ALLOW_TOP",
+	"ALLOW_UNPAUSE", "ALLOW_ARCHIVE", "ALLOW_EXPORT", "ALLOW_LOGS", "ALLOW_TOP", "ALLOW_CHANGES",
 	"ALLOW_PLUGIN_PRIVILEGES", "ALLOW_URL_FETCH", "ALLOW_SWARM_UNLOCKKEY", "ALLOW_IMAGE_LOAD",
 	"LIBPOD_ALLOW_START", "LIBPOD_ALLOW_STOP", "LIBPOD_ALLOW_RESTARTS", "LIBPOD_ALLOW_PAUSE",
 	"LIBPOD_ALLOW_UNPAUSE", "LIBPOD_ALLOW_POD_START", "LIBPOD_ALLOW_POD_STOP",
@@ -950,19 +924,60 @@ static bool policy_key(const char *key)
 	       strcmp(key, "SOCKWALL_POLICY") == 0 || strcmp(key, "SOCKWALL_MODE") == 0;
 }
 
+static const char *const process_others[] = {
+	"SOCKET_PATH", "LOG_LEVEL", "DISABLE_IPV6", "PROXY_CONTAINER_NAME", "PROXY_NETWORK_NAME",
+};
+
 static bool process_key(const char *key)
 {
-	static const char *const others[] = {
-		"SOCKET_PATH", "LOG_LEVEL", "DISABLE_IPV6", "PROXY_CONTAINER_NAME",
-		"PROXY_NETWORK_NAME",
-	};
 	for (size_t i = 0; i < sizeof(sockwall_vars) / sizeof(*sockwall_vars); i++)
 		if (strcmp(key, sockwall_vars[i]) == 0)
 			return true;
-	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
-		if (strcmp(key, others[i]) == 0)
+	for (size_t i = 0; i < sizeof(process_others) / sizeof(*process_others); i++)
+		if (strcmp(key, process_others[i]) == 0)
 			return true;
 	return false;
+}
+
+#define LEN(a) (sizeof(a) / sizeof(*(a)))
+
+/* Every name sockwall reads, gathered from the lists that read them. */
+struct name_table {
+	const char *sections[SEC_COUNT];
+	const char *others[LEN(sockwall_vars) + LEN(pattern_keys) + LEN(dkrprx_flags) +
+			   LEN(process_others) + 1];
+	struct envnames en;
+};
+
+static void name_table(struct name_table *t)
+{
+	size_t n = 0, k = 0;
+
+	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
+		t->sections[n++] = section_name((enum section)s);
+	for (size_t i = 0; i < LEN(sockwall_vars); i++)
+		t->others[k++] = sockwall_vars[i];
+	for (size_t i = 0; i < LEN(pattern_keys); i++)
+		t->others[k++] = pattern_keys[i].key;
+	for (size_t i = 0; i < LEN(dkrprx_flags); i++)
+		t->others[k++] = dkrprx_flags[i];
+	for (size_t i = 0; i < LEN(process_others); i++)
+		t->others[k++] = process_others[i];
+	t->others[k++] = "FILTERS_CONFIG";
+	t->en = (struct envnames){ t->sections, n, acl_switches, LEN(acl_switches), t->others, k };
+}
+
+/* Toggle-like names sockwall does not read, and typos in its namespaces. */
+static void check_names(const struct envnames *en, char *const *envp, const char *ignore,
+			struct problems *p)
+{
+	char msg[512];
+
+	if (ignore && !envcheck_ignore_list_ok(en, ignore, msg, sizeof(msg)))
+		problem(p, "%s", msg);
+	for (; envp && *envp; envp++)
+		if (envcheck_entry(en, ignore, *envp, msg, sizeof(msg)))
+			problem(p, "%s", msg);
 }
 
 /* Moves the problems collected in sub into p, each line led by prefix. */
@@ -1044,10 +1059,16 @@ static void load_policy_file(struct policy_set *ps, const char *path, const char
 			memmove(eq + 1, value + 1, vlen - 1);
 		}
 		if (!policy_key(line)) {
-			problem(p, process_key(line) ? "%s%s applies to the whole process: set it in "
-						       "sockwall's environment, not in a policy file"
-						     : "%s%s: unknown setting (see sockwall --help)",
-				prefix, line);
+			struct name_table names;
+			name_table(&names);
+			const char *hint = envcheck_hint(&names.en, line, klen, true);
+			if (process_key(line))
+				problem(p, "%s%s applies to the whole process: set it in sockwall's "
+					   "environment, not in a policy file", prefix, line);
+			else
+				problem(p, "%s%s: unknown setting (see sockwall --help)%s%s%s", prefix,
+					line, hint ? "; did you mean " : "", hint ? hint : "",
+					hint ? "?" : "");
 			continue;
 		}
 		bool twice = false;
@@ -1209,7 +1230,12 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	memset(cfg, 0, sizeof(*cfg));
 	char **merged = apply_preset(envp_in, &p);
 	char *const *envp = merged ? merged : envp_in;
-	check_unknown(envp, &p);
+	const char *ignore = env_get(envp, "SOCKWALL_IGNORE_VARS");
+	struct name_table names;
+	name_table(&names);
+	check_names(&names.en, envp, ignore, &p);
+	/* the operator's own environment: presets hold sockwall's words only */
+	cfg->n_notes = envcheck_notes(&names.en, ignore, envp_in, cfg->notes, CONFIG_MAX_NOTES);
 
 	bool disable_ipv6 = read_bool(envp, "DISABLE_IPV6", false, &p);
 	mode_t mode = 0660;
@@ -1326,11 +1352,11 @@ void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len
 	append(out, out_len, &used,
 	       "ALLOW_START=%d\nALLOW_STOP=%d\nALLOW_RESTARTS=%d\nALLOW_PAUSE=%d\n"
 	       "ALLOW_UNPAUSE=%d\nALLOW_ARCHIVE=%d\nALLOW_EXPORT=%d\nALLOW_LOGS=%d\n"
-	       "ALLOW_TOP=%d\nALLOW_PLUGIN_PRIVILEGES=%d\nALLOW_URL_FETCH=%d\n"
+	       "ALLOW_TOP=%d\nALLOW_CHANGES=%d\nALLOW_PLUGIN_PRIVILEGES=%d\nALLOW_URL_FETCH=%d\n"
 	       "ALLOW_SWARM_UNLOCKKEY=%d\nALLOW_IMAGE_LOAD=%d\n",
 	       a->allow_start, a->allow_stop, a->allow_restarts, a->allow_pause,
 	       a->allow_unpause, a->allow_archive, a->allow_export, a->allow_logs,
-	       a->allow_top, a->allow_plugin_privileges, a->allow_url_fetch,
+	       a->allow_top, a->allow_changes, a->allow_plugin_privileges, a->allow_url_fetch,
 	       a->allow_swarm_unlockkey, a->allow_image_load);
 	append(out, out_len, &used,
 	       "LIBPOD_ALLOW_START=%d\nLIBPOD_ALLOW_STOP=%d\nLIBPOD_ALLOW_RESTARTS=%d\n"

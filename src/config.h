@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "envcheck.h"
 #include "filter.h"
 #include "policy.h"
 
@@ -19,6 +20,7 @@
 #define CONFIG_MAX_POLICIES 16  /* besides the process-wide one */
 #define CONFIG_MAX_CN_POLICIES 16
 #define POLICY_NAME_MAX 128
+#define CONFIG_MAX_NOTES 40 /* start-up notes on the anchors' names */
 
 /*
  * What judges a request: the toggles, the filters and the mode.  The
@@ -83,6 +85,10 @@ struct config {
 	int tls_handshake_timeout_ms;
 	enum log_level log_level;
 	enum log_format log_format;
+	/* the anchors' names set here that sockwall reads differently: logged
+	 * at start-up and printed by --check-config */
+	struct envnote notes[CONFIG_MAX_NOTES];
+	size_t n_notes;
 };
 
 /*

@@ -55,6 +55,7 @@ static const char usage[] =
 	"  ALLOW_PAUSE=0 ALLOW_UNPAUSE=0\n"
 	"Container reads and writes that need their own switch (with CONTAINERS=1):\n"
 	"  ALLOW_ARCHIVE=0 ALLOW_EXPORT=0 ALLOW_LOGS=1 ALLOW_TOP=1; EXEC=1 for exec create\n"
+	"  ALLOW_CHANGES=1 (GET /containers/{id}/changes; linuxserver's default is 0)\n"
 	"  ALLOW_PLUGIN_PRIVILEGES=0 ALLOW_URL_FETCH=0 ALLOW_SWARM_UNLOCKKEY=0 ALLOW_IMAGE_LOAD=0\n"
 	"Network and daemon:\n"
 	"  SOCKWALL_LISTEN=tcp://[::]:2375   comma-separated tcp://HOST:PORT, tls://HOST:PORT,\n"
@@ -100,7 +101,12 @@ static const char usage[] =
 	"  A policy file (?policy=/path): NAME=value lines of the section toggles, POST,\n"
 	"  DELETE, PUT, ALLOW_*, DKRPRX__*, FILTERS_CONFIG, SOCKWALL_POLICY (a preset\n"
 	"  beneath the file) and SOCKWALL_MODE; it starts from the defaults, not from\n"
-	"  this environment, and keeps the default protections unless it turns them off.\n";
+	"  this environment, and keeps the default protections unless it turns them off.\n"
+	"Names: an unknown ALLOW_* or LIBPOD_* name, or a near miss of a toggle set to a\n"
+	"  toggle word (CONTAINER=1), stops the start-up with a \"did you mean\" hint; the\n"
+	"  anchors' names read differently here (true/yes/on, DISABLE_IPV6, LOG_LEVEL, TZ)\n"
+	"  get one start-up line each (--check-config prints them too)\n"
+	"  SOCKWALL_IGNORE_VARS=NAME,PREFIX*  names another program in this environment reads\n";
 
 /* The self-pipe turns a signal into a poll event. */
 struct signals {
@@ -289,6 +295,10 @@ static void print_table(const struct policy_set *pol, const char *indent)
 /* Each listener with the table of the policy that judges its clients. */
 static int check_config(const struct config *cfg)
 {
+	for (size_t i = 0; i < cfg->n_notes; i++)
+		fprintf(stderr, "sockwall: %s: %s\n",
+			cfg->notes[i].level == ENVNOTE_WARNING ? "warning" : "notice",
+			cfg->notes[i].text);
 	printf("upstream: unix://%s\nlisteners:\n", cfg->socket_path);
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
 		const struct listen_spec *l = &cfg->listeners[i];
@@ -512,6 +522,9 @@ int main(int argc, char **argv)
 		return healthcheck(&cfg);
 
 	log_init(cfg.log_level, cfg.log_format);
+	for (size_t i = 0; i < cfg.n_notes; i++)
+		log_msg(cfg.notes[i].level == ENVNOTE_WARNING ? LOGL_WARNING : LOGL_NOTICE, "%s",
+			cfg.notes[i].text);
 	signal(SIGPIPE, SIG_IGN);
 
 	static struct loop loop;

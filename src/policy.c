@@ -27,6 +27,7 @@ void acl_defaults(struct acl *acl)
 	acl->section[SEC_LIBPOD_VERSION] = true;
 	acl->allow_logs = true;
 	acl->allow_top = true;
+	acl->allow_changes = true;
 	acl->delete_ = TOGGLE_UNSET;
 	acl->put = TOGGLE_UNSET;
 }
@@ -254,6 +255,10 @@ static void list_needs(const struct acl *acl, const struct route_def *d,
 	case ACT_CONTAINER_TOP:
 		need(ns, "ALLOW_TOP", acl->allow_top,
 		     "to allow listing container processes");
+		break;
+	case ACT_CONTAINER_CHANGES:
+		need(ns, "ALLOW_CHANGES", acl->allow_changes,
+		     "to allow listing the files a container changed");
 		break;
 	case ACT_CONTAINER_CHECKPOINT:
 		if (mk == M_POST) /* creating one; listing and removing are harmless */

@@ -15,8 +15,9 @@
  *    whatever is set, naming the Docker route it judges instead;
  *  - routes that read a whole filesystem or write into a container need
  *    their own switch on top (ALLOW_ARCHIVE, ALLOW_EXPORT, attach/ws needs
- *    POST=1, exec create needs EXEC=1), and ALLOW_LOGS=0 / ALLOW_TOP=0 close
- *    those reads;
+ *    POST=1, exec create needs EXEC=1), and ALLOW_LOGS=0 / ALLOW_TOP=0 /
+ *    ALLOW_CHANGES=0 close those reads (linuxserver's switches; on by default,
+ *    as tecnativa leaves them open with CONTAINERS=1);
  *  - plugin installs and settings need ALLOW_PLUGIN_PRIVILEGES, the swarm's
  *    unlock key ALLOW_SWARM_UNLOCKKEY, GET /swarm (the join tokens) POST=1,
  *    checkpoints EXEC=1;
@@ -38,6 +39,7 @@ struct acl {
 	enum toggle_state delete_; /* unset: follows POST */
 	enum toggle_state put;     /* unset: follows POST */
 	bool allow_start, allow_stop, allow_restarts, allow_pause, allow_unpause;
+	bool allow_changes; /* linuxserver's ALLOW_CHANGES, on by default like ALLOW_LOGS */
 	bool allow_archive, allow_export, allow_logs, allow_top;
 	/* linuxserver's libpod actions: /libpod/containers/{name}/<action>,
 	 * then /libpod/pods/{name}/<action> */

@@ -40,6 +40,7 @@ static bool apply(struct acl *acl, const char *name, size_t len, bool on)
 		{ "ALLOW_EXPORT", &acl->allow_export },
 		{ "ALLOW_LOGS", &acl->allow_logs },
 		{ "ALLOW_TOP", &acl->allow_top },
+		{ "ALLOW_CHANGES", &acl->allow_changes },
 		{ "ALLOW_PLUGIN_PRIVILEGES", &acl->allow_plugin_privileges },
 		{ "ALLOW_URL_FETCH", &acl->allow_url_fetch },
 		{ "ALLOW_SWARM_UNLOCKKEY", &acl->allow_swarm_unlockkey },
@@ -565,7 +566,7 @@ static void set_all(struct acl *acl, bool on)
 	acl->post = acl->allow_start = acl->allow_stop = on;
 	acl->allow_restarts = acl->allow_pause = acl->allow_unpause = on;
 	acl->allow_archive = acl->allow_export = on;
-	acl->allow_logs = acl->allow_top = on;
+	acl->allow_logs = acl->allow_top = acl->allow_changes = on;
 	acl->allow_plugin_privileges = acl->allow_url_fetch = acl->allow_swarm_unlockkey = on;
 	acl->allow_image_load = on;
 	acl->libpod_allow_start = acl->libpod_allow_stop = acl->libpod_allow_restarts = on;

@@ -1,0 +1,435 @@
+/*
+ * envcheck: names sockwall does not read, and names it reads differently
+ * from the anchors.  See envcheck.h for the contract.
+ *
+ * The anchors' behaviour quoted here is read from their sources:
+ *  - tecnativa/docker-socket-proxy (haproxy.cfg, Dockerfile, entrypoint) and
+ *    linuxserver/socket-proxy (root/templates/haproxy.cfg, Dockerfile,
+ *    entrypoint) test every toggle as `{ env(NAME) -m bool }`: HAProxy casts
+ *    the text to an integer (an optional sign and the leading decimal digits,
+ *    0 when there are none) and matches when it is not 0, so "true", "yes"
+ *    and "on" are off;
+ *  - DISABLE_IPV6 is read by the entrypoint shell: tecnativa takes 1, true or
+ *    yes in any case, linuxserver exactly 1;
+ *  - LOG_LEVEL is HAProxy's `log ... "${LOG_LEVEL}"` filter: only its eight
+ *    lower-case names start HAProxy, and request lines are logged at info;
+ *  - linuxserver installs tzdata and documents TZ; sockwall logs UTC.
+ */
+#include "envcheck.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define ANCHOR_TEC 1u
+#define ANCHOR_LSIO 2u
+
+/* The anchors' switches that sockwall also reads (sections are all
+ * tecnativa's, LIBPOD_* names all linuxserver's: see anchors_of). */
+static const struct {
+	const char *name;
+	unsigned anchors;
+} anchor_switches[] = {
+	{ "POST", ANCHOR_TEC | ANCHOR_LSIO },
+	{ "ALLOW_START", ANCHOR_TEC | ANCHOR_LSIO },
+	{ "ALLOW_STOP", ANCHOR_TEC | ANCHOR_LSIO },
+	{ "ALLOW_RESTARTS", ANCHOR_TEC | ANCHOR_LSIO },
+	{ "ALLOW_PAUSE", ANCHOR_LSIO },
+	{ "ALLOW_UNPAUSE", ANCHOR_LSIO },
+	{ "ALLOW_ARCHIVE", ANCHOR_LSIO },
+	{ "ALLOW_CHANGES", ANCHOR_LSIO },
+	{ "ALLOW_EXPORT", ANCHOR_LSIO },
+	{ "ALLOW_LOGS", ANCHOR_LSIO },
+	{ "ALLOW_TOP", ANCHOR_LSIO },
+};
+
+static bool has_prefix(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+static bool same(const char *s, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(s, name, len) == 0;
+}
+
+static bool in_list(const char *const *list, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (same(name, len, list[i]))
+			return true;
+	return false;
+}
+
+/* A name only a toggle's author would write: A-Z first, then A-Z, 0-9, _. */
+static bool upper_name(const char *s, size_t len)
+{
+	if (len == 0 || s[0] < 'A' || s[0] > 'Z')
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* The words sockwall's toggles take: a near miss set to one is a typo. */
+static int toggle_word(const char *v)
+{
+	static const char *const on[] = { "1", "true", "yes", "on" };
+	static const char *const off[] = { "0", "false", "no", "off" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, on[i]) == 0)
+			return 1;
+		if (strcasecmp(v, off[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int envcheck_distance(const char *a, size_t alen, const char *b, size_t blen, int cap)
+{
+	/* three rows: the one before last is needed for a swap */
+	int rows[3][ENVCHECK_NAME_MAX + 1];
+	int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+
+	if (alen > ENVCHECK_NAME_MAX || blen > ENVCHECK_NAME_MAX)
+		return cap + 1;
+	if ((alen > blen ? alen - blen : blen - alen) > (size_t)cap)
+		return cap + 1;
+	for (size_t j = 0; j <= blen; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= alen; i++) {
+		int best = cur[0] = (int)i;
+		for (size_t j = 1; j <= blen; j++) {
+			int cost = a[i - 1] != b[j - 1];
+			int d = prev[j - 1] + cost;
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < d)
+				d = prev2[j - 2] + 1;
+			cur[j] = d;
+			if (d < best)
+				best = d;
+		}
+		if (best > cap) /* every path through this row already costs more */
+			return cap + 1;
+		int *t = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = t;
+	}
+	return prev[blen] > cap ? cap + 1 : prev[blen];
+}
+
+int envcheck_near(size_t known_len)
+{
+	return known_len <= 5 ? 1 : 2;
+}
+
+bool envcheck_known(const struct envnames *en, const char *name, size_t len)
+{
+	return in_list(en->sections, en->n_sections, name, len) ||
+	       in_list(en->switches, en->n_switches, name, len) ||
+	       in_list(en->others, en->n_others, name, len);
+}
+
+/* The closest name of list within each name's envcheck_near. */
+static void closest(const char *const *list, size_t n, const char *name, size_t len,
+		    const char **best, int *best_d)
+{
+	for (size_t i = 0; i < n; i++) {
+		int cap = envcheck_near(strlen(list[i]));
+		int d = envcheck_distance(name, len, list[i], strlen(list[i]), cap);
+		if (d <= cap && d < *best_d) {
+			*best = list[i];
+			*best_d = d;
+		}
+	}
+}
+
+/* The entry of sockwall's lists spelled name[0..len), or NULL. */
+static const char *find(const struct envnames *en, const char *name, size_t len)
+{
+	const char *const *lists[] = { en->sections, en->switches, en->others };
+	size_t counts[] = { en->n_sections, en->n_switches, en->n_others };
+
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			if (same(name, len, lists[l][i]))
+				return lists[l][i];
+	return NULL;
+}
+
+const char *envcheck_hint(const struct envnames *en, const char *name, size_t len, bool all)
+{
+	const char *best = NULL;
+	int best_d = ENVCHECK_NAME_MAX + 1;
+
+	closest(en->sections, en->n_sections, name, len, &best, &best_d);
+	closest(en->switches, en->n_switches, name, len, &best, &best_d);
+	if (all)
+		closest(en->others, en->n_others, name, len, &best, &best_d);
+	if (best)
+		return best;
+	/* linuxserver's ALLOW_LOGS covers /libpod/ too; ALLOW_EXEC means EXEC */
+	if (has_prefix(name, len, "LIBPOD_ALLOW_") && (best = find(en, name + 7, len - 7)))
+		return best;
+	if (has_prefix(name, len, "ALLOW_") && (best = find(en, name + 6, len - 6)))
+		return best;
+	return NULL;
+}
+
+/* The next comma-separated item of *cursor, trimmed of spaces, its length
+ * in *n; NULL at the end.  Empty items ("A,,B", a trailing comma) come
+ * back with *n == 0. */
+static const char *next_item(const char **cursor, size_t *n)
+{
+	const char *item = *cursor;
+
+	if (!item || !*item)
+		return NULL;
+	*n = strcspn(item, ",");
+	*cursor = item[*n] ? item + *n + 1 : item + *n;
+	while (*n && *item == ' ') {
+		item++;
+		(*n)--;
+	}
+	while (*n && item[*n - 1] == ' ')
+		(*n)--;
+	return item;
+}
+
+bool envcheck_ignored(const char *ignore, const char *name, size_t len)
+{
+	const char *item;
+	size_t n;
+
+	while ((item = next_item(&ignore, &n))) {
+		if (n && item[n - 1] == '*') {
+			if (len >= n - 1 && memcmp(name, item, n - 1) == 0)
+				return true;
+		} else if (n && n == len && memcmp(name, item, n) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool envcheck_ignore_list_ok(const struct envnames *en, const char *ignore, char *msg,
+			     size_t cap)
+{
+	const char *item;
+	size_t n;
+
+	while ((item = next_item(&ignore, &n))) {
+		if (n == 0)
+			continue;
+		size_t stem = item[n - 1] == '*' ? n - 1 : n;
+		bool ok = stem > 0 && stem <= ENVCHECK_NAME_MAX;
+		for (size_t i = 0; ok && i < stem; i++)
+			ok = (item[i] >= 'A' && item[i] <= 'Z') || (item[i] >= 'a' && item[i] <= 'z') ||
+			     (item[i] >= '0' && item[i] <= '9') || item[i] == '_';
+		if (!ok) {
+			snprintf(msg, cap, "SOCKWALL_IGNORE_VARS: '%.*s' is not a NAME or a PREFIX* "
+					   "(comma-separated, e.g. MYAPP_ALLOW_*,CONTAINER)",
+				 (int)(n < 80 ? n : 80), item);
+			return false;
+		}
+		if (has_prefix(item, stem, "SOCKWALL_") || has_prefix(item, stem, "DKRPRX__")) {
+			snprintf(msg, cap, "SOCKWALL_IGNORE_VARS: %.*s: SOCKWALL_* and DKRPRX__* are "
+					   "sockwall's own names; an unknown one is always a typo", (int)n, item);
+			return false;
+		}
+		if (stem == n && envcheck_known(en, item, n)) {
+			snprintf(msg, cap, "SOCKWALL_IGNORE_VARS: %.*s is a setting sockwall reads; "
+					   "list only names that other programs read", (int)n, item);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool envcheck_entry(const struct envnames *en, const char *ignore, const char *entry,
+		    char *msg, size_t cap)
+{
+	const char *eq = strchr(entry, '=');
+	size_t len;
+	const char *hint = NULL;
+
+	if (!eq)
+		return false;
+	len = (size_t)(eq - entry);
+	if (envcheck_known(en, entry, len))
+		return false;
+	int shown = (int)(len < 120 ? len : 120);
+	/* sockwall's own namespaces: any unknown name there is a typo */
+	if (has_prefix(entry, len, "SOCKWALL_") || has_prefix(entry, len, "DKRPRX__")) {
+		hint = envcheck_hint(en, entry, len, true);
+		snprintf(msg, cap, "%.*s: unknown setting (see sockwall --help)%s%s%s", shown, entry,
+			 hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
+		return true;
+	}
+	if (!upper_name(entry, len) || envcheck_ignored(ignore, entry, len))
+		return false;
+	if (has_prefix(entry, len, "ALLOW_") || has_prefix(entry, len, "LIBPOD_"))
+		hint = envcheck_hint(en, entry, len, false);
+	else if (toggle_word(eq + 1) < 0 || !(hint = envcheck_hint(en, entry, len, false)))
+		return false; /* not shaped like a toggle: another program's */
+	if (hint)
+		snprintf(msg, cap, "%.*s: unknown setting; did you mean %s? (if another program "
+				   "reads %.*s, list it in SOCKWALL_IGNORE_VARS)",
+			 shown, entry, hint, shown, entry);
+	else
+		snprintf(msg, cap, "%.*s: unknown setting (see sockwall --help; if another program "
+				   "reads it, list it in SOCKWALL_IGNORE_VARS)",
+			 shown, entry);
+	return true;
+}
+
+/* ---- notes: the anchors' names that sockwall reads differently ---- */
+
+/* Which anchors test this toggle with HAProxy's -m bool. */
+static unsigned anchors_of(const struct envnames *en, const char *name, size_t len)
+{
+	if (in_list(en->sections, en->n_sections, name, len))
+		return has_prefix(name, len, "LIBPOD_") ? ANCHOR_LSIO : ANCHOR_TEC | ANCHOR_LSIO;
+	if (!in_list(en->switches, en->n_switches, name, len))
+		return 0;
+	if (has_prefix(name, len, "LIBPOD_"))
+		return ANCHOR_LSIO;
+	for (size_t i = 0; i < sizeof(anchor_switches) / sizeof(*anchor_switches); i++)
+		if (same(name, len, anchor_switches[i].name))
+			return anchor_switches[i].anchors;
+	return 0; /* sockwall's own switch: nothing to compare with */
+}
+
+static const char *anchor_words(unsigned anchors)
+{
+	if (anchors == (ANCHOR_TEC | ANCHOR_LSIO))
+		return "tecnativa and linuxserver read";
+	return anchors == ANCHOR_TEC ? "tecnativa reads" : "linuxserver reads";
+}
+
+static const char *const haproxy_levels[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+
+/* LOG_LEVEL's note, or false when sockwall and HAProxy agree (or the value
+ * is invalid, which config.c reports). */
+static bool log_level_note(const char *v, struct envnote *note)
+{
+	char *text = note->text;
+	size_t cap = sizeof(note->text);
+	const char *as = NULL;
+
+	for (size_t i = 0; i < sizeof(haproxy_levels) / sizeof(*haproxy_levels); i++) {
+		if (strcmp(v, haproxy_levels[i]) == 0) {
+			if (i != 4 && i != 5) /* warning, notice */
+				return false;
+			note->level = ENVNOTE_WARNING;
+			snprintf(text, cap, "LOG_LEVEL=%s: sockwall still logs refused requests (at "
+					    "warning), not allowed ones; tecnativa's and linuxserver's "
+					    "HAProxy logs every request at info, so at %s they log none", v, v);
+			return true;
+		}
+		if (strcasecmp(v, haproxy_levels[i]) == 0)
+			as = haproxy_levels[i];
+	}
+	if (strcasecmp(v, "error") == 0)
+		as = "err";
+	else if (strcasecmp(v, "warn") == 0)
+		as = "warning";
+	if (!as)
+		return false;
+	/* LOG_LEVEL notes go out at warning: at notice they would be hidden
+	 * by the very level they are about */
+	note->level = ENVNOTE_WARNING;
+	snprintf(text, cap, "LOG_LEVEL=%.20s: sockwall reads it as %s; tecnativa's and "
+			    "linuxserver's HAProxy does not start with it (it knows emerg, alert, crit, "
+			    "err, warning, notice, info and debug, in lower case)", v, as);
+	return true;
+}
+
+static bool utc_zone(const char *v)
+{
+	static const char *const utc[] = { "", "UTC", "UTC0", "Etc/UTC", "GMT", "GMT0", "Etc/GMT" };
+
+	if (*v == ':')
+		v++;
+	for (size_t i = 0; i < sizeof(utc) / sizeof(*utc); i++)
+		if (strcmp(v, utc[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The note for one entry, or false when there is nothing to say. */
+static bool note_for(const struct envnames *en, const char *name, size_t len, const char *v,
+		     struct envnote *note)
+{
+	char *t = note->text;
+	size_t cap = sizeof(note->text);
+	int shown = (int)len;
+
+	note->level = ENVNOTE_NOTICE;
+	if (same(name, len, "TZ")) {
+		if (utc_zone(v))
+			return false;
+		snprintf(t, cap, "TZ=%.60s: sockwall writes every log time in UTC (ISO 8601, ending "
+				 "in Z) whatever TZ says; linuxserver's image sets the container's zone "
+				 "from TZ and its HAProxy writes request times in it", v);
+		return true;
+	}
+	if (same(name, len, "LOG_LEVEL"))
+		return log_level_note(v, note);
+	if (toggle_word(v) != 1 || strcmp(v, "1") == 0)
+		return false;
+	if (same(name, len, "DISABLE_IPV6")) {
+		bool tec = strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0;
+		snprintf(t, cap, "DISABLE_IPV6=%s: sockwall reads it as on (the default listener is "
+				 "0.0.0.0:2375)%s; %s would listen on [::]:2375 as well", v,
+			 tec ? ", as tecnativa does (1, true or yes)" : "",
+			 tec ? "linuxserver tests for exactly 1 and"
+			     : "tecnativa (1, true or yes) and linuxserver (exactly 1)");
+		return true;
+	}
+	unsigned anchors = anchors_of(en, name, len);
+	if (!anchors)
+		return false;
+	note->level = ENVNOTE_WARNING;
+	snprintf(t, cap, "%.*s=%s: sockwall reads it as on; %s it as off (HAProxy's "
+			 "env(%.*s) -m bool casts the text to an integer from its leading digits, so "
+			 "\"%s\" is 0): write %.*s=1 to mean on for all of them",
+		 shown, name, v, anchor_words(anchors), shown, name, v, shown, name);
+	return true;
+}
+
+size_t envcheck_notes(const struct envnames *en, const char *ignore, char *const *envp,
+		      struct envnote *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; envp && envp[i] && n < cap; i++) {
+		const char *eq = strchr(envp[i], '=');
+		size_t len = eq ? (size_t)(eq - envp[i]) : 0;
+		bool seen = false;
+
+		if (!eq || len > ENVCHECK_NAME_MAX || envcheck_ignored(ignore, envp[i], len))
+			continue;
+		/* once per name, as getenv reads only the first */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strncmp(envp[k], envp[i], len + 1) == 0;
+		if (seen || !note_for(en, envp[i], len, eq + 1, &out[n]))
+			continue;
+		/* a value may hold anything: one printable line */
+		for (char *c = out[n].text; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		n++;
+	}
+	return n;
+}
