@@ -38,6 +38,7 @@ size_t daemon_lookup_request(char *out, size_t cap, enum ref_kind kind, const ch
 	 * oldest libpod API Podman 4 and 5 answer. */
 	const char *kind_path = network ? "networks"
 				: kind == REF_VOLUME ? "volumes"
+				: kind == REF_IMAGE ? "images"
 				: kind == REF_POD ? "v4.0.0/libpod/pods"
 				: kind == REF_PROXY_POD ? "v4.0.0/libpod/containers"
 						     : "containers";
@@ -73,6 +74,17 @@ static bool copy_plain(const char *js, const jsmntok_t *t, char *out, size_t cap
 	memcpy(out, js + t->start, n);
 	out[n] = '\0';
 	return true;
+}
+
+/* An ID without the "sha256:" images carry (containers' IDs have none). */
+static bool copy_id(const char *js, const jsmntok_t *t, char *out, size_t cap)
+{
+	jsmntok_t bare = *t;
+
+	if (t->type == JSMN_STRING && t->end - t->start > 7 &&
+	    memcmp(js + t->start, "sha256:", 7) == 0)
+		bare.start += 7;
+	return copy_plain(js, &bare, out, cap);
 }
 
 static bool source_is_protected(const struct filters *f, const char *js, const jsmntok_t *t,
@@ -331,7 +343,10 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 		goto out;
 	for (int i = 1; i + 1 < count; i = skip(t, i + 1, count)) {
 		if (tok_is(js, &t[i], "Id")) {
-			if (!copy_plain(js, &t[i + 1], a->id, sizeof(a->id)))
+			if (!copy_id(js, &t[i + 1], a->id, sizeof(a->id)))
+				goto out;
+		} else if (kind == REF_PROXY_IMAGE && tok_is(js, &t[i], "Image")) {
+			if (!copy_id(js, &t[i + 1], a->image_id, sizeof(a->image_id)))
 				goto out;
 		} else if (tok_is(js, &t[i], "Name")) {
 			char name[FILTER_NAME_MAX + 1];

@@ -50,6 +50,8 @@ static const char *kind_word(enum ref_kind k)
 		return "the proxy's own container (for its image)";
 	case REF_POD:
 		return "a pod";
+	case REF_IMAGE:
+		return "an image removed with force";
 	case REF_PROXY_POD:
 		return "the proxy's own container (for its pod)";
 	}

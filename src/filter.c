@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hostpath.h"
 #include "imageref.h"
@@ -255,6 +256,47 @@ static enum decision added(enum add_result res, struct verdict *v)
 	return DECISION_ALLOW;
 }
 
+/* A flag as both readers take it: dockerd's BoolValue calls "", 0, no,
+ * false and none off, Go's ParseBool (Podman) adds f; anything else is on,
+ * or for Podman an error, which refusing costs nothing. */
+static bool query_flag_on(const char *s)
+{
+	static const char *const off[] = { "", "0", "no", "false", "none", "f" };
+
+	for (size_t i = 0; i < sizeof(off) / sizeof(*off); i++)
+		if (strcasecmp(s, off[i]) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * Podman, on its Docker route as on libpod's, removes every container that
+ * uses an image removed with force=true, running ones included; dockerd
+ * refuses to.  So the image must not be the proxy's own container's: both
+ * are looked up and their IDs compared (filter_refs.c).
+ */
+static enum decision judge_image_delete(const struct filters *f, const struct route_match *m,
+					struct filter_refs *refs, struct verdict *v)
+{
+	char flag[16];
+
+	if (query_single(m, "force", flag, sizeof(flag), v) < 0)
+		return DECISION_DENY;
+	if (!query_flag_on(flag))
+		return DECISION_ALLOW;
+	if (!m->name) /* libpod's images=...&images=...: many names at once */
+		return deny(v, "default:proxy-container",
+			    "sockwall: removing several images with force=true is refused by the "
+			    "default protections (Podman removes the containers using them, the "
+			    "proxy's own included); remove them one by one through "
+			    "DELETE /images/{name}");
+	enum add_result res = add_ref(refs, REF_IMAGE, m->name, m->name_len);
+	if (res == ADD_OK)
+		res = add_ref(refs, REF_PROXY_IMAGE, f->proxy_container_name,
+			      strlen(f->proxy_container_name));
+	return added(res, v);
+}
+
 bool filter_names_proxy(const struct filters *f, const char *name)
 {
 	if (*name == '/')
@@ -348,6 +390,8 @@ bool filter_applies(const struct filters *f, enum route_action a)
 		return true;
 	case ACT_IMAGE_LOAD:
 		return true;
+	case ACT_IMAGE_DELETE:
+		return f->defaults;
 	default:
 		return f->defaults && (targets_container(a) || route_stops_pod(a));
 	}
@@ -724,6 +768,10 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 		if (f->defaults)
 			res = add_ref(refs, REF_TARGET, b->container.p,
 				      b->container.p ? b->container.len : 0);
+		break;
+	case ACT_IMAGE_DELETE:
+		if (f->defaults && judge_image_delete(f, m, refs, v) == DECISION_DENY)
+			return DECISION_DENY;
 		break;
 	case ACT_CONTAINER_DELETE:
 		/* libpod's depend= also removes every container that depends

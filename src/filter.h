@@ -68,6 +68,7 @@ enum ref_kind {
 	REF_NET_JOIN,     /* a network a service joins: not the host's (DENY_HOST_NETWORK) */
 	REF_PROXY_IMAGE,  /* the proxy's own container: is its image a destination here? */
 	REF_POD,          /* a libpod pod whose containers the request stops or removes */
+	REF_IMAGE,        /* an image removed with force: not the proxy container's */
 	REF_PROXY_POD     /* the proxy's own container, asked of libpod: its pod */
 };
 
@@ -109,6 +110,7 @@ struct ref_answer {
 	char image[IMAGEREF_MAX]; /* Config.Image */
 	bool host_network;        /* networks: the host's (driver or name "host") */
 	char pod[65];             /* REF_PROXY_POD: the pod's ID ("" when in none) */
+	char image_id[65];        /* REF_PROXY_IMAGE: its image's ID, without "sha256:" */
 };
 
 /*

@@ -106,6 +106,27 @@ static enum decision judge_pod(const struct filter_refs *refs, const struct ref_
 	return DECISION_ALLOW;
 }
 
+/* Image refs[i], removed with force: Podman would remove the proxy's
+ * own container with it when that container runs it. */
+static enum decision judge_image_in_use(const struct filter_refs *refs,
+					const struct ref_answer *answers, size_t i,
+					struct verdict *v)
+{
+	for (size_t j = 0; j < refs->n; j++) {
+		const struct ref_answer *p = &answers[j];
+		if (refs->refs[j].kind != REF_PROXY_IMAGE || !p->found || !p->image_id[0] ||
+		    strcmp(p->image_id, answers[i].id) != 0)
+			continue;
+		return verdict_deny(v, 403, "default:proxy-container",
+				    "sockwall: image '%s' is the image of the proxy's own container "
+				    "(%s): removing it with force=true is denied, because Podman "
+				    "removes the containers that use it (DKRPRX__DISABLE_DEFAULTS=true "
+				    "lifts this)",
+				    refs->refs[i].ref, p->name[0] ? p->name : p->id);
+	}
+	return DECISION_ALLOW;
+}
+
 enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 				const char *self_id, const struct filter_refs *refs,
 				const struct ref_answer *answers, struct verdict *v)
@@ -163,6 +184,10 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 			continue;
 		case REF_PROXY_POD:
 			continue; /* read by judge_pod */
+		case REF_IMAGE:
+			if (judge_image_in_use(refs, answers, i, v) == DECISION_DENY)
+				return DECISION_DENY;
+			continue;
 		default:
 			break;
 		}

@@ -194,6 +194,10 @@ static void print_question(const struct container_ref *r)
 		verb = "runs";
 		why = "this request writes the name of that image";
 		break;
+	case REF_IMAGE:
+		noun = "image";
+		why = "it is the image the proxy's own container runs";
+		break;
 	case REF_POD:
 		noun = "pod";
 		why = "it holds the proxy's own container";

@@ -99,7 +99,7 @@ static const struct route_def routes[] = {
 	R("POST", "/images/{name:.*}/push", IMAGES, ACT_OTHER, HARMLESS),
 	R("POST", "/images/{name:.*}/tag", IMAGES, ACT_IMAGE_TAG, JUDGED),
 	R("POST", "/images/prune", IMAGES, ACT_OTHER, HARMLESS),
-	R("DELETE", "/images/{name:.*}", IMAGES, ACT_OTHER, HARMLESS),
+	R("DELETE", "/images/{name:.*}", IMAGES, ACT_IMAGE_DELETE, JUDGED),
 
 	/* system */
 	R("GET", "/_ping", PING, ACT_OTHER, HARMLESS),
@@ -265,8 +265,8 @@ static const struct route_def routes[] = {
 	L("GET", "/libpod/images/json", IMAGES, ACT_OTHER, HARMLESS),
 	U("POST", "/libpod/images/load", IMAGES, NOT_READ("image load route") "; load images through POST /images/load, which sockwall judges"),
 	U("POST", "/libpod/images/import", IMAGES, NOT_READ("image import route (url= makes Podman fetch any URL)") "; import through POST /images/create?fromSrc=, which sockwall judges"),
-	L("DELETE", "/libpod/images/remove", IMAGES, ACT_OTHER, HARMLESS),
-	L("DELETE", "/libpod/images/{name:.*}", IMAGES, ACT_OTHER, HARMLESS),
+	L("DELETE", "/libpod/images/remove", IMAGES, ACT_IMAGE_DELETE, JUDGED),
+	L("DELETE", "/libpod/images/{name:.*}", IMAGES, ACT_IMAGE_DELETE, JUDGED),
 	U("POST", "/libpod/images/pull", IMAGES, NOT_READ("image pull route") "; pull through POST /images/create?fromImage=, which sockwall judges"),
 	L("POST", "/libpod/images/prune", IMAGES, ACT_OTHER, HARMLESS),
 	L("GET", "/libpod/images/search", IMAGES, ACT_OTHER, HARMLESS),

@@ -113,6 +113,7 @@ enum route_action {
 	/* routes closed or narrowed beyond their section */
 	ACT_CONTAINER_CHECKPOINT, /* CRIU: dumps a container's memory */
 	ACT_IMAGE_LOAD,           /* names inside a tarball */
+	ACT_IMAGE_DELETE,         /* with force, Podman removes the containers using it */
 	ACT_PLUGIN_PRIVILEGED,    /* pull, create, enable, upgrade, set: host privileges */
 	ACT_SWARM_INSPECT,        /* GET /swarm: carries the join tokens */
 	ACT_SWARM_UNLOCKKEY,

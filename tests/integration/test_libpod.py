@@ -22,10 +22,12 @@ netavark bridge (host iptables rules)."""
 import json
 import os
 import re
+import subprocess
 
 import pytest
 
 import helpers
+from fault_helpers import busybox_tar
 from podman_helpers import BB, podman, wait_state  # noqa: F401 - fixtures
 from protect_helpers import uniq
 
@@ -356,6 +358,47 @@ def test_libpod_delete_with_depend_refused(sockwall, podman):
                        "/v4.3.1/libpod/containers/%s?depend=false" % other)
     assert resp.status == 200, resp.body
     assert podman.inspect(other) is None
+
+
+def _image_with_runner(pm, tag, runner):
+    """A freshly imported image (its own ID) and a running container of it."""
+    p = subprocess.run(pm.argv + ["import", "-", tag], input=busybox_tar(),
+                       env=pm.env, capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    r = pm.cli("run", "-d", "--name", runner, "--network", "none", tag, "sleep", "300")
+    assert r.returncode == 0, r.stderr
+    wait_state(pm, runner, lambda s: s.get("Running") is True, what="running")
+
+
+def test_force_image_removal_spares_the_proxy_container(sockwall, podman, docker_cli):
+    """Podman removes every container that uses an image removed with
+    force=true, on its Docker route as on libpod's (dockerd refuses). The
+    image the proxy's own container runs is refused, through the docker CLI
+    and libpod; another image goes, and its container with it, which is why."""
+    proxy = uniq("lp-proxy")
+    mine = "localhost/sw-proxy-img:" + uniq("t")
+    _image_with_runner(podman, mine, proxy)
+    victim = uniq("lp-victim")
+    other = "localhost/sw-other-img:" + uniq("t")
+    _image_with_runner(podman, other, victim)
+
+    sw = sockwall({"IMAGES": "1", "LIBPOD_IMAGES": "1", "POST": "1",
+                   "PROXY_CONTAINER_NAME": proxy}, socket_path=podman.sock)
+    r = docker_cli(sw.host, "rmi", "-f", mine)
+    assert r.returncode != 0 and "proxy's own container" in r.stderr, r.stderr
+    for path in ("/v4.3.1/libpod/images/%s?force=true" % mine.replace("/", "%2F"),
+                 "/v4.3.1/libpod/images/remove?images=%s&force=1" % mine.replace("/", "%2F")):
+        resp = helpers.one(sw.unix, "DELETE", path, timeout=60)
+        helpers.assert_json_error(resp, 403)
+    st = _state(podman, proxy)
+    assert st["Running"] is True, st
+    assert podman.cli("image", "exists", mine).returncode == 0
+
+    r = docker_cli(sw.host, "rmi", "-f", other)
+    assert r.returncode == 0, r.stderr
+    assert podman.inspect(victim) is None, "Podman kept the container of a force-removed image"
+    assert podman.cli("rm", "-f", "-t", "0", proxy).returncode == 0
+    podman.cli("rmi", "-f", mine)
 
 
 # ================================================================ 5. /v1.41.0 and dockerd
