@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hostpath.h"
 #include "imageref.h"
@@ -256,19 +255,6 @@ static enum decision added(enum add_result res, struct verdict *v)
 	return DECISION_ALLOW;
 }
 
-/* A flag as both readers take it: dockerd's BoolValue calls "", 0, no,
- * false and none off, Go's ParseBool (Podman) adds f; anything else is on,
- * or for Podman an error, which refusing costs nothing. */
-static bool query_flag_on(const char *s)
-{
-	static const char *const off[] = { "", "0", "no", "false", "none", "f" };
-
-	for (size_t i = 0; i < sizeof(off) / sizeof(*off); i++)
-		if (strcasecmp(s, off[i]) == 0)
-			return false;
-	return true;
-}
-
 /*
  * Podman, on its Docker route as on libpod's, removes every container that
  * uses an image removed with force=true, running ones included; dockerd
@@ -278,11 +264,7 @@ static bool query_flag_on(const char *s)
 static enum decision judge_image_delete(const struct filters *f, const struct route_match *m,
 					struct filter_refs *refs, struct verdict *v)
 {
-	char flag[16];
-
-	if (query_single(m, "force", flag, sizeof(flag), v) < 0)
-		return DECISION_DENY;
-	if (!query_flag_on(flag))
+	if (!query_flag_any(m->query, m->query_len, "force"))
 		return DECISION_ALLOW;
 	if (!m->name) /* libpod's images=...&images=...: many names at once */
 		return deny(v, "default:proxy-container",
@@ -755,6 +737,13 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 					 : "DKRPRX__NETWORKS__DENIED_NAMES";
 		if (path_name(m, buf, FILTER_NAME_MAX, v) == DECISION_DENY)
 			return DECISION_DENY;
+		/* dockerd has no force= here; Podman's Docker route reads it and
+		 * removes every container on the network, the proxy's too */
+		if (!volume && f->defaults && query_flag_any(m->query, m->query_len, "force"))
+			return deny(v, "default:proxy-container",
+				    "sockwall: force on a network removal makes Podman remove every "
+				    "container on the network, the proxy's own included; it is refused "
+				    "by the default protections");
 		if (pattern_list_match(volume ? &f->vol_denied_names : &f->net_denied_names, buf,
 				       strlen(buf)))
 			return deny(v, key, "sockwall: %s '%s' is denied by %s",
@@ -776,17 +765,13 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 	case ACT_CONTAINER_DELETE:
 		/* libpod's depend= also removes every container that depends
 		 * on this one (one that shares its namespaces, say): those are
-		 * not looked up, so only Go's false spellings pass. */
+		 * not looked up, so only the false spellings pass. */
 		if (strncmp(m->def->pattern, "/libpod/", 8) != 0)
 			break;
-		if (query_single(m, "depend", buf, sizeof(buf), v) < 0)
-			return DECISION_DENY;
-		if (f->defaults && *buf && strcmp(buf, "0") && strcmp(buf, "f") && strcmp(buf, "F") &&
-		    strcmp(buf, "false") && strcmp(buf, "False") && strcmp(buf, "FALSE"))
+		if (f->defaults && query_flag_any(m->query, m->query_len, "depend"))
 			return deny(v, "default:proxy-container",
-				    "sockwall: depend=%.*s%s removes the containers that depend on this "
-				    "one too, which sockwall does not look up; remove them one by one",
-				    FILTER_SHOWN(buf, 16));
+				    "sockwall: depend removes the containers that depend on this one "
+				    "too, which sockwall does not look up; remove them one by one");
 		break;
 	case ACT_SERVICE_CREATE:
 	case ACT_SERVICE_UPDATE:

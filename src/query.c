@@ -133,3 +133,22 @@ bool query_bool_value(const char *v)
 			return false;
 	return true;
 }
+
+bool query_flag_any(const char *q, size_t len, const char *key)
+{
+	size_t pos = 0, ks, ke, vs, ve;
+
+	if (!q)
+		return false;
+	while (next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
+		char name[64], value[16];
+		bool trunc = false;
+		long n = decode(q + ks, ke - ks, name, sizeof(name), &trunc);
+		if (n < 0 || trunc || (size_t)n != strlen(key) || strcasecmp(name, key) != 0)
+			continue;
+		if (decode(q + vs, ve - vs, value, sizeof(value), &trunc) < 0 || trunc ||
+		    query_bool_value(value))
+			return true;
+	}
+	return false;
+}

@@ -21,6 +21,16 @@ bool query_valid(const char *q, size_t len);
 int query_get(const char *q, size_t len, const char *key, char *out, size_t out_len,
 	      bool *truncated);
 
+/*
+ * A flag either daemon may read as on.  Podman decodes a query with
+ * gorilla/schema, which matches a key in any letter case and, given one
+ * more than once, keeps any of the values; Go's ParseBool calls nothing on
+ * that dockerd's query_bool_value calls off.  So true when ANY occurrence
+ * of key, in any case, is on by query_bool_value (one too long to hold is
+ * on).  Call query_valid first.
+ */
+bool query_flag_any(const char *q, size_t len, const char *key);
+
 /* The n-th (0-based) occurrence of key, decoded into out; false if absent. */
 bool query_get_nth(const char *q, size_t len, const char *key, int n, char *out,
 		   size_t out_len, bool *truncated);

@@ -344,7 +344,7 @@ def test_libpod_delete_with_depend_refused(sockwall, podman):
                    BB, "sleep", "300")
     assert r.returncode == 0, r.stderr
     sw = sockwall({"LIBPOD_CONTAINERS": "1", "POST": "1"}, socket_path=podman.sock)
-    for value in ("true", "1", "T", "yes"):
+    for value in ("true", "1", "T", "yes", "0&DEPEND=1"):
         resp = helpers.one(sw.unix, "DELETE",
                            "/v4.3.1/libpod/containers/%s?depend=%s&force=true" % (base, value))
         helpers.assert_json_error(resp, 403)
@@ -423,3 +423,25 @@ def test_three_part_version_is_dockers_version(sockwall, dockerd, direct):
     # the section still decides
     r = helpers.one(sw.unix, "GET", "/v1.41.0/images/json")
     assert helpers.assert_json_error(r, 403)
+
+
+def test_network_removal_with_force_refused(sockwall, dockerd, direct):
+    """Podman's Docker route reads force= on a network removal and removes
+    every container on the network (dockerd has no such parameter): refused
+    in any key case and repetition, and dockerd still has the network; the
+    plain removal goes through."""
+    net = direct.networks.create(uniq("fnet"), driver="bridge", internal=True)
+    sw = sockwall({"NETWORKS": "1", "POST": "1"})
+    try:
+        for q in ("force=true", "FORCE=1", "force=0&Force=t", "%66orce=yes"):
+            r = helpers.one(sw.unix, "DELETE", "/v1.41/networks/%s?%s" % (net.name, q))
+            assert "force" in helpers.assert_json_error(r, 403), r
+        assert direct.networks.get(net.id).id == net.id
+        r = helpers.one(sw.unix, "DELETE", "/v1.41/networks/%s?force=0" % net.name)
+        assert r.status == 204, r
+    finally:
+        try:
+            direct.networks.get(net.id).remove()
+        except Exception:
+            pass
+    assert net.id not in [n.id for n in direct.networks.list()]

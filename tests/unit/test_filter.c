@@ -396,6 +396,14 @@ static void test_query(void)
 	      "escaped key counts");
 	CHECK(query_get("a&&a=", 5, "a", out, sizeof(out), &trunc) == 2 && out[0] == '\0',
 	      "empty values");
+	/* Podman matches keys in any case and keeps any repeated value */
+	CHECK(!query_flag_any(NULL, 0, "force"), "no query");
+	CHECK(!query_flag_any("force=0&Force=false&FORCE=no", 28, "force"), "all off");
+	CHECK(query_flag_any("force=0&FORCE=1", 15, "force"), "upper-case key on");
+	CHECK(query_flag_any("%66orce=t", 9, "force"), "escaped key");
+	CHECK(query_flag_any("force=f", 7, "force"), "dockerd reads f as on");
+	CHECK(query_flag_any("force=0000000000000000000000", 28, "force"), "too long to be off");
+	CHECK(!query_flag_any("forced=1&xforce=1", 17, "force"), "other keys");
 	CHECK(!query_bool_value("") && !query_bool_value("0") && !query_bool_value("No") &&
 		      !query_bool_value("FALSE") && !query_bool_value("none") &&
 		      !query_bool_value(" 0 "),
