@@ -206,6 +206,15 @@ static int query_single(const struct route_match *m, const char *key, char *out,
 		refuse(v, "query", why);
 		return -1;
 	}
+	/* Podman reads "NAME=" as "name=", dockerd does not: one of them
+	 * would act on a value sockwall did not judge */
+	if (query_count_fold(m->query, m->query_len, key) != n) {
+		char why[112];
+		snprintf(why, sizeof(why),
+			 "ambiguous query: parameter '%s' given in another letter case", key);
+		refuse(v, "query", why);
+		return -1;
+	}
 	if (trunc) {
 		refuse(v, "query", "query parameter too long");
 		return -1;
@@ -512,6 +521,9 @@ static enum decision judge_build(const struct filters *f, const struct acl *acl,
 		return deny(v, "DKRPRX__CONTAINERS__HARDENED",
 			    "sockwall: a build's cgroupparent is denied by DKRPRX__CONTAINERS__HARDENED");
 	/* docker build -t a -t b repeats t: every one is checked. */
+	if (query_count_fold(m->query, m->query_len, "t") !=
+	    query_get(m->query, m->query_len, "t", buf, sizeof(buf), &trunc))
+		return refuse(v, "query", "ambiguous query: parameter 't' given in another letter case");
 	for (int i = 0; query_get_nth(m->query, m->query_len, "t", i, buf, sizeof(buf), &trunc);
 	     i++) {
 		if (trunc)
@@ -798,13 +810,8 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 		 * stdin, runs there: writing is exec there. */
 		bool writes = (a == ACT_CONTAINER_ARCHIVE && m->def->method[1] == 'U') ||
 			      a == ACT_CONTAINER_ATTACH_WS;
-		if (a == ACT_CONTAINER_ATTACH) {
-			bool trunc;
-			char stdin_[16];
-			int n = query_get(m->query, m->query_len, "stdin", stdin_, sizeof(stdin_),
-					  &trunc);
-			writes = n != 0 && (trunc || n > 1 || query_bool_value(stdin_));
-		}
+		if (a == ACT_CONTAINER_ATTACH) /* in any case, any of its values */
+			writes = query_flag_any(m->query, m->query_len, "stdin");
 		if (refs->n > first)
 			refs->refs[first].writes = writes;
 	}

@@ -134,6 +134,16 @@ bool query_bool_value(const char *v)
 	return true;
 }
 
+/* Whether the key [ks,ke) is key in any letter case, once decoded. */
+static bool key_folds(const char *q, size_t ks, size_t ke, const char *key)
+{
+	char name[64];
+	bool trunc = false;
+	long n = decode(q + ks, ke - ks, name, sizeof(name), &trunc);
+
+	return n >= 0 && !trunc && (size_t)n == strlen(key) && strcasecmp(name, key) == 0;
+}
+
 bool query_flag_any(const char *q, size_t len, const char *key)
 {
 	size_t pos = 0, ks, ke, vs, ve;
@@ -141,14 +151,23 @@ bool query_flag_any(const char *q, size_t len, const char *key)
 	if (!q)
 		return false;
 	while (next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
-		char name[64], value[16];
+		char value[16];
 		bool trunc = false;
-		long n = decode(q + ks, ke - ks, name, sizeof(name), &trunc);
-		if (n < 0 || trunc || (size_t)n != strlen(key) || strcasecmp(name, key) != 0)
+		if (!key_folds(q, ks, ke, key))
 			continue;
 		if (decode(q + vs, ve - vs, value, sizeof(value), &trunc) < 0 || trunc ||
 		    query_bool_value(value))
 			return true;
 	}
 	return false;
+}
+
+int query_count_fold(const char *q, size_t len, const char *key)
+{
+	size_t pos = 0, ks, ke, vs, ve;
+	int count = 0;
+
+	while (q && next_pair(q, len, &pos, &ks, &ke, &vs, &ve))
+		count += key_folds(q, ks, ke, key);
+	return count;
 }

@@ -31,6 +31,10 @@ int query_get(const char *q, size_t len, const char *key, char *out, size_t out_
  */
 bool query_flag_any(const char *q, size_t len, const char *key);
 
+/* How many keys are key in any letter case (gorilla/schema's reading);
+ * more than query_get counts means a spelling dockerd ignores. */
+int query_count_fold(const char *q, size_t len, const char *key);
+
 /* The n-th (0-based) occurrence of key, decoded into out; false if absent. */
 bool query_get_nth(const char *q, size_t len, const char *key, int n, char *out,
 		   size_t out_len, bool *truncated);

@@ -445,3 +445,25 @@ def test_network_removal_with_force_refused(sockwall, dockerd, direct):
         except Exception:
             pass
     assert net.id not in [n.id for n in direct.networks.list()]
+
+
+def test_query_key_in_another_case_refused(sockwall, podman):
+    """Podman decodes a query with gorilla/schema, which reads NAME= as
+    name= (dockerd does not): a judged parameter in another letter case is
+    refused, so the name the proxy protects cannot be taken that way. Asked
+    straight, Podman does rename by NAME=, which is why."""
+    proxy = uniq("lp-proxy")
+    victim = _create(podman, uniq("lp-ren"))
+    sw = sockwall({"CONTAINERS": "1", "POST": "1", "PROXY_CONTAINER_NAME": proxy},
+                  socket_path=podman.sock)
+    for q in ("NAME=" + proxy, "Name=%s&name=x" % proxy, "n%41me=" + proxy):
+        r = helpers.one(sw.unix, "POST", "/v1.41/containers/%s/rename?%s" % (victim, q))
+        assert "letter case" in helpers.assert_json_error(r, 400), r
+    assert podman.inspect(victim)["Name"].lstrip("/") != proxy
+    r = helpers.one(sw.unix, "POST", "/v1.41/containers/%s/rename?name=%s" % (victim, proxy))
+    assert "proxy's own container" in helpers.assert_json_error(r, 403), r
+    # the threat: Podman itself takes the upper-case key
+    other = uniq("lp-renamed")
+    r = helpers.one(podman.sock, "POST", "/v1.41/containers/%s/rename?NAME=%s" % (victim, other))
+    assert r.status in (200, 204), r
+    assert podman.inspect(victim)["Name"].lstrip("/") == other

@@ -404,6 +404,8 @@ static void test_query(void)
 	CHECK(query_flag_any("force=f", 7, "force"), "dockerd reads f as on");
 	CHECK(query_flag_any("force=0000000000000000000000", 28, "force"), "too long to be off");
 	CHECK(!query_flag_any("forced=1&xforce=1", 17, "force"), "other keys");
+	CHECK(query_count_fold("name=a&NAME=b&n%41me=c&names=d", 30, "name") == 3, "folded count");
+	CHECK(query_count_fold(NULL, 0, "name") == 0, "no query, no key");
 	CHECK(!query_bool_value("") && !query_bool_value("0") && !query_bool_value("No") &&
 		      !query_bool_value("FALSE") && !query_bool_value("none") &&
 		      !query_bool_value(" 0 "),
