@@ -59,8 +59,14 @@ static enum ref_kind kind_of(uint8_t b)
 		return REF_NETWORK;
 	case 'v':
 		return REF_VOLUME;
+	case 'p':
+		return REF_POD;
+	case 'q':
+		return REF_PROXY_POD;
+	case 'i':
+		return REF_IMAGE;
 	default:
-		return (enum ref_kind)(b % 5);
+		return (enum ref_kind)(b % 10);
 	}
 }
 
@@ -183,6 +189,8 @@ static void answer(enum ref_kind kind, const char *resp, size_t len)
 	}
 	terminated(a.name, sizeof(a.name), "name");
 	terminated(a.device, sizeof(a.device), "device");
+	terminated(a.pod, sizeof(a.pod), "pod");
+	terminated(a.image_id, sizeof(a.image_id), "image ID");
 	FUZZ_CHECK(a.n_volumes <= sizeof(a.volumes) / sizeof(*a.volumes), "%zu volumes",
 		   a.n_volumes);
 	for (size_t i = 0; i < a.n_volumes; i++)
@@ -216,6 +224,12 @@ static void answer(enum ref_kind kind, const char *resp, size_t len)
 			FUZZ_CHECK(strlen(a.device) == device->n &&
 					   memcmp(a.device, device->s, device->n) == 0,
 				   "the volume's device is not reported");
+		/* the pod the proxy's container is in, word for word */
+		const struct jv *pod = kind == REF_PROXY_POD ? get(top, "Pod") : NULL;
+		if (a.found && pod && pod->t == J_STR && pod->n < sizeof(a.pod) &&
+		    !memchr(pod->s, '\0', pod->n))
+			FUZZ_CHECK(strlen(a.pod) == pod->n && memcmp(a.pod, pod->s, pod->n) == 0,
+				   "the proxy's pod is not reported");
 	}
 	jv_free(top);
 }
@@ -298,12 +312,26 @@ static void lookup(enum ref_kind kind, const char *in, size_t len)
 		   "the lookup is not a bodiless HTTP/1.0 GET");
 	const char *why;
 	if (route_resolve(req.method, req.method_len, req.target, req.target_len, &m, &why) == 0) {
-		const char *want = kind == REF_NETWORK  ? "/networks/"
-				   : kind == REF_VOLUME ? "/volumes/"
-							: "/containers/";
+		bool network = kind == REF_NETWORK || kind == REF_NET_JOIN;
+		const char *want = network                 ? "/networks/"
+				   : kind == REF_VOLUME    ? "/volumes/"
+				   : kind == REF_IMAGE     ? "/images/"
+				   : kind == REF_POD       ? "/libpod/pods/"
+				   : kind == REF_PROXY_POD ? "/libpod/containers/"
+							   : "/containers/";
+		/* libpod's {name} is one segment: no pod or container name
+		 * holds a '/', so such a lookup is never made */
+		bool libpod = kind == REF_POD || kind == REF_PROXY_POD;
+		if (libpod && strchr(ref, '/')) {
+			free(copy);
+			return;
+		}
 		FUZZ_CHECK(m.def && strncmp(m.def->pattern, want, strlen(want)) == 0 &&
-				   (kind == REF_NETWORK || kind == REF_VOLUME ||
-				    m.def->action == ACT_CONTAINER_INSPECT),
+				   (network || kind == REF_VOLUME ||
+				    ((kind == REF_IMAGE || kind == REF_POD)
+					     ? strcmp(m.def->pattern + strlen(m.def->pattern) - 5,
+						      "/json") == 0
+					     : m.def->action == ACT_CONTAINER_INSPECT)),
 			   "the lookup of \"%s\" routes to %s", ref,
 			   m.def ? m.def->pattern : "nothing");
 		FUZZ_CHECK(m.name && m.name_len == rl && memcmp(m.name, ref, rl) == 0,

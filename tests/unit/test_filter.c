@@ -363,6 +363,57 @@ static void test_refs(void)
 	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) == DECISION_ALLOW,
 	      "not found: dockerd answers");
 
+	/* A pod's stop: refused only for the pod the proxy's container is in. */
+	CHECK(judge(&cfg, "POST", "/v4.3.1/libpod/pods/p1/stop", &none, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      refs.n == 2 && refs.refs[0].kind == REF_POD &&
+		      refs.refs[1].kind == REF_PROXY_POD,
+	      "pod stop refs: %zu", refs.n);
+	answers[0] = (struct ref_answer){ .found = true, .id = "9f00", .name = "p1" };
+	answers[1] = (struct ref_answer){ .found = true, .id = "c1", .name = "docker-proxy",
+					  .pod = "9f00" };
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+			      DECISION_DENY &&
+		      strcmp(v.rule, "default:proxy-pod") == 0,
+	      "the proxy's pod");
+	strcpy(answers[1].pod, "aa00");
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_ALLOW,
+	      "another pod");
+	answers[1] = (struct ref_answer){ .found = false };
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_ALLOW,
+	      "no proxy container: any pod");
+
+	/* An image removed with force: not the one the proxy's container runs. */
+	CHECK(judge(&cfg, "DELETE", "/images/bb?force=1", &none, &refs, &v) == DECISION_ALLOW &&
+		      refs.n == 2 && refs.refs[0].kind == REF_IMAGE &&
+		      refs.refs[1].kind == REF_PROXY_IMAGE,
+	      "forced removal refs: %zu", refs.n);
+	answers[0] = (struct ref_answer){ .found = true, .id = "ab12" };
+	answers[1] = (struct ref_answer){ .found = true, .id = "c1", .name = "docker-proxy",
+					  .image_id = "ab12" };
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_DENY,
+	      "the proxy's image, forced");
+	strcpy(answers[1].image_id, "cd34");
+	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
+		      DECISION_ALLOW,
+	      "another image, forced");
+	CHECK(judge(&cfg, "DELETE", "/images/bb?force=0&FORCE=false", &none, &refs, &v) ==
+			      DECISION_ALLOW &&
+		      refs.n == 0,
+	      "no force, no lookup");
+	CHECK(judge(&cfg, "DELETE", "/v4.3.1/libpod/images/remove?images=a&Force=yes", &none, &refs,
+		    &v) == DECISION_DENY,
+	      "many images forced");
+	CHECK(judge(&cfg, "DELETE", "/networks/n1?Force=1", &none, &refs, &v) == DECISION_DENY,
+	      "network removal with force");
+	CHECK(judge(&cfg, "POST", "/containers/x/rename?NAME=docker-proxy", &none, &refs, &v) ==
+			      DECISION_DENY &&
+		      v.status == 400,
+	      "a judged key in another case");
+
 	judge(&cfg, "POST", "/containers/create", &share, &refs, &v);
 	memset(answers, 0, sizeof(answers));
 	for (size_t i = 0; i < refs.n; i++)
@@ -519,6 +570,30 @@ static void test_daemon_answers(void)
 	n = daemon_lookup_request(req, sizeof(req), REF_NETWORK, "net 1");
 	CHECK(n > 0 && strncmp(req, "GET /networks/net%201 HTTP/1.0\r\n", 32) == 0, "network: %s",
 	      req);
+	n = daemon_lookup_request(req, sizeof(req), REF_POD, "p1");
+	CHECK(n > 0 && strstr(req, "GET /v4.0.0/libpod/pods/p1/json HTTP/1.0\r\n") == req,
+	      "pod: %s", req);
+	n = daemon_lookup_request(req, sizeof(req), REF_PROXY_POD, "docker-proxy");
+	CHECK(n > 0 && strstr(req, "GET /v4.0.0/libpod/containers/docker-proxy/json ") == req,
+	      "proxy's pod: %s", req);
+	n = daemon_lookup_request(req, sizeof(req), REF_IMAGE, "localhost/a:1");
+	CHECK(n > 0 && strstr(req, "GET /images/localhost%2Fa%3A1/json ") == req, "image: %s", req);
+
+	/* libpod's container inspect names the pod; an image's ID loses "sha256:" */
+	const char inpod[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"c1\",\"Name\":\"docker-proxy\","
+			     "\"Image\":\"sha256:ab12\",\"Pod\":\"9f00\"}";
+	CHECK(daemon_parse_answer(REF_PROXY_POD, inpod, sizeof(inpod) - 1, &cfg.policy.filters,
+				  &a) == 0 &&
+		      strcmp(a.pod, "9f00") == 0,
+	      "pod of the proxy: '%s'", a.pod);
+	CHECK(daemon_parse_answer(REF_PROXY_IMAGE, inpod, sizeof(inpod) - 1, &cfg.policy.filters,
+				  &a) == 0 &&
+		      strcmp(a.image_id, "ab12") == 0,
+	      "image of the proxy: '%s'", a.image_id);
+	const char img[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"sha256:ab12\",\"RepoTags\":[]}";
+	CHECK(daemon_parse_answer(REF_IMAGE, img, sizeof(img) - 1, &cfg.policy.filters, &a) == 0 &&
+		      strcmp(a.id, "ab12") == 0,
+	      "image ID: '%s'", a.id);
 
 	const char mountinfo[] =
 		"612 590 0:52 / / rw master:1 - overlay overlay rw\n"
