@@ -492,12 +492,35 @@ static enum decision judge_fetch(const struct acl *acl, const char *url, bool is
 		    is_import ? "an import from fromSrc" : "a build from remote");
 }
 
+/*
+ * The build parameters dockerd reads (docs/routes.md), but securityopt and
+ * isolation, which dockerd refuses on Linux.  Podman's Docker route reads
+ * many more (devices, addcaps, nsoptions, securityopt, volume, rusagelogfile,
+ * ...): host devices, namespaces, binds and files for the RUN steps.
+ */
+static const char *const dockerd_build_params[] = {
+	"t", "remote", "networkmode", "cgroupparent", "outputs", "extrahosts", "shmsize",
+	"ulimits", "memory", "memswap", "cpushares", "cpusetcpus", "cpusetmems", "cpuperiod",
+	"cpuquota", "buildargs", "cachefrom", "dockerfile", "target", "platform", "labels", "q",
+	"nocache", "rm", "forcerm", "pull", "squash", "session", "buildid", "version",
+};
+
 static enum decision judge_build(const struct filters *f, const struct acl *acl,
 				 const struct route_match *m, struct filter_refs *refs,
 				 struct verdict *v)
 {
 	char buf[IMAGEREF_MAX];
 	bool trunc;
+
+	if (f->defaults &&
+	    query_unknown_key(m->query, m->query_len, dockerd_build_params,
+			      sizeof(dockerd_build_params) / sizeof(*dockerd_build_params), buf, 64))
+		return deny(v, "default:build-parameter",
+			    "sockwall: build parameter '%s' is not one dockerd reads on Linux; "
+			    "Podman reads such parameters (host devices, namespaces, binds, files "
+			    "for the build) and sockwall does not judge them: refused by the "
+			    "default protections",
+			    buf);
 
 	if (query_single(m, "remote", buf, sizeof(buf), v) < 0 ||
 	    judge_fetch(acl, buf, false, v) == DECISION_DENY)

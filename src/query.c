@@ -171,3 +171,21 @@ int query_count_fold(const char *q, size_t len, const char *key)
 		count += key_folds(q, ks, ke, key);
 	return count;
 }
+
+bool query_unknown_key(const char *q, size_t len, const char *const *known, size_t n,
+		       char *out, size_t cap)
+{
+	size_t pos = 0, ks, ke, vs, ve;
+
+	while (q && next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
+		bool found = false;
+		for (size_t i = 0; i < n && !found; i++)
+			found = key_folds(q, ks, ke, known[i]);
+		if (!found) {
+			bool trunc = false;
+			decode(q + ks, ke - ks, out, cap, &trunc);
+			return true;
+		}
+	}
+	return false;
+}

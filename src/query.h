@@ -31,6 +31,14 @@ int query_get(const char *q, size_t len, const char *key, char *out, size_t out_
  */
 bool query_flag_any(const char *q, size_t len, const char *key);
 
+/*
+ * The first key, decoded (cut to cap-1 bytes), that is none of known[0..n)
+ * in any letter case; false when every key is known.  Call query_valid
+ * first.
+ */
+bool query_unknown_key(const char *q, size_t len, const char *const *known, size_t n,
+		       char *out, size_t cap);
+
 /* How many keys are key in any letter case (gorilla/schema's reading);
  * more than query_get counts means a spelling dockerd ignores. */
 int query_count_fold(const char *q, size_t len, const char *key);

@@ -467,3 +467,41 @@ def test_query_key_in_another_case_refused(sockwall, podman):
     r = helpers.one(podman.sock, "POST", "/v1.41/containers/%s/rename?NAME=%s" % (victim, other))
     assert r.status in (200, 204), r
     assert podman.inspect(victim)["Name"].lstrip("/") == other
+
+
+def _context_tar():
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        data = b"FROM bb:latest\nRUN true\n"
+        ti = tarfile.TarInfo("Dockerfile")
+        ti.size = len(data)
+        tar.addfile(ti, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_build_parameters_only_dockerd_reads(sockwall, dockerd, direct, docker_cli):
+    """Podman's Docker-compatible /build reads parameters dockerd does not
+    (devices, addcaps, nsoptions, securityopt, volume, rusagelogfile: read
+    from Podman v4.3.1's images_build.go and its newest source): refused by
+    the default protections, and dockerd built nothing. What the docker CLI
+    sends still builds."""
+    sw = sockwall({"BUILD": "1", "POST": "1", "IMAGES": "1"})
+    ctx = _context_tar()
+    tag = uniq("podbuild")
+    for extra in ("devices=%5B%22%2Fdev%2Fsda%22%5D", "addcaps=%5B%22ALL%22%5D",
+                  "nsoptions=%5B%5D", "volume=%2F%3A%2Fhost", "Rusagelogfile=%2Fetc%2Fx"):
+        r = helpers.one(sw.unix, "POST", "/v1.41/build?t=%s&%s" % (tag, extra),
+                        headers={"Content-Type": "application/x-tar"}, body=ctx, timeout=60)
+        assert "not one dockerd reads" in helpers.assert_json_error(r, 403), r
+    assert not [i for i in direct.images.list() if any(tag in t for t in i.tags)]
+    ok = uniq("cli-build")
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "Dockerfile"), "w") as f:
+            f.write("FROM bb:latest\nRUN true\n")
+        r = docker_cli(sw.host, "build", "-q", "-t", ok, d,
+                       env={"DOCKER_BUILDKIT": "0"})
+    assert r.returncode == 0, r.stderr
+    assert [i for i in direct.images.list() if any(ok in t for t in i.tags)]

@@ -409,6 +409,25 @@ static void test_refs(void)
 	      "many images forced");
 	CHECK(judge(&cfg, "DELETE", "/networks/n1?Force=1", &none, &refs, &v) == DECISION_DENY,
 	      "network removal with force");
+	/* Podman's /build reads parameters dockerd does not: refused */
+	static const char *const podman_build[] = {
+		"/build?devices=%5B%22%2Fdev%2Fsda%22%5D", "/build?t=a&addcaps=x",
+		"/build?nsoptions=x", "/build?volume=%2F%3A%2Fh", "/build?rusagelogfile=%2Fetc%2Fx",
+		"/build?securityopt=seccomp%3Dunconfined", "/build?isolation=chroot",
+		"/build?Devices=x",
+	};
+	for (size_t i = 0; i < sizeof(podman_build) / sizeof(*podman_build); i++)
+		CHECK(judge(&cfg, "POST", podman_build[i], &none, &refs, &v) == DECISION_DENY &&
+			      strcmp(v.rule, "default:build-parameter") == 0,
+		      "%s", podman_build[i]);
+	CHECK(judge(&cfg, "POST",
+		    "/build?t=a&t=b&rm=1&q=0&nocache=1&networkmode=default&buildargs=%7B%7D"
+		    "&labels=%7B%7D&cachefrom=%5B%5D&dockerfile=Dockerfile&version=1&pull=1"
+		    "&cpusetcpus=&cpusetmems=&cpushares=0&cpuquota=0&cpuperiod=0&memory=0"
+		    "&memswap=0&shmsize=0&cgroupparent=&ulimits=null&target=&platform="
+		    "&session=s&buildid=b&outputs=&extrahosts=h%3A1.2.3.4&squash=1&forcerm=1",
+		    &none, &refs, &v) == DECISION_ALLOW,
+	      "what the docker CLI sends: %s", v.message);
 	CHECK(judge(&cfg, "POST", "/containers/x/rename?NAME=docker-proxy", &none, &refs, &v) ==
 			      DECISION_DENY &&
 		      v.status == 400,
