@@ -35,17 +35,13 @@
 #include <stddef.h>
 
 #include "route.h"
+#include "text.h"
 
 #define INSPECT_MAX_ITEMS 64 /* per list below; more is refused */
 /* Labels are many where Traefik and compose are at work (each router and
  * service of Traefik is a few labels): these cost 32 bytes each. */
 #define INSPECT_MAX_LABELS 1024
 #define INSPECT_WHY_MAX 96    /* room for a reason that names a key */
-
-struct str {
-	const char *p; /* NULL when absent */
-	size_t len;
-};
 
 enum path_origin {
 	PATH_FROM_BINDS,        /* HostConfig.Binds "src:dst[:opts]", src absolute */
