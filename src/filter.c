@@ -505,7 +505,7 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 		/* libpod's depend= also removes every container that depends
 		 * on this one (one that shares its namespaces, say): those are
 		 * not looked up, so only the false spellings pass. */
-		if (strncmp(m->def->pattern, "/libpod/", 8) != 0)
+		if (m->def->section != SEC_LIBPOD_CONTAINERS)
 			break;
 		if (f->defaults && query_flag_any(m->query, m->query_len, "depend"))
 			return deny(v, "default:proxy-container",

@@ -121,11 +121,7 @@ class Dockerd:
         self.client.images.get("bb:latest")
 
     def log_tail(self, n=40):
-        try:
-            with open(self.log_path, "rb") as f:
-                return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return helpers.file_tail(self.log_path, n)
 
     def container_ids(self):
         return sorted(c.id for c in self.client.containers.list(all=True))
