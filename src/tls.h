@@ -114,6 +114,8 @@ const char *tls_error_name(int error);
  * without clientAuth or anyExtendedKeyUsage: dockerd refuses those too.
  */
 #define TLS_ERR_NOT_CLIENT_CERT 1028 /* "certificate not for client authentication" */
+/* A client certificate over 64 KiB (as Go refuses them), or no memory to read it. */
+#define TLS_ERR_CERT_TOO_LARGE 1029
 
 /*
  * What to tell a client whose handshake failed with error, instead of a

@@ -486,6 +486,8 @@ static void test_loading(void)
 		   "SOCKWALL_TLS_ALLOW_PINS needs SOCKWALL_TLS_CA (client certificates)");
 	load_fails("srv_rsa.pem", "srv_rsa.key", "ca.pem", "alice,,bob", NULL,
 		   "SOCKWALL_TLS_ALLOW_CN: empty name in the list");
+	load_fails("srv_rsa.pem", "srv_rsa.key", "ca.pem", "alice, ", NULL,
+		   "SOCKWALL_TLS_ALLOW_CN: empty name in the list");
 	load_fails("srv_rsa.pem", "srv_rsa.key", "ca.pem", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q",
 		   NULL, "SOCKWALL_TLS_ALLOW_CN: more than 16 names");
 	load_fails("srv_rsa.pem", "srv_rsa.key", "ca.pem", NULL, "abc",
