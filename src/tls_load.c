@@ -400,13 +400,10 @@ static bool add_anchor(struct x509_clients *cl, struct der dn, const br_x509_pke
 	size_t klen = pk->key_type == BR_KEYTYPE_RSA ? pk->key.rsa.nlen + pk->key.rsa.elen
 						     : pk->key.ec.qlen;
 	unsigned char *block = malloc(dn.len + klen + 1);
-	br_sha256_context h;
 
 	if (!block)
 		return false;
-	br_sha256_init(&h);
-	br_sha256_update(&h, dn.p, dn.len);
-	br_sha256_out(&h, cl->ta_dn_hash[cl->tas_len]);
+	x509_sha256(dn, cl->ta_dn_hash[cl->tas_len]);
 	memcpy(block, dn.p, dn.len);
 	ta->dn.data = block;
 	ta->dn.len = dn.len;

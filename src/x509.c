@@ -52,7 +52,7 @@ static const unsigned char oid_eku[] = { 0x55, 0x1d, 0x25 };
 static const unsigned char oid_eku_any[] = { 0x55, 0x1d, 0x25, 0x00 };
 static const unsigned char oid_client_auth[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02 };
 
-/* What the extensions say: */
+/* What the Extended Key Usage extension says. */
 struct eku {
 	bool seen, client;
 };
@@ -207,7 +207,6 @@ static void px_start_cert(const br_x509_class **ctx, uint32_t length)
 static void px_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
 {
 	struct peer_x509 *px = px_of(ctx);
-
 	size_t room = px->cert_have < px->cert_len ? px->cert_len - px->cert_have : 0;
 
 	/* Kept whole, to be read at its end; more than it said is malformed. */
@@ -217,28 +216,33 @@ static void px_append(const br_x509_class **ctx, const unsigned char *buf, size_
 	px->minimal.vtable->append(&px->minimal.vtable, buf, len);
 }
 
-/*
- * The client CAs named as this certificate's issuer: found, whether each of
- * them (several may share a name) allows clients.
- */
-static bool issued_by_client_ca(struct peer_x509 *px, struct der issuer)
+void x509_sha256(struct der d, unsigned char out[32])
+{
+	br_sha256_context h;
+
+	br_sha256_init(&h);
+	br_sha256_update(&h, d.p, d.len);
+	br_sha256_out(&h, out);
+}
+
+/* The chain's anchor, if the client CAs (several may share a name) issued this one. */
+static void find_anchor(struct peer_x509 *px, struct der issuer)
 {
 	const struct x509_clients *cl = px->clients;
 	unsigned char hash[32];
-	br_sha256_context h;
 	bool found = false, for_clients = true;
 
-	br_sha256_init(&h);
-	br_sha256_update(&h, issuer.p, issuer.len);
-	br_sha256_out(&h, hash);
+	x509_sha256(issuer, hash);
 	for (size_t i = 0; i < cl->tas_len; i++) {
 		if (memcmp(cl->ta_dn_hash[i], hash, sizeof hash) == 0) {
 			found = true;
 			for_clients = for_clients && cl->ta_for_clients[i];
 		}
 	}
-	px->anchor_for_clients = for_clients;
-	return found;
+	if (found) {
+		px->anchor = px->certs;
+		px->anchor_for_clients = for_clients;
+	}
 }
 
 /*
@@ -268,18 +272,13 @@ static void px_end_cert(const br_x509_class **ctx)
 			goto done;
 		}
 		if (px->certs == 1) { /* the leaf: its key's hash, for the pins */
-			br_sha256_context h;
-
 			if (!c.spki.p) { /* BearSSL refuses it too */
 				px->eku_err = BR_ERR_X509_INVALID_VALUE;
 				goto done;
 			}
-			br_sha256_init(&h);
-			br_sha256_update(&h, c.spki.p, c.spki.len);
-			br_sha256_out(&h, px->leaf_spki_hash);
+			x509_sha256(c.spki, px->leaf_spki_hash);
 		}
-		if (issued_by_client_ca(px, c.issuer))
-			px->anchor = px->certs;
+		find_anchor(px, c.issuer);
 	}
 done:
 	x509_peer_release(px);

@@ -51,6 +51,7 @@ struct x509_cert {
 };
 
 int x509_read(const unsigned char *p, size_t len, struct x509_cert *c);
+void x509_sha256(struct der d, unsigned char out[32]);
 
 /* Who may connect: loaded once (tls_load.c), read by every handshake. */
 struct x509_clients {
