@@ -16,9 +16,6 @@
 #include "tls_load.h"
 #include "x509.h"
 
-#define ENV_CN "SOCKWALL_TLS_ALLOW_CN"
-#define ENV_PINS "SOCKWALL_TLS_ALLOW_PINS"
-
 struct tls_conn {
 	br_ssl_server_context sc;
 	struct peer_x509 px;
@@ -459,8 +456,8 @@ static const struct {
 	{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "certificate key usage forbids TLS" },
 	{ BR_ERR_X509_WEAK_PUBLIC_KEY, "certificate key too weak" },
 	{ BR_ERR_X509_NOT_TRUSTED, "certificate not trusted" },
-	{ TLS_ERR_CN_NOT_ALLOWED, "client not in " ENV_CN },
-	{ TLS_ERR_PIN_NOT_ALLOWED, "client not in " ENV_PINS },
+	{ TLS_ERR_CN_NOT_ALLOWED, "client not in SOCKWALL_TLS_ALLOW_CN" },
+	{ TLS_ERR_PIN_NOT_ALLOWED, "client not in SOCKWALL_TLS_ALLOW_PINS" },
 	{ TLS_ERR_NOT_TLS, "not TLS (plain HTTP?)" },
 	{ TLS_ERR_NOT_CLIENT_CERT, "certificate not for client authentication" },
 	{ TLS_ERR_CERT_TOO_LARGE, "client certificate too large (or out of memory)" },
