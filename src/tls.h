@@ -11,7 +11,8 @@
  * narrow the accepted leaves, checked during the handshake.
  *
  * Built only with TLS=1 (the default); `make TLS=0` leaves it out and a
- * tls:// listener is then a configuration error.
+ * tls:// listener is then a configuration error.  Inside: tls_load.c loads
+ * the files, x509.c checks client certificates, tls.c drives the engine.
  */
 #ifndef SOCKWALL_TLS_H
 #define SOCKWALL_TLS_H
