@@ -16,6 +16,7 @@
 #include "filter.h"
 #include "http.h"
 #include "inspect.h"
+#include "judge.h"
 #include "log.h"
 #include "net.h"
 #include "policy.h"
@@ -516,31 +517,6 @@ static void upstream_failed(struct conn *c, const char *why)
 
 /* ---- request side ---- */
 
-static bool is_hijackable(const struct route_match *m)
-{
-	if (!m->def)
-		return false;
-	switch (m->def->action) {
-	case ACT_CONTAINER_ATTACH:
-	case ACT_CONTAINER_ATTACH_WS:
-	case ACT_EXEC_START:
-		return true;
-	default:
-		return m->def->section == SEC_SESSION || m->def->section == SEC_GRPC;
-	}
-}
-
-static bool is_form(const char *ct, size_t len)
-{
-	/* Media types compare case-insensitively, parameters aside. */
-	size_t n = 0;
-
-	while (n < len && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
-		n++;
-	return ct && (http_token_eq(ct, n, "application/x-www-form-urlencoded") ||
-		      http_token_eq(ct, n, "multipart/form-data"));
-}
-
 static void start_forward(struct conn *c, const struct forward_plan *plan)
 {
 	if (c->ufd < 0 && !upstream_connect(c))
@@ -590,68 +566,6 @@ static void refuse_held(struct conn *c, const struct forward_plan *plan, const s
 }
 
 static void lookup_begin(struct conn *c);
-
-/*
- * Running on the host, sockwall sees the paths dockerd will mount: a
- * symlink planted in a bindable directory must not lead to the socket.
- * Each host path whose real path differs is judged a second time by its
- * real path.  (Only a view at request time: a link planted between this
- * check and the container's start is not seen, see README.)  Returns the
- * buffer the added paths live in, for the caller to free.
- */
-static char *add_resolved_paths(struct body_facts *facts)
-{
-	size_t n = facts->n_paths;
-	char *store = malloc(n * PATH_MAX);
-
-	if (!store)
-		return NULL;
-	for (size_t i = 0; i < n && facts->n_paths < INSPECT_MAX_ITEMS; i++) {
-		const struct host_path *hp = &facts->paths[i];
-		char path[PATH_MAX], *real = store + i * PATH_MAX;
-		size_t len = hp->path.len;
-
-		if (len == 0 || len + 2 > sizeof(path) || memchr(hp->path.p, '\0', len))
-			continue;
-		size_t off = hp->path.p[0] == '/' ? 0 : 1;
-		path[0] = '/';
-		memcpy(path + off, hp->path.p, len);
-		path[len + off] = '\0';
-		/* A missing tail is created by dockerd under the deepest existing parent. */
-		char *end = path + len + off, *cut = end;
-		bool found = false;
-		for (;;) {
-			if (realpath(path, real)) {
-				found = true;
-				break;
-			}
-			char *slash = strrchr(path, '/');
-			if (errno != ENOENT || !slash || slash == path)
-				break;
-			if (cut != end)
-				*cut = '/';
-			cut = slash;
-			*slash = '\0';
-		}
-		if (!found || real[0] != '/')
-			continue;
-		size_t rlen = strlen(real);
-		if (cut != end) {
-			*cut = '/';
-			if (rlen + strlen(cut) >= PATH_MAX)
-				continue;
-			strcpy(real + rlen, cut);
-			rlen += strlen(cut);
-		}
-		if (rlen == len && memcmp(real, hp->path.p, len) == 0)
-			continue;
-		facts->paths[facts->n_paths++] = (struct host_path){
-			.path = { real, rlen }, .origin = hp->origin, .read_only = hp->read_only,
-			.resolved = true, .from = i
-		};
-	}
-	return store;
-}
 
 /*
  * Holds an inspected request whole in `in`: head and body, Content-Length
@@ -743,31 +657,30 @@ static void scratch_release(struct server *srv, char *scratch, bool pooled)
 
 /*
  * Routes the filters read: hold an inspected body whole (up to
- * SOCKWALL_MAX_BODY), read it as dockerd will, judge, and either answer,
- * forward, or ask dockerd which containers the request names.
+ * SOCKWALL_MAX_BODY), have it judged, and either answer, forward, or ask
+ * dockerd which containers the request names.
  */
 static bool request_filter(struct conn *c, const struct http_request *req, size_t head_len,
-			   const struct route_match *m, struct forward_plan *plan)
+			   const struct route_match *m, const struct head_judgement *h,
+			   struct forward_plan *plan)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
-	struct body_facts facts;
-	struct filter_refs refs;
-	struct verdict v;
+	struct body_judgement j;
+	const char *body = NULL;
+	size_t body_len = 0, scratch_size = 0, strings_at = 0;
 	char *scratch = NULL;
 	bool pooled = false;
-	const char *why;
 
-	memset(&facts, 0, sizeof(facts));
-	if (inspect_wants_body(m->def->action) && req->body != HTTP_BODY_NONE) {
-		size_t total, body_len;
+	if (h->wants_body) {
+		size_t total;
 		int held = hold_body(c, req, head_len, &total);
 		if (held <= 0)
 			return held < 0;
 		/* Strings the inspector decodes go after the body in scratch. */
 		body_len = total - head_len;
 		/* the chunked body decoded, its strings, jsmn's tokens */
-		size_t scratch_size = 3 * big_size(cfg);
+		scratch_size = 3 * big_size(cfg);
 		pooled = 2 * body_len + 2 <= scratch_size;
 		scratch = pooled ? big_get(c->srv, &c->srv->big_scratch, scratch_size)
 				 : malloc(2 * body_len + 2);
@@ -775,41 +688,35 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 			abort_conn(c, "out of memory");
 			return true;
 		}
-		const char *body = in->data + in->start + head_len;
+		body = in->data + in->start + head_len;
 		if (req->body == HTTP_BODY_CHUNKED) {
 			body_len = http_chunked_decode(body, body_len, scratch);
 			body = scratch;
 		}
-		size_t strings_at = total - head_len + 1;
-		if (inspect_body(m->def->action, body, body_len, scratch + strings_at,
-				 pooled ? scratch_size - strings_at : strings_at, &facts, &why) < 0) {
-			char msg[VERDICT_MESSAGE_MAX];
-			snprintf(msg, sizeof(msg), "sockwall: refused request body: %s", why);
-			scratch_release(c->srv, scratch, pooled);
-			plan->clear = total;
-			plan->body = HTTP_BODY_NONE;
-			if (audited(c, "inspect")) {
-				start_forward(c, plan);
-				return true;
-			}
-			local_response(c, 400, msg, true, "error", why);
-			return true;
-		}
+		strings_at = total - head_len + 1;
+		scratch_size = pooled ? scratch_size - strings_at : strings_at;
 		plan->clear = total;
 		plan->body = HTTP_BODY_NONE;
 		plan->remaining = 0;
 	}
-	char *resolved = NULL;
-	if (facts.n_paths && !c->srv->self_id[0])
-		resolved = add_resolved_paths(&facts);
-	enum decision d = filter_judge(&c->pol->filters, &c->pol->acl, m, &facts, &refs, &v);
-	free(resolved);
-	scratch_release(c->srv, scratch, pooled);
-	if (d == DECISION_DENY) {
-		refuse_held(c, plan, &v, v.status == 400 ? "error" : "deny");
+	/* Running on the host, sockwall sees the paths dockerd will mount. */
+	judge_body(&c->pol->acl, &c->pol->filters, m, body, body_len,
+		   scratch ? scratch + strings_at : NULL, scratch_size, !c->srv->self_id[0], &j);
+	if (scratch)
+		scratch_release(c->srv, scratch, pooled);
+	if (j.malformed) {
+		if (audited(c, j.v.rule)) {
+			start_forward(c, plan);
+			return true;
+		}
+		local_response(c, 400, j.v.message, true, "error", j.reason);
 		return true;
 	}
-	if (refs.n == 0) {
+	if (j.v.decision == DECISION_DENY) {
+		refuse_held(c, plan, &j.v, j.v.status == 400 ? "error" : "deny");
+		return true;
+	}
+	if (j.refs.n == 0) {
 		start_forward(c, plan);
 		return true;
 	}
@@ -819,7 +726,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 		return true;
 	}
 	c->pending->plan = *plan;
-	c->pending->refs = refs;
+	c->pending->refs = j.refs;
 	c->rq = RQ_LOOKUP;
 	lookup_begin(c);
 	return true;
@@ -1012,8 +919,6 @@ static bool request_head(struct conn *c)
 	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
 	struct http_request req;
-	struct route_match *m;
-	struct verdict v;
 	const char *why;
 
 	/* One request at a time: the previous answer must be out first. */
@@ -1060,39 +965,30 @@ static bool request_head(struct conn *c)
 	}
 	record_begin(c, req.method, req.method_len, req.target, req.target_len);
 	c->rq_is_head = http_token_eq(req.method, req.method_len, "HEAD");
+	choose_policy(c);
 	/* A route match holds the decoded path: scratch for this call only. */
-	struct route_match match;
-	m = &match;
-	if (route_resolve(req.method, req.method_len, req.target, req.target_len, m, &why) < 0) {
+	struct route_match m;
+	struct head_judgement h;
+	if (judge_head(&c->pol->acl, &c->pol->filters, c->listener->health_only, &req, &m, &h,
+		       &why) < 0) {
 		char msg[VERDICT_MESSAGE_MAX];
 		snprintf(msg, sizeof(msg), "sockwall: refused request target: %s", why);
 		local_response(c, 400, msg, true, "error", why);
 		return true;
 	}
-	choose_policy(c);
-	policy_judge(&c->pol->acl, req.method, req.method_len, m, &v);
-	if (c->listener->health_only && (!m->def || m->def->section != SEC_PING)) {
-		v.decision = DECISION_DENY;
-		v.status = 403;
-		v.rule = "health-channel";
-		snprintf(v.message, sizeof(v.message),
-			 "sockwall: the health channel serves /_ping only");
-	}
-	c->req.rule = v.rule;
-	debuglog_route(c->pol->name, req.method, req.method_len, m, &v);
-	if (v.decision == DECISION_DENY && !audited(c, v.rule)) {
+	const struct verdict *v = &h.toggles;
+	c->req.rule = v->rule;
+	debuglog_route(c->pol->name, req.method, req.method_len, &m, v);
+	if (v->decision == DECISION_DENY && !audited(c, v->rule)) {
 		bool close = req.body != HTTP_BODY_NONE || req.expect_continue || !req.keep_alive;
 		in->start += (size_t)n;
 		c->head_started_ms = 0;
 		c->req.bytes_in = (uint64_t)n;
-		local_response(c, v.status ? v.status : 403, v.message, close, "deny", v.rule);
+		local_response(c, v->status ? v->status : 403, v->message, close, "deny", v->rule);
 		return true;
 	}
-	if (is_form(req.content_type, req.content_type_len)) {
-		local_response(c, 400,
-			       "sockwall: form bodies are refused: dockerd would read their fields "
-			       "ahead of the query string",
-			       true, "error", "form body");
+	if (h.refusal) {
+		local_response(c, 400, h.refusal, true, "error", "form body");
 		return true;
 	}
 	struct forward_plan plan = {
@@ -1100,11 +996,11 @@ static bool request_head(struct conn *c)
 		.body = req.body,
 		.remaining = req.content_length,
 		.keep_alive = req.keep_alive,
-		.hijackable = is_hijackable(m),
-		.rule = v.rule,
+		.hijackable = h.hijackable,
+		.rule = v->rule,
 	};
-	if (m->def && filter_applies(&c->pol->filters, m->def->action))
-		return request_filter(c, &req, (size_t)n, m, &plan);
+	if (h.filtered)
+		return request_filter(c, &req, (size_t)n, &m, &h, &plan);
 	start_forward(c, &plan);
 	return true;
 }

@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "filter.h"
 #include "inspect.h"
+#include "judge.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -216,20 +217,25 @@ static void print_question(const struct container_ref *r)
 
 /*
  * --explain METHOD PATH [BODY-FILE]: the verdict the proxy would give,
- * offline: toggles, body inspection and filters; what only dockerd can
- * tell (which container a reference means) is listed, not asked.
+ * offline, from the judge the proxy calls (judge.h); what only dockerd can
+ * tell (which container a reference means) is listed, not asked.  Host
+ * paths are resolved as the proxy resolves them: when not in a container.
  */
 static int explain(const struct config *cfg, const struct policy_set *pol, const char *method,
 		   const char *target, const char *body_file)
 {
+	struct http_request req = { .method = method, .method_len = strlen(method),
+				    .target = target, .target_len = strlen(target),
+				    .body = body_file ? HTTP_BODY_LENGTH : HTTP_BODY_NONE };
 	struct route_match m;
-	struct verdict v;
+	struct head_judgement h;
+	struct body_judgement j;
 	const char *why;
-	char *body = NULL, *scratch = NULL;
+	char *body = NULL, *scratch = NULL, self_id[65];
 	size_t len = 0;
 	int rc = 1;
 
-	if (route_resolve(method, strlen(method), target, strlen(target), &m, &why) < 0) {
+	if (judge_head(&pol->acl, &pol->filters, false, &req, &m, &h, &why) < 0) {
 		printf("refuse 400: %s\n", why);
 		return 1;
 	}
@@ -239,19 +245,16 @@ static int explain(const struct config *cfg, const struct policy_set *pol, const
 	printf("route: %s %s (%s)\n", method, shown,
 	       m.def ? section_name(m.def->section) : "no section");
 	printf("policy: %s\n", pol->name);
-	policy_judge(&pol->acl, method, strlen(method), &m, &v);
-	if (v.decision == DECISION_DENY) {
-		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
+	if (h.toggles.decision == DECISION_DENY) {
+		printf("deny %d by %s\n%s\n", h.toggles.status, h.toggles.rule, h.toggles.message);
 		return 1;
 	}
-	printf("toggles: allow by %s\n", v.rule);
-	if (!m.def || !filter_applies(&pol->filters, m.def->action)) {
+	printf("toggles: allow by %s\n", h.toggles.rule);
+	if (!h.filtered) {
 		printf("allow\n");
 		return 0;
 	}
-	struct body_facts facts;
-	memset(&facts, 0, sizeof(facts));
-	if (body_file) {
+	if (h.wants_body) {
 		FILE *f = fopen(body_file, "re");
 		if (!f) {
 			fprintf(stderr, "sockwall: --explain: %s: %s\n", body_file, strerror(errno));
@@ -267,18 +270,18 @@ static int explain(const struct config *cfg, const struct policy_set *pol, const
 		scratch = malloc(len + 1);
 		if (!scratch)
 			goto out;
-		if (inspect_body(m.def->action, body, len, scratch, len + 1, &facts, &why) < 0) {
-			printf("refuse 400: %s\n", why);
-			goto out;
-		}
 	}
-	struct filter_refs refs;
-	if (filter_judge(&pol->filters, &pol->acl, &m, &facts, &refs, &v) == DECISION_DENY) {
-		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
+	daemon_self_id(self_id);
+	if (judge_body(&pol->acl, &pol->filters, &m, body, len, scratch, len + 1, !self_id[0],
+		       &j) == DECISION_DENY) {
+		if (j.malformed)
+			printf("refuse 400: %s\n", j.reason);
+		else
+			printf("deny %d by %s\n%s\n", j.v.status, j.v.rule, j.v.message);
 		goto out;
 	}
-	for (size_t i = 0; i < refs.n; i++)
-		print_question(&refs.refs[i]);
+	for (size_t i = 0; i < j.refs.n; i++)
+		print_question(&j.refs.refs[i]);
 	printf("allow\n");
 	rc = 0;
 out:
