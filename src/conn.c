@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
 #include "debuglog.h"
 #include "filter.h"
 #include "http.h"
 #include "inspect.h"
 #include "judge.h"
+#include "lookup.h"
 #include "log.h"
 #include "net.h"
 #include "policy.h"
@@ -24,29 +24,8 @@
 #include "sockhint.h"
 #include "tls.h"
 
-#define BUF_SIZE 65536
-/*
- * A response body that fills the buffer in one read (docker save, export,
- * cp) goes on in reads and sends four times larger: a quarter of the
- * syscalls, and of the wake-ups of the client and of dockerd, for the same
- * bytes.  For that response only: streams of small writes (events, logs)
- * never fill 64 KiB and keep the small buffer.
- */
-#define STREAM_BUF_SIZE (256 * 1024)
-#define STREAM_BUF_KEEP 16
 #define LINGER_MS 2000
-#define ACCEPT_PAUSE_MS 200
-#define ACCEPT_BATCH 64
 #define QUIET_MS 50
-
-/*
- * [start, start+fwd) is cleared to be sent on; [start+fwd, end) is not yet
- * examined.  cap is BUF_SIZE, or more while an inspected body is held whole.
- */
-struct buf {
-	char *data;
-	size_t start, end, fwd, cap;
-};
 
 enum rq_state {
 	RQ_HEAD, /* waiting for (or judging) the next request head */
@@ -86,26 +65,18 @@ struct forward_plan {
 	const char *rule;
 };
 
-/* A request held for answers from dockerd (see daemon.h). */
+/* A request held for answers from dockerd (see lookup.h). */
 struct pending {
 	struct forward_plan plan;
-	struct filter_refs refs;
-	struct ref_answer answers[FILTER_MAX_REFS];
-	size_t next;
-	char req[512];
-	size_t req_len, req_sent;
-	char *resp;
-	size_t resp_len, resp_cap;
+	struct lookup q;
 };
-
-#define LOOKUP_MAX_ANSWER (1 << 20)
 
 struct conn {
 	struct conn *prev, *next;
 	struct server *srv;
 	const struct listener *listener;
 	const struct policy_set *pol; /* what judges its requests (see choose_policy) */
-	int cfd, ufd, lfd; /* client, upstream, lookup */
+	int cfd, ufd; /* client, upstream */
 	struct buf in, out;
 	struct pending *pending;
 	struct tls_conn *tls; /* NULL on plain listeners */
@@ -147,133 +118,6 @@ static int64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* ---- buffers: allocated while a connection has work, released when idle ---- */
-
-static bool buf_ensure(struct server *srv, struct buf *b)
-{
-	if (b->data)
-		return true;
-	/* Two buffers per connection at most are ever out of the pool. */
-	if (!srv->bufs.free && pool_init(&srv->bufs, srv->loop, BUF_SIZE, 2 * srv->max_conns) < 0)
-		return false;
-	b->data = pool_get(&srv->bufs);
-	b->start = b->end = b->fwd = 0;
-	b->cap = BUF_SIZE;
-	return b->data != NULL;
-}
-
-/*
- * An inspected body is held whole in a buffer of the largest size one can
- * need (head, body, chunked framing), and its decoded strings go to a
- * scratch block twice that: both from pools of their own, since taking
- * them from malloc mapped, faulted in and unmapped a megabyte or more per
- * request.  Untouched pages of a block cost no memory.
- */
-static size_t big_size(const struct config *cfg)
-{
-	return cfg->max_head + cfg->max_body + cfg->max_body / 8 + 4096;
-}
-
-#define BIG_KEEP 4
-
-static char *big_get(struct server *srv, struct pool *p, size_t size)
-{
-	if (!p->free && pool_init(p, srv->loop, size, BIG_KEEP) < 0)
-		return NULL;
-	return pool_get(p);
-}
-
-static void buf_release(struct server *srv, struct buf *b)
-{
-	if (!b->data || b->start != b->end)
-		return;
-	if (b->cap == BUF_SIZE)
-		pool_put(&srv->bufs, b->data);
-	else if (srv->big_bufs.free && b->cap == srv->big_bufs.size)
-		pool_put(&srv->big_bufs, b->data);
-	else if (b->cap == STREAM_BUF_SIZE)
-		pool_put(&srv->stream_bufs, b->data);
-	else
-		free(b->data);
-	b->data = NULL;
-	b->start = b->end = b->fwd = 0;
-}
-
-/* An empty 64 KiB buffer swapped for a STREAM_BUF_SIZE one; kept as it is
- * when there is none to be had. */
-static void buf_enlarge(struct server *srv, struct buf *b)
-{
-	if (!srv->stream_bufs.free &&
-	    pool_init(&srv->stream_bufs, srv->loop, STREAM_BUF_SIZE, STREAM_BUF_KEEP) < 0)
-		return;
-	char *bigger = pool_get(&srv->stream_bufs);
-	if (!bigger)
-		return;
-	pool_put(&srv->bufs, b->data);
-	b->data = bigger;
-	b->cap = STREAM_BUF_SIZE;
-	b->start = b->end = b->fwd = 0;
-}
-
-static void buf_drop(struct server *srv, struct buf *b)
-{
-	b->start = b->end;
-	b->fwd = 0;
-	buf_release(srv, b);
-}
-
-static size_t buf_used(const struct buf *b)
-{
-	return b->end - b->start;
-}
-
-static size_t buf_unexamined(const struct buf *b)
-{
-	return b->end - b->start - b->fwd;
-}
-
-/* Free space at the end, compacting when the data has drifted to the back. */
-static size_t buf_room(struct buf *b)
-{
-	if (b->start == b->end) {
-		b->start = b->end = 0;
-	} else if (b->end == b->cap && b->start > 0) {
-		memmove(b->data, b->data + b->start, b->end - b->start);
-		b->end -= b->start;
-		b->start = 0;
-	}
-	return b->cap - b->end;
-}
-
-/* Room for `need` bytes from start: an inspected request is held whole. */
-static bool buf_grow(struct server *srv, struct buf *b, size_t need)
-{
-	if (b->start > 0) {
-		memmove(b->data, b->data + b->start, b->end - b->start);
-		b->end -= b->start;
-		b->start = 0;
-	}
-	if (need <= b->cap)
-		return true;
-	size_t big = big_size(srv->cfg);
-	if (b->cap == BUF_SIZE && need <= big) {
-		char *bigger = big_get(srv, &srv->big_bufs, big);
-		if (!bigger)
-			return false;
-		memcpy(bigger, b->data, b->end);
-		pool_put(&srv->bufs, b->data);
-		b->data = bigger;
-		b->cap = big;
-		return true;
-	}
-	char *bigger = realloc(b->data, need);
-	if (!bigger)
-		return false;
-	b->data = bigger;
-	b->cap = need;
-	return true;
 }
 
 /* A zeroed connection, from the pool when one is there. */
@@ -376,8 +220,8 @@ static void conn_free(struct conn *c)
 #endif
 	loop_del(srv->loop, c->cfd);
 	close(c->cfd);
-	buf_drop(srv, &c->in);
-	buf_drop(srv, &c->out);
+	buf_drop(&srv->bufs, &c->in);
+	buf_drop(&srv->bufs, &c->out);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -423,9 +267,8 @@ static const char *reason_phrase(int status)
 	}
 }
 
-/* Docker's error shape, so `docker` prints "Error response from daemon: <message>". */
-static size_t format_error(char *out, size_t cap, int status, const char *message,
-			   bool close, bool head_only)
+size_t conn_format_error(char *out, size_t cap, int status, const char *message, bool close,
+			 bool head_only)
 {
 	char body[VERDICT_MESSAGE_MAX * 6 + 32], esc[VERDICT_MESSAGE_MAX * 6];
 	int blen, n;
@@ -449,13 +292,13 @@ static void local_response(struct conn *c, int status, const char *message, bool
 {
 	struct buf *o = &c->out;
 
-	if (!buf_ensure(c->srv, o)) {
+	if (!buf_ensure(&c->srv->bufs, o)) {
 		abort_conn(c, "out of memory");
 		return;
 	}
 	buf_room(o);
 	debuglog_refusal(status, message);
-	size_t n = format_error(o->data + o->end, o->cap - o->end, status, message, close,
+	size_t n = conn_format_error(o->data + o->end, o->cap - o->end, status, message, close,
 				c->rq_is_head);
 	o->end += n;
 	o->fwd += n;
@@ -508,7 +351,7 @@ static void upstream_failed(struct conn *c, const char *why)
 		c->rs = RS_NONE;
 		c->rq = RQ_HEAD;
 		c->in.fwd = 0;
-		buf_drop(c->srv, &c->in);
+		buf_drop(&c->srv->bufs, &c->in);
 		local_response(c, 502, msg, true, "error", why);
 	} else {
 		abort_conn(c, why);
@@ -565,7 +408,7 @@ static void refuse_held(struct conn *c, const struct forward_plan *plan, const s
 		       decision, v->rule);
 }
 
-static void lookup_begin(struct conn *c);
+static void lookup_went(struct conn *c, enum lookup_state st, const char *why);
 
 /*
  * Holds an inspected request whole in `in`: head and body, Content-Length
@@ -630,12 +473,12 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 			       "incomplete request body");
 		return -1;
 	}
-	if (!buf_grow(c->srv, in, need)) {
+	if (!buf_grow(&c->srv->bufs, in, need)) {
 		abort_conn(c, "out of memory");
 		return -1;
 	}
 	/* The client waits for this before it sends what we must read. */
-	if (req->expect_continue && !c->sent_continue && buf_ensure(c->srv, &c->out)) {
+	if (req->expect_continue && !c->sent_continue && buf_ensure(&c->srv->bufs, &c->out)) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 		buf_room(&c->out);
 		memcpy(c->out.data + c->out.end, cont, sizeof(cont) - 1);
@@ -647,14 +490,6 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 	return 0;
 }
 
-static void scratch_release(struct server *srv, char *scratch, bool pooled)
-{
-	if (pooled)
-		pool_put(&srv->big_scratch, scratch);
-	else
-		free(scratch);
-}
-
 /*
  * Routes the filters read: hold an inspected body whole (up to
  * SOCKWALL_MAX_BODY), have it judged, and either answer, forward, or ask
@@ -664,7 +499,6 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 			   const struct route_match *m, const struct head_judgement *h,
 			   struct forward_plan *plan)
 {
-	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
 	struct body_judgement j;
 	const char *body = NULL;
@@ -679,11 +513,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 			return held < 0;
 		/* Strings the inspector decodes go after the body in scratch. */
 		body_len = total - head_len;
-		/* the chunked body decoded, its strings, jsmn's tokens */
-		scratch_size = 3 * big_size(cfg);
-		pooled = 2 * body_len + 2 <= scratch_size;
-		scratch = pooled ? big_get(c->srv, &c->srv->big_scratch, scratch_size)
-				 : malloc(2 * body_len + 2);
+		scratch = buf_scratch_get(&c->srv->bufs, 2 * body_len + 2, &scratch_size, &pooled);
 		if (!scratch) {
 			abort_conn(c, "out of memory");
 			return true;
@@ -694,7 +524,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 			body = scratch;
 		}
 		strings_at = total - head_len + 1;
-		scratch_size = pooled ? scratch_size - strings_at : strings_at;
+		scratch_size -= strings_at;
 		plan->clear = total;
 		plan->body = HTTP_BODY_NONE;
 		plan->remaining = 0;
@@ -703,7 +533,7 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 	judge_body(&c->pol->acl, &c->pol->filters, m, body, body_len,
 		   scratch ? scratch + strings_at : NULL, scratch_size, !c->srv->self_id[0], &j);
 	if (scratch)
-		scratch_release(c->srv, scratch, pooled);
+		buf_scratch_put(&c->srv->bufs, scratch, pooled);
 	if (j.malformed) {
 		if (audited(c, j.v.rule)) {
 			start_forward(c, plan);
@@ -725,30 +555,23 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 		abort_conn(c, "out of memory");
 		return true;
 	}
+	const char *why = NULL;
 	c->pending->plan = *plan;
-	c->pending->refs = j.refs;
 	c->rq = RQ_LOOKUP;
-	lookup_begin(c);
+	lookup_went(c, lookup_start(&c->pending->q, &j.refs, &c->pol->filters,
+				    c->srv->cfg->socket_path, c->srv->self_id, &why), why);
 	return true;
-}
-
-static void lookup_close(struct conn *c)
-{
-	if (c->lfd < 0)
-		return;
-	loop_del(c->srv->loop, c->lfd);
-	close(c->lfd);
-	c->lfd = -1;
 }
 
 static void pending_free(struct conn *c)
 {
-	lookup_close(c);
-	if (c->pending) {
-		free(c->pending->resp);
-		free(c->pending);
-		c->pending = NULL;
-	}
+	if (!c->pending)
+		return;
+	if (c->pending->q.fd >= 0)
+		loop_del(c->srv->loop, c->pending->q.fd);
+	lookup_free(&c->pending->q);
+	free(c->pending);
+	c->pending = NULL;
 }
 
 /* Fail closed: a request we could not verify does not pass. */
@@ -763,135 +586,46 @@ static void lookup_failed(struct conn *c, const char *why)
 	refuse_held(c, &plan, &v, "error");
 }
 
-static void lookup_finish(struct conn *c)
-{
-	struct pending *pd = c->pending;
-	struct verdict v;
-	struct forward_plan plan = pd->plan;
-	enum decision d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id,
-					    &pd->refs, pd->answers, &v);
-
-	pending_free(c);
-	if (d == DECISION_DENY)
-		refuse_held(c, &plan, &v, "deny");
-	else
-		start_forward(c, &plan);
-}
-
-/* Opens the connection for the next reference, or judges when all are answered. */
-static void lookup_begin(struct conn *c)
+/* After a question was asked or all were answered: watch, fail, or judge. */
+static void lookup_went(struct conn *c, enum lookup_state st, const char *why)
 {
 	struct pending *pd = c->pending;
 
-	if (pd->next == pd->refs.n) {
-		lookup_finish(c);
-		return;
+	if (st == LOOKUP_WANT_WRITE && loop_add(c->srv->loop, pd->q.fd, POLLOUT, conn_event, c) < 0) {
+		lookup_close(&pd->q);
+		st = LOOKUP_FAILED;
+		why = "the Docker daemon is unreachable";
 	}
-	const struct container_ref *r = &pd->refs.refs[pd->next];
-	/* The proxy's own container is best asked for by the ID it runs as. */
-	bool proxy = r->kind == REF_PROXY_IMAGE || r->kind == REF_PROXY_POD;
-	const char *ref = proxy && c->srv->self_id[0] ? c->srv->self_id : r->ref;
-	pd->req_len = daemon_lookup_request(pd->req, sizeof(pd->req), r->kind, ref);
-	pd->req_sent = 0;
-	pd->resp_len = 0;
-	if (pd->req_len == 0) {
-		lookup_failed(c, "reference too long");
-		return;
+	if (st == LOOKUP_FAILED) {
+		lookup_failed(c, why);
+	} else if (st == LOOKUP_DONE) {
+		struct verdict v;
+		struct forward_plan plan = pd->plan;
+		enum decision d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id,
+						    &pd->q.refs, pd->q.answers, &v);
+		pending_free(c);
+		if (d == DECISION_DENY)
+			refuse_held(c, &plan, &v, "deny");
+		else
+			start_forward(c, &plan);
 	}
-	int fd = net_connect_unix(c->srv->cfg->socket_path);
-	if (fd < 0 || loop_add(c->srv->loop, fd, POLLOUT, conn_event, c) < 0) {
-		if (fd >= 0)
-			close(fd);
-		lookup_failed(c, "the Docker daemon is unreachable");
-		return;
-	}
-	c->lfd = fd;
 }
 
-/*
- * What an answer leads to: a shared container's (or a written one's) local
- * volumes may be binds of the socket, and the containers it shares
- * namespaces or volumes with hold what it holds.  Each is asked once.
- */
-static int follow_refs(struct pending *pd, const struct container_ref *r,
-		       const struct ref_answer *a)
-{
-	if (r->kind != REF_SHARE && !r->writes)
-		return 0;
-	for (size_t i = 0; i < a->n_volumes + a->n_shares; i++) {
-		bool volume = i < a->n_volumes;
-		const char *name = volume ? a->volumes[i] : a->shares[i - a->n_volumes];
-		bool known = false;
-		for (size_t k = 0; k < pd->refs.n && !known; k++)
-			known = pd->refs.refs[k].kind == (volume ? REF_VOLUME : REF_SHARE) &&
-				strcmp(pd->refs.refs[k].ref, name) == 0;
-		if (known)
-			continue;
-		if (pd->refs.n == FILTER_MAX_REFS)
-			return -1;
-		struct container_ref *n = &pd->refs.refs[pd->refs.n++];
-		memset(n, 0, sizeof(*n));
-		n->kind = volume ? REF_VOLUME : REF_SHARE;
-		n->parent = volume ? pd->next : REF_NO_PARENT;
-		snprintf(n->ref, sizeof(n->ref), "%s", name);
-	}
-	return 0;
-}
-
-static bool lookup_step(struct conn *c)
+static bool lookup_io(struct conn *c)
 {
 	struct pending *pd = c->pending;
+	const char *why = NULL;
 
-	if (!pd || c->lfd < 0)
+	if (!pd || pd->q.fd < 0)
 		return false;
-	if (pd->req_sent < pd->req_len) {
-		ssize_t n = send(c->lfd, pd->req + pd->req_sent, pd->req_len - pd->req_sent,
-				 MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-			return false;
-		if (n <= 0) {
-			lookup_failed(c, "write to the Docker daemon failed");
-			return true;
-		}
-		pd->req_sent += (size_t)n;
-		return true;
-	}
-	if (pd->resp_len == pd->resp_cap) {
-		size_t cap = pd->resp_cap ? pd->resp_cap * 2 : 16384;
-		char *bigger = cap <= LOOKUP_MAX_ANSWER ? realloc(pd->resp, cap) : NULL;
-		if (!bigger) {
-			lookup_failed(c, "answer too large");
-			return true;
-		}
-		pd->resp = bigger;
-		pd->resp_cap = cap;
-	}
-	ssize_t n = recv(c->lfd, pd->resp + pd->resp_len, pd->resp_cap - pd->resp_len, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+	enum lookup_state st = lookup_step(&pd->q, &why);
+	if (st == LOOKUP_WANT_READ || st == LOOKUP_WANT_WRITE)
 		return false;
-	if (n > 0) {
-		pd->resp_len += (size_t)n;
-		return true;
-	}
-	/* HTTP/1.0: the answer ends when dockerd closes. */
-	lookup_close(c);
-	const struct container_ref *r = &pd->refs.refs[pd->next];
-	struct ref_answer *a = &pd->answers[pd->next];
-	int parsed = n < 0 ? -1 : daemon_parse_answer(r->kind, pd->resp, pd->resp_len,
-						       &c->pol->filters, a);
-	debuglog_lookup(r, pd->req, pd->req_len, pd->resp, pd->resp_len, parsed, a);
-	if (parsed < 0) {
-		lookup_failed(c, "unexpected answer from the Docker daemon");
-		return true;
-	}
-	if (follow_refs(pd, r, a) < 0) {
-		lookup_failed(c, "too many references to check");
-		return true;
-	}
-	if (r->kind == REF_VOLUME && a->holds_socket && r->parent != REF_NO_PARENT)
-		pd->answers[r->parent].holds_socket = true;
-	pd->next++;
-	lookup_begin(c);
+	loop_del(c->srv->loop, pd->q.fd);
+	lookup_close(&pd->q);
+	if (st == LOOKUP_ANSWERED)
+		st = lookup_next(&pd->q, &why);
+	lookup_went(c, st, why);
 	return true;
 }
 
@@ -1044,10 +778,10 @@ static bool request_step(struct conn *c)
 	case RQ_BODY:
 		return request_body(c);
 	case RQ_LOOKUP:
-		return lookup_step(c);
+		return lookup_io(c);
 	case RQ_TUNNEL:
 		if (c->upstream_shut && buf_used(&c->in)) {
-			buf_drop(c->srv, &c->in); /* nowhere left to send it */
+			buf_drop(&c->srv->bufs, &c->in); /* nowhere left to send it */
 			return true;
 		}
 		c->in.fwd = buf_used(&c->in);
@@ -1105,7 +839,7 @@ static bool upstream_write(struct conn *c)
 	if (c->rq == RQ_TUNNEL) {
 		/* dockerd stopped reading stdin; its output may still come. */
 		c->upstream_shut = true;
-		buf_drop(c->srv, in);
+		buf_drop(&c->srv->bufs, in);
 		return true;
 	}
 	upstream_failed(c, "write to the Docker daemon failed");
@@ -1120,12 +854,12 @@ static bool upstream_read(struct conn *c)
 
 	if (c->ufd < 0 || !c->u_readable || c->upstream_eof)
 		return false;
-	if (!buf_ensure(c->srv, out)) {
+	if (!buf_ensure(&c->srv->bufs, out)) {
 		abort_conn(c, "out of memory");
 		return true;
 	}
 	if (c->out_filled && out->cap == BUF_SIZE && !buf_used(out))
-		buf_enlarge(c->srv, out);
+		buf_enlarge(&c->srv->bufs, out);
 	size_t room = buf_room(out);
 	if (room == 0)
 		return false;
@@ -1324,8 +1058,8 @@ static bool response_step(struct conn *c)
 static void start_linger(struct conn *c)
 {
 	shutdown(c->cfd, SHUT_WR);
-	buf_drop(c->srv, &c->in);
-	buf_drop(c->srv, &c->out);
+	buf_drop(&c->srv->bufs, &c->in);
+	buf_drop(&c->srv->bufs, &c->out);
 	c->lingering = true;
 	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
 }
@@ -1416,7 +1150,7 @@ static bool tls_client_read(struct conn *c)
 	if (c->dead || c->client_eof)
 		return progress;
 	if ((p = tls_recvapp_buf(tc, &len))) {
-		if (!buf_ensure(c->srv, in)) {
+		if (!buf_ensure(&c->srv->bufs, in)) {
 			abort_conn(c, "out of memory");
 			return true;
 		}
@@ -1479,7 +1213,7 @@ static bool client_read(struct conn *c)
 #endif
 	if (!c->c_readable || c->client_eof)
 		return false;
-	if (!buf_ensure(c->srv, in)) {
+	if (!buf_ensure(&c->srv->bufs, in)) {
 		abort_conn(c, "out of memory");
 		return true;
 	}
@@ -1620,7 +1354,7 @@ static void linger_read(struct conn *c)
  * A request read whole and sent on: until its answer comes, the client has
  * nothing to say but a close (or pipelined bytes that wait their turn).  A
  * client not watched yet, i.e. one that sent its request as it connected
- * (see conn_accept), is left unwatched while the answer takes less than
+ * (see conn_open), is left unwatched while the answer takes less than
  * QUIET_MS from the connect: most take far less, and the connection is then
  * never added to the epoll set (an epoll_ctl less).  A slower answer, or a
  * keep-alive client after its first answer, is watched as before.
@@ -1674,16 +1408,16 @@ static void update_poll(struct conn *c)
 		loop_set_events(loop, c->ufd, ue);
 	}
 	loop_set_events(loop, c->cfd, ce);
-	if (c->lfd >= 0)
-		loop_set_events(loop, c->lfd,
-				c->pending->req_sent < c->pending->req_len ? POLLOUT : POLLIN);
+	if (c->pending && c->pending->q.fd >= 0)
+		loop_set_events(loop, c->pending->q.fd,
+				c->pending->q.req_sent < c->pending->q.req_len ? POLLOUT : POLLIN);
 
 	if (c->rs == RS_NONE) {
 		/* Between requests: release buffers, and time the wait. */
 		if (!buf_used(&c->in))
-			buf_release(c->srv, &c->in);
+			buf_release(&c->srv->bufs, &c->in);
 		if (!buf_used(&c->out))
-			buf_release(c->srv, &c->out);
+			buf_release(&c->srv->bufs, &c->out);
 		if (c->head_started_ms && !buf_used(&c->out))
 			deadline = c->head_started_ms + cfg->head_timeout_ms;
 		else if (!c->served_one)
@@ -1780,7 +1514,7 @@ static void conn_event(struct loop *loop, int fd, int revents, void *ctx)
 		if (revents & (POLLOUT | POLLHUP | POLLERR))
 			c->u_wblocked = false;
 	}
-	/* The lookup connection (c->lfd) is simply retried on every wake-up. */
+	/* The lookup connection is simply retried on every wake-up. */
 	if (c->dead) {
 		conn_free(c);
 		return;
@@ -1788,114 +1522,59 @@ static void conn_event(struct loop *loop, int fd, int revents, void *ctx)
 	conn_pump(c);
 }
 
-/* ---- accepting ---- */
+/* ---- opening and closing ---- */
 
-static void reject_busy(const struct listener *l, int fd, const char *client)
+int conn_open(struct server *srv, const struct listener *l, int cfd,
+	      const struct sockaddr_in6 *peer)
 {
-	char resp[512];
-	size_t n = format_error(resp, sizeof(resp), 503,
-				"sockwall: too many connections (SOCKWALL_MAX_CONNS)", true, false);
-	ssize_t w = send(fd, resp, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	(void)w;
-	struct request_log line = { .listener = l->spec->url,
-				    .policy = config_policy(l->srv->cfg, l->spec->policy)->name,
-				    .client = client, .method = "-",
-				    .method_len = 1, .target = "-", .target_len = 1,
-				    .decision = "error", .reason = "connection limit",
-				    .status = 503 };
-	log_request(&line);
-	shutdown(fd, SHUT_WR);
-	close(fd);
-}
+	struct loop *loop = srv->loop;
+	struct conn *c = NULL;
 
-void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
-{
-	struct listener *l = ctx;
-	struct server *srv = l->srv;
-
-	if ((revents & LOOP_TIMEOUT) && l->paused) {
-		l->paused = false;
-		loop_set_events(loop, fd, POLLIN);
-		return;
+	/* Each client costs two descriptors: itself and its upstream. */
+	if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
+	    !(c = conn_new(srv)) || loop_add(loop, cfd, 0, conn_event, c) < 0) {
+		conn_release(srv, c);
+		return -1;
 	}
-	if (!(revents & POLLIN))
-		return;
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_in6 peer;
-		socklen_t peer_len = sizeof(peer);
-		int cfd = accept4(fd, (struct sockaddr *)&peer, &peer_len,
-				  SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
-				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* Level-triggered poll would spin: pause this listener. */
-				log_msg(LOGL_WARNING, "%s: accept: %s; pausing accepts for %d ms",
-					l->spec->url, strerror(errno), ACCEPT_PAUSE_MS);
-				l->paused = true;
-				loop_set_events(loop, fd, 0);
-				loop_set_deadline(loop, fd, loop_now(loop) + ACCEPT_PAUSE_MS);
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_msg(LOGL_ERR, "%s: accept: %s", l->spec->url, strerror(errno));
-			}
-			return;
-		}
-		/* TCP_NODELAY comes from the listener (see net.c). */
-		struct conn *c = NULL;
-		/* Each client costs two descriptors: itself and its upstream. */
-		if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
-		    !(c = conn_new(srv)) || loop_add(loop, cfd, 0, conn_event, c) < 0) {
-			char client[64];
-			net_peer_format(cfd, (struct sockaddr *)&peer, client, sizeof(client));
-			conn_release(srv, c);
-			reject_busy(l, cfd, client);
-			continue;
-		}
 #if SOCKWALL_TLS
-		if (l->spec->kind == LISTEN_TLS && !(c->tls = tls_conn_new(srv->tls))) {
-			char client[64];
-			net_peer_format(cfd, (struct sockaddr *)&peer, client, sizeof(client));
-			loop_del(loop, cfd);
-			conn_release(srv, c);
-			reject_busy(l, cfd, client);
-			continue;
-		}
-#endif
-		c->srv = srv;
-		c->listener = l;
-		c->pol = config_policy(srv->cfg, l->spec->policy);
-		c->cfd = cfd;
-		c->ufd = -1;
-		c->lfd = -1;
-		c->idle_since_ms = loop_now(loop);
-		c->peer = peer;
-		c->next = srv->conns;
-		if (srv->conns)
-			srv->conns->prev = c;
-		srv->conns = c;
-		srv->nconns++;
-		/*
-		 * A TCP client is accepted once its first bytes are in (see
-		 * TCP_DEFER_ACCEPT in net.c): read them now rather than watch for
-		 * them.  A client that sent its request at once and gets its answer
-		 * soon is then never watched at all (see update_poll).  A unix
-		 * client is accepted at connect(2), usually before it has written.
-		 */
-		if (l->spec->kind == LISTEN_UNIX) {
-			update_poll(c);
-			continue;
-		}
-		c->c_readable = true;
-		conn_pump(c);
+	if (l->spec->kind == LISTEN_TLS && !(c->tls = tls_conn_new(srv->tls))) {
+		loop_del(loop, cfd);
+		conn_release(srv, c);
+		return -1;
 	}
+#endif
+	c->srv = srv;
+	c->listener = l;
+	c->pol = config_policy(srv->cfg, l->spec->policy);
+	c->cfd = cfd;
+	c->ufd = -1;
+	c->idle_since_ms = loop_now(loop);
+	c->peer = *peer;
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	/*
+	 * A TCP client is accepted once its first bytes are in (see
+	 * TCP_DEFER_ACCEPT in net.c): read them now rather than watch for
+	 * them.  A client that sent its request at once and gets its answer
+	 * soon is then never watched at all (see update_poll).  A unix
+	 * client is accepted at connect(2), usually before it has written.
+	 */
+	if (l->spec->kind == LISTEN_UNIX) {
+		update_poll(c);
+		return 0;
+	}
+	c->c_readable = true;
+	conn_pump(c);
+	return 0;
 }
 
-void server_drain(struct server *srv)
+void conn_close_idle(struct server *srv)
 {
 	struct conn *c = srv->conns, *next;
 
-	srv->draining = true;
 	for (; c; c = next) {
 		next = c->next;
 		if (c->rs == RS_NONE && !buf_used(&c->in) && !buf_used(&c->out)) {
@@ -1905,13 +1584,10 @@ void server_drain(struct server *srv)
 	}
 }
 
-void server_close_all(struct server *srv)
+void conn_close_all(struct server *srv)
 {
 	while (srv->conns)
 		conn_free(srv->conns);
-	pool_free(&srv->bufs);
+	buf_pools_free(&srv->bufs);
 	pool_free(&srv->conn_pool);
-	pool_free(&srv->big_bufs);
-	pool_free(&srv->big_scratch);
-	pool_free(&srv->stream_bufs);
 }
