@@ -22,7 +22,7 @@
 #include "policy.h"
 #include "route.h"
 #include "sockhint.h"
-#include "tls.h"
+#include "stream.h"
 
 #define LINGER_MS 2000
 #define QUIET_MS 50
@@ -76,20 +76,18 @@ struct conn {
 	struct server *srv;
 	const struct listener *listener;
 	const struct policy_set *pol; /* what judges its requests (see choose_policy) */
-	int cfd, ufd; /* client, upstream */
+	struct stream client;
+	int ufd; /* upstream */
 	struct buf in, out;
 	struct pending *pending;
-	struct tls_conn *tls; /* NULL on plain listeners */
-	bool raw_eof;         /* TLS: the socket itself ended */
 	bool cn_policy_chosen; /* TLS: SOCKWALL_TLS_POLICY_BY_CN was consulted */
-	bool tls_closing;     /* TLS: our close_notify is on its way */
 	bool sent_continue;
 	enum rq_state rq;
 	enum rs_state rs;
 
-	bool c_readable, u_readable;   /* poll said so; cleared on EAGAIN */
-	bool c_wblocked, u_wblocked;   /* a write hit EAGAIN; cleared on POLLOUT */
-	bool client_eof, upstream_eof; /* read returned 0 */
+	bool u_readable;   /* poll said so; cleared on EAGAIN */
+	bool u_wblocked;   /* a write hit EAGAIN; cleared on POLLOUT */
+	bool upstream_eof; /* read returned 0 */
 	bool upstream_shut;            /* we shut upstream's write side */
 	bool close_after;              /* close once everything cleared is flushed */
 	bool lingering;
@@ -109,7 +107,7 @@ struct conn {
 
 	struct request_record req;
 	struct sockaddr_in6 peer; /* from accept(2); room for IPv4 and the family of a unix peer */
-	char client[64];          /* peer, formatted the first time a line names it */
+	char peer_name[64];       /* peer, formatted the first time a line names it */
 };
 
 static int64_t now_us(void)
@@ -157,10 +155,10 @@ static void record_begin(struct conn *c, const char *method, size_t mlen, const 
 
 static const char *client_name(struct conn *c)
 {
-	if (!c->client[0])
-		net_peer_format(c->cfd, (const struct sockaddr *)&c->peer, c->client,
-				sizeof(c->client));
-	return c->client;
+	if (!c->peer_name[0])
+		net_peer_format(c->client.fd, (const struct sockaddr *)&c->peer, c->peer_name,
+				sizeof(c->peer_name));
+	return c->peer_name;
 }
 
 static void record_log(struct conn *c, const char *decision, const char *reason)
@@ -214,12 +212,9 @@ static void conn_free(struct conn *c)
 	record_log(c, "allow", "connection closed");
 	pending_free(c);
 	close_upstream(c);
-#if SOCKWALL_TLS
-	if (c->tls)
-		tls_conn_free(c->tls);
-#endif
-	loop_del(srv->loop, c->cfd);
-	close(c->cfd);
+	stream_free(&c->client);
+	loop_del(srv->loop, c->client.fd);
+	close(c->client.fd);
 	buf_drop(&srv->bufs, &c->in);
 	buf_drop(&srv->bufs, &c->out);
 	if (c->prev)
@@ -468,7 +463,7 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 	}
 	/* The client has shut its side: the rest of the body will not come
 	 * (as for a head, answer now rather than at the head timeout). */
-	if (c->client_eof) {
+	if (c->client.eof) {
 		local_response(c, 400, "sockwall: incomplete request body", true, "error",
 			       "incomplete request body");
 		return -1;
@@ -636,16 +631,12 @@ static bool lookup_io(struct conn *c)
  */
 static void choose_policy(struct conn *c)
 {
-#if SOCKWALL_TLS
-	if (c->tls && !c->cn_policy_chosen) {
+	if (stream_is_tls(&c->client) && !c->cn_policy_chosen) {
 		const struct config *cfg = c->srv->cfg;
 		c->cn_policy_chosen = true;
-		c->pol = config_policy(cfg, config_policy_for_cn(cfg, tls_peer_cn(c->tls),
+		c->pol = config_policy(cfg, config_policy_for_cn(cfg, stream_peer_cn(&c->client),
 								 c->listener->spec->policy));
 	}
-#else
-	(void)c;
-#endif
 }
 
 static bool request_head(struct conn *c)
@@ -660,7 +651,7 @@ static bool request_head(struct conn *c)
 		return false;
 	size_t avail = buf_used(in);
 	if (avail == 0) {
-		if (c->client_eof) {
+		if (c->client.eof) {
 			c->close_after = true;
 			return true;
 		}
@@ -676,7 +667,7 @@ static bool request_head(struct conn *c)
 				       "error", "head too large");
 			return true;
 		}
-		if (c->client_eof) {
+		if (c->client.eof) {
 			local_response(c, 400, "sockwall: incomplete request", true, "error",
 				       "incomplete request");
 			return true;
@@ -745,7 +736,7 @@ static bool request_body(struct conn *c)
 	size_t avail = buf_unexamined(in);
 
 	if (avail == 0) {
-		if (c->client_eof) {
+		if (c->client.eof) {
 			abort_conn(c, "client closed during the request body");
 			return true;
 		}
@@ -792,7 +783,7 @@ static bool request_step(struct conn *c)
 		 * have seen it (a tunnel's half-close; a streaming request ends).
 		 * Pipelined requests still buffered come first.
 		 */
-		if (c->client_eof && !buf_used(&c->in) && !c->upstream_shut && c->ufd >= 0) {
+		if (c->client.eof && !buf_used(&c->in) && !c->upstream_shut && c->ufd >= 0) {
 			shutdown(c->ufd, SHUT_WR);
 			c->upstream_shut = true;
 			return true;
@@ -1057,192 +1048,43 @@ static bool response_step(struct conn *c)
  */
 static void start_linger(struct conn *c)
 {
-	shutdown(c->cfd, SHUT_WR);
+	shutdown(c->client.fd, SHUT_WR);
 	buf_drop(&c->srv->bufs, &c->in);
 	buf_drop(&c->srv->bufs, &c->out);
 	c->lingering = true;
 	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
 }
 
-#if SOCKWALL_TLS
-/*
- * TLS: BearSSL does no I/O.  Records move between the socket and the
- * engine here; application bytes move between the engine and the two
- * buffers in tls_client_read / tls_client_write.
- */
-static bool tls_records(struct conn *c)
-{
-	struct tls_conn *tc = c->tls;
-	bool progress = false;
-	unsigned char *p;
-	size_t len;
-
-	if (c->c_readable && !c->raw_eof && (p = tls_recvrec_buf(tc, &len))) {
-		ssize_t n = recv(c->cfd, p, len, 0);
-		if (n > 0) {
-			tls_recvrec_ack(tc, (size_t)n);
-			if ((size_t)n < len)
-				c->c_readable = false; /* drained: see client_read */
-			progress = true;
-		} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-			c->raw_eof = true;
-			progress = true;
-		} else if (errno != EINTR) {
-			c->c_readable = false;
-		}
-	}
-	if (!c->c_wblocked && (p = tls_sendrec_buf(tc, &len))) {
-		ssize_t n = send(c->cfd, p, len, MSG_NOSIGNAL);
-		if (n > 0) {
-			tls_sendrec_ack(tc, (size_t)n);
-			progress = true;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			c->c_wblocked = true;
-		} else if (n < 0 && errno != EINTR) {
-			abort_conn(c, "client went away");
-			return true;
-		}
-	}
-	return progress;
-}
-
-/*
- * A refused handshake ends with a word to the client (see tls_refusal),
- * sent once, best effort.  Then the connection lingers like any closing
- * one: what the client still sends (the rest of its flight) is read and
- * dropped until it closes, so that the kernel does not answer unread bytes
- * with a reset that could discard the word.
- */
-static bool tls_tell_refusal(struct conn *c, int err)
-{
-	unsigned char word[256];
-	size_t n = tls_refusal(c->tls, err, word, sizeof(word));
-
-	if (n == 0 || send(c->cfd, word, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n)
-		return false;
-	c->close_after = true;
-	start_linger(c);
-	return true;
-}
-
 /* A handshake that failed leaves no request to log: say why on its own line. */
-static void tls_failed(struct conn *c, int err)
+static void tls_failed(struct conn *c)
 {
 	char reason[96];
 
-	snprintf(reason, sizeof(reason), "tls: %s", tls_error_name(err));
+	snprintf(reason, sizeof(reason), "tls: %s", stream_error_name(&c->client));
 	if (!c->req.active)
 		record_begin(c, "", 0, "", 0);
 	record_log(c, "error", reason);
-	if (!tls_tell_refusal(c, err))
+	if (!stream_tell_refusal(&c->client)) {
 		c->dead = true;
+		return;
+	}
+	c->close_after = true;
+	start_linger(c);
 }
-
-static bool tls_client_read(struct conn *c)
-{
-	struct tls_conn *tc = c->tls;
-	struct buf *in = &c->in;
-	bool progress = tls_records(c);
-	unsigned char *p;
-	size_t len;
-	int err = 0;
-
-	if (c->dead || c->client_eof)
-		return progress;
-	if ((p = tls_recvapp_buf(tc, &len))) {
-		if (!buf_ensure(&c->srv->bufs, in)) {
-			abort_conn(c, "out of memory");
-			return true;
-		}
-		size_t room = buf_room(in);
-		if (room == 0)
-			return progress;
-		size_t take = len < room ? len : room;
-		if (c->rq == RQ_HEAD && !c->head_started_ms && !buf_used(in))
-			c->head_started_ms = loop_now(c->srv->loop);
-		memcpy(in->data + in->end, p, take);
-		in->end += take;
-		tls_recvapp_ack(tc, take);
-		return true;
-	}
-	if (tls_closed(tc, &err)) {
-		if (err || !tls_handshake_done(tc)) {
-			tls_failed(c, err);
-			return true;
-		}
-		c->client_eof = true; /* a full close after close_notify */
-		return true;
-	}
-	if (tls_peer_closed(tc) || c->raw_eof) {
-		c->client_eof = true; /* close_notify alone is a half-close */
-		return true;
-	}
-	return progress;
-}
-
-static bool tls_client_write(struct conn *c)
-{
-	struct tls_conn *tc = c->tls;
-	struct buf *out = &c->out;
-	bool progress = false;
-	unsigned char *p;
-	size_t len;
-
-	if (out->fwd && !c->tls_closing && (p = tls_sendapp_buf(tc, &len))) {
-		size_t take = len < out->fwd ? len : out->fwd;
-		memcpy(p, out->data + out->start, take);
-		tls_sendapp_ack(tc, take);
-		tls_flush(tc);
-		out->start += take;
-		out->fwd -= take;
-		if (c->req.active)
-			c->req.bytes_out += take;
-		progress = true;
-	}
-	return tls_records(c) || progress;
-}
-#endif
 
 static bool client_read(struct conn *c)
 {
-	struct buf *in = &c->in;
+	bool empty = !buf_used(&c->in);
+	size_t got;
+	enum stream_result r = stream_read(&c->client, &c->srv->bufs, &c->in, &got);
 
-#if SOCKWALL_TLS
-	if (c->tls)
-		return tls_client_read(c);
-#endif
-	if (!c->c_readable || c->client_eof)
-		return false;
-	if (!buf_ensure(&c->srv->bufs, in)) {
-		abort_conn(c, "out of memory");
-		return true;
-	}
-	size_t room = buf_room(in);
-	if (room == 0)
-		return false;
-	ssize_t n = recv(c->cfd, in->data + in->end, room, 0);
-	if (n > 0) {
-		if (c->rq == RQ_HEAD && !c->head_started_ms && !buf_used(in))
-			c->head_started_ms = loop_now(c->srv->loop);
-		in->end += (size_t)n;
-		/* A short read drained the socket: poll says when there is more,
-		 * which saves the read that would only return EAGAIN. */
-		if ((size_t)n < room)
-			c->c_readable = false;
-		return true;
-	}
-	if (n == 0) {
-		c->client_eof = true;
-		return true;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		c->c_readable = false;
-		return false;
-	}
-	if (errno == EINTR)
-		return true;
-	abort_conn(c, "client connection reset");
-	return true;
+	if (got && empty && c->rq == RQ_HEAD && !c->head_started_ms)
+		c->head_started_ms = loop_now(c->srv->loop);
+	if (r == STREAM_FAILED)
+		abort_conn(c, c->client.why);
+	else if (r == STREAM_REFUSED)
+		tls_failed(c);
+	return r != STREAM_IDLE;
 }
 
 /*
@@ -1261,31 +1103,14 @@ static bool sends_last(const struct conn *c)
 
 static bool client_write(struct conn *c)
 {
-	struct buf *out = &c->out;
+	size_t sent;
+	enum stream_result r = stream_write(&c->client, &c->out, sends_last(c), &sent);
 
-#if SOCKWALL_TLS
-	if (c->tls)
-		return tls_client_write(c);
-#endif
-	if (out->fwd == 0 || c->c_wblocked)
-		return false;
-	ssize_t n = send(c->cfd, out->data + out->start, out->fwd,
-			 MSG_NOSIGNAL | (sends_last(c) ? MSG_MORE : 0));
-	if (n > 0) {
-		out->start += (size_t)n;
-		out->fwd -= (size_t)n;
-		if (c->req.active)
-			c->req.bytes_out += (uint64_t)n;
-		return true;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		c->c_wblocked = true;
-		return false;
-	}
-	if (n < 0 && errno == EINTR)
-		return true;
-	abort_conn(c, "client went away");
-	return true;
+	if (c->req.active)
+		c->req.bytes_out += sent;
+	if (r == STREAM_FAILED)
+		abort_conn(c, c->client.why);
+	return r != STREAM_IDLE;
 }
 
 /*
@@ -1299,17 +1124,10 @@ static bool close_step(struct conn *c)
 		return false;
 	if (c->rs != RS_NONE && c->rs != RS_TUNNEL)
 		return false;
-#if SOCKWALL_TLS
 	/* TLS says goodbye first (close_notify), then the socket does. */
-	size_t pending_records;
-	if (c->tls && !c->tls_closing && tls_handshake_done(c->tls)) {
-		tls_close(c->tls);
-		c->tls_closing = true;
-		return true;
-	}
-	if (c->tls && !c->raw_eof && tls_sendrec_buf(c->tls, &pending_records))
-		return false;
-#endif
+	int notify = stream_close_notify(&c->client);
+	if (notify)
+		return notify > 0;
 	log_done(c);
 	close_upstream(c);
 	/*
@@ -1319,11 +1137,12 @@ static bool close_step(struct conn *c)
 	 * instead of waiting for the client's FIN (three syscalls and a
 	 * wake-up less per connection).
 	 */
-	if (c->client_closes && !buf_used(&c->in) && !c->c_readable && !c->tls) {
+	if (c->client_closes && !buf_used(&c->in) && !c->client.readable &&
+	    !stream_is_tls(&c->client)) {
 		c->dead = true;
 		return true;
 	}
-	if (c->client_eof) {
+	if (c->client.eof) {
 		c->dead = true; /* the client has closed: close() alone says goodbye */
 		return true;
 	}
@@ -1336,13 +1155,13 @@ static void linger_read(struct conn *c)
 	char scratch[4096];
 
 	for (;;) {
-		ssize_t n = recv(c->cfd, scratch, sizeof(scratch), 0);
+		ssize_t n = recv(c->client.fd, scratch, sizeof(scratch), 0);
 		if (n > 0)
 			continue;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			c->c_readable = false;
+			c->client.readable = false;
 			return;
 		}
 		c->dead = true;
@@ -1363,7 +1182,7 @@ static bool client_quiet(const struct conn *c)
 {
 	struct loop *loop = c->srv->loop;
 
-	return c->rq == RQ_SENT && c->rs == RS_HEAD && !loop_events(loop, c->cfd) &&
+	return c->rq == RQ_SENT && c->rs == RS_HEAD && !loop_events(loop, c->client.fd) &&
 	       loop_now(loop) < c->idle_since_ms + QUIET_MS;
 }
 
@@ -1371,29 +1190,15 @@ static void update_poll(struct conn *c)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct loop *loop = c->srv->loop;
-	short ce = 0, ue = 0;
+	short ce, ue = 0;
 	int64_t deadline = 0;
 
 	if (c->lingering) {
-		loop_set_events(loop, c->cfd, POLLIN);
-		loop_set_deadline(loop, c->cfd, c->linger_deadline_ms);
+		loop_set_events(loop, c->client.fd, POLLIN);
+		loop_set_deadline(loop, c->client.fd, c->linger_deadline_ms);
 		return;
 	}
-#if SOCKWALL_TLS
-	if (c->tls) {
-		size_t len;
-		if (!c->raw_eof && tls_recvrec_buf(c->tls, &len))
-			ce |= POLLIN;
-		if (c->c_wblocked && tls_sendrec_buf(c->tls, &len))
-			ce |= POLLOUT;
-	} else
-#endif
-	{
-		if (!c->client_eof && (!c->in.data || buf_used(&c->in) < c->in.cap))
-			ce |= POLLIN;
-		if (c->out.fwd && c->c_wblocked)
-			ce |= POLLOUT;
-	}
+	ce = stream_events(&c->client, !c->in.data || buf_used(&c->in) < c->in.cap, c->out.fwd);
 	/* A client not watched yet, whose request is out, need not be until its
 	 * answer comes or QUIET_MS pass (see client_quiet). */
 	if (ce == POLLIN && client_quiet(c)) {
@@ -1407,7 +1212,7 @@ static void update_poll(struct conn *c)
 			ue |= POLLOUT;
 		loop_set_events(loop, c->ufd, ue);
 	}
-	loop_set_events(loop, c->cfd, ce);
+	loop_set_events(loop, c->client.fd, ce);
 	if (c->pending && c->pending->q.fd >= 0)
 		loop_set_events(loop, c->pending->q.fd,
 				c->pending->q.req_sent < c->pending->q.req_len ? POLLOUT : POLLIN);
@@ -1425,31 +1230,27 @@ static void update_poll(struct conn *c)
 		else if (cfg->idle_timeout_ms)
 			deadline = c->idle_since_ms + cfg->idle_timeout_ms;
 	}
-#if SOCKWALL_TLS
-	if (c->tls && !tls_handshake_done(c->tls))
+	if (stream_handshaking(&c->client))
 		deadline = c->idle_since_ms + cfg->tls_handshake_timeout_ms;
-#endif
 	/* Streams and tunnels never time out: they end when either side ends them. */
-	loop_set_deadline(loop, c->cfd, deadline);
+	loop_set_deadline(loop, c->client.fd, deadline);
 }
 
 static void conn_timeout(struct conn *c)
 {
-	if (!c->lingering && c->rs == RS_HEAD && !loop_events(c->srv->loop, c->cfd))
+	if (!c->lingering && c->rs == RS_HEAD && !loop_events(c->srv->loop, c->client.fd))
 		return; /* QUIET_MS passed (see client_quiet): update_poll watches it now */
 	if (c->lingering || c->rs != RS_NONE) {
 		c->dead = true;
 		return;
 	}
-#if SOCKWALL_TLS
-	if (c->tls && !tls_handshake_done(c->tls)) {
+	if (stream_handshaking(&c->client)) {
 		if (!c->req.active)
 			record_begin(c, "", 0, "", 0);
 		record_log(c, "error", "tls: handshake timeout (SOCKWALL_TLS_HANDSHAKE_TIMEOUT)");
 		c->dead = true;
 		return;
 	}
-#endif
 	if (c->head_started_ms && buf_used(&c->in) && !buf_used(&c->out)) {
 		local_response(c, 408,
 			       "sockwall: request head not received in time (SOCKWALL_HEAD_TIMEOUT)",
@@ -1465,7 +1266,7 @@ static void conn_pump(struct conn *c)
 
 	do {
 		if (c->lingering) {
-			if (c->c_readable)
+			if (c->client.readable)
 				linger_read(c);
 			break;
 		}
@@ -1503,11 +1304,11 @@ static void conn_event(struct loop *loop, int fd, int revents, void *ctx)
 	(void)loop;
 	if (revents & LOOP_TIMEOUT)
 		conn_timeout(c);
-	if (fd == c->cfd) {
+	if (fd == c->client.fd) {
 		if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
-			c->c_readable = true;
+			c->client.readable = true;
 		if (revents & (POLLOUT | POLLHUP | POLLERR))
-			c->c_wblocked = false;
+			c->client.wblocked = false;
 	} else if (fd == c->ufd) {
 		if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
 			c->u_readable = true;
@@ -1536,17 +1337,14 @@ int conn_open(struct server *srv, const struct listener *l, int cfd,
 		conn_release(srv, c);
 		return -1;
 	}
-#if SOCKWALL_TLS
-	if (l->spec->kind == LISTEN_TLS && !(c->tls = tls_conn_new(srv->tls))) {
+	if (stream_open(&c->client, cfd, l->spec->kind == LISTEN_TLS ? srv->tls : NULL) < 0) {
 		loop_del(loop, cfd);
 		conn_release(srv, c);
 		return -1;
 	}
-#endif
 	c->srv = srv;
 	c->listener = l;
 	c->pol = config_policy(srv->cfg, l->spec->policy);
-	c->cfd = cfd;
 	c->ufd = -1;
 	c->idle_since_ms = loop_now(loop);
 	c->peer = *peer;
@@ -1566,7 +1364,7 @@ int conn_open(struct server *srv, const struct listener *l, int cfd,
 		update_poll(c);
 		return 0;
 	}
-	c->c_readable = true;
+	c->client.readable = true;
 	conn_pump(c);
 	return 0;
 }
