@@ -17,6 +17,7 @@
 #include "inspect.h"
 #include "judge.h"
 #include "lookup.h"
+#include "relay.h"
 #include "log.h"
 #include "net.h"
 #include "policy.h"
@@ -94,9 +95,7 @@ struct conn {
 	bool dead;
 
 	bool out_filled; /* a body read filled the buffer: see STREAM_BUF_SIZE */
-	enum http_body rq_body, rs_body;
-	uint64_t rq_remaining, rs_remaining;
-	struct http_chunked rq_chunk, rs_chunk;
+	struct relay_body rq_body, rs_body; /* where each half's body ends */
 	bool rq_is_head, rq_keep_alive, rs_keep_alive, rq_hijackable;
 
 	int64_t head_started_ms; /* first byte of a pending head; 0 if none */
@@ -362,9 +361,7 @@ static void start_forward(struct conn *c, const struct forward_plan *plan)
 	c->req.rule = plan->rule;
 	c->rq_keep_alive = plan->keep_alive;
 	c->rq_hijackable = plan->hijackable;
-	c->rq_body = plan->body;
-	c->rq_remaining = plan->remaining;
-	memset(&c->rq_chunk, 0, sizeof(c->rq_chunk));
+	relay_start(&c->rq_body, plan->body, plan->remaining);
 	c->in.fwd = plan->clear;
 	c->rq = plan->body == HTTP_BODY_NONE ? RQ_SENT : RQ_BODY;
 	c->rs = RS_HEAD;
@@ -742,23 +739,15 @@ static bool request_body(struct conn *c)
 		}
 		return false;
 	}
-	if (c->rq_body == HTTP_BODY_LENGTH) {
-		size_t take = avail < c->rq_remaining ? avail : (size_t)c->rq_remaining;
-		in->fwd += take;
-		c->rq_remaining -= take;
-		if (c->rq_remaining == 0)
-			c->rq = RQ_SENT;
-		return true;
-	}
-	ssize_t used = http_chunked_scan(&c->rq_chunk, in->data + in->start + in->fwd, avail);
-	if (used < 0) {
+	size_t took;
+	enum relay_result r = relay_body(&c->rq_body, in, &took);
+	if (r == RELAY_MALFORMED) {
 		abort_conn(c, "malformed chunked request body");
 		return true;
 	}
-	in->fwd += (size_t)used;
-	if (c->rq_chunk.done)
+	if (r == RELAY_DONE)
 		c->rq = RQ_SENT;
-	return used > 0 || c->rq == RQ_SENT;
+	return took > 0 || r == RELAY_DONE;
 }
 
 static bool request_step(struct conn *c)
@@ -928,10 +917,8 @@ static bool response_head(struct conn *c)
 		}
 		return true;
 	}
-	c->rs_body = resp.body;
-	c->rs_remaining = resp.content_length;
+	relay_start(&c->rs_body, resp.body, resp.content_length);
 	c->rs_keep_alive = resp.keep_alive;
-	memset(&c->rs_chunk, 0, sizeof(c->rs_chunk));
 	c->rs = resp.body == HTTP_BODY_NONE ? RS_DONE : RS_BODY;
 	return true;
 }
@@ -939,44 +926,25 @@ static bool response_head(struct conn *c)
 static bool response_body(struct conn *c)
 {
 	struct buf *out = &c->out;
-	size_t avail = buf_unexamined(out);
-	size_t take = 0;
+	size_t took;
+	enum relay_result r = relay_body(&c->rs_body, out, &took);
 
-	switch (c->rs_body) {
-	case HTTP_BODY_LENGTH:
-		take = avail < c->rs_remaining ? avail : (size_t)c->rs_remaining;
-		c->rs_remaining -= take;
-		if (c->rs_remaining == 0)
-			c->rs = RS_DONE;
-		break;
-	case HTTP_BODY_CHUNKED: {
-		ssize_t used = http_chunked_scan(&c->rs_chunk, out->data + out->start + out->fwd,
-						 avail);
-		if (used < 0) {
-			/* Relay what was sound, then end: the client sees a cut body. */
-			c->rs_keep_alive = false;
-			c->rs = RS_DONE;
-			out->end = out->start + out->fwd;
-			return true;
-		}
-		take = (size_t)used;
-		if (c->rs_chunk.done)
-			c->rs = RS_DONE;
-		break;
+	if (r == RELAY_MALFORMED) {
+		/* Relay what was sound, then end: the client sees a cut body. */
+		c->rs_keep_alive = false;
+		c->rs = RS_DONE;
+		out->end = out->start + out->fwd;
+		return true;
 	}
-	case HTTP_BODY_CLOSE:
-	case HTTP_BODY_NONE:
-		take = avail;
-		break;
-	}
-	out->fwd += take;
+	if (r == RELAY_DONE)
+		c->rs = RS_DONE;
 	if (c->rs == RS_BODY && c->upstream_eof && buf_unexamined(out) == 0) {
 		/* Close-delimited bodies end here; others were cut short. */
 		c->rs_keep_alive = false;
 		c->rs = RS_DONE;
 		return true;
 	}
-	return take > 0 || c->rs == RS_DONE;
+	return took > 0 || c->rs == RS_DONE;
 }
 
 /* Whether the connection ends with the response in flight. */
