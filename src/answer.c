@@ -17,8 +17,6 @@ int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* ---- request records and logs ---- */
-
 void record_begin(struct conn *c, const char *method, size_t mlen, const char *target,
 			 size_t tlen)
 {
@@ -71,7 +69,6 @@ void record_log(struct conn *c, const char *decision, const char *reason)
 	r->active = false;
 }
 
-/* The line of a request that went through: allowed, or audited. */
 void log_done(struct conn *c)
 {
 	if (c->req.would_deny)
@@ -86,8 +83,6 @@ void abort_conn(struct conn *c, const char *why)
 		record_log(c, "error", why);
 	c->dead = true;
 }
-
-/* ---- local responses ---- */
 
 static const char *reason_phrase(int status)
 {
@@ -122,10 +117,6 @@ size_t conn_format_error(char *out, size_t cap, int status, const char *message,
 	return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
 }
 
-/*
- * Answers the current request ourselves.  Only called with no response in
- * flight and out empty, so the bytes land in order.
- */
 void local_response(struct conn *c, int status, const char *message, bool close,
 			   const char *decision, const char *reason)
 {

@@ -1,18 +1,12 @@
 #include "conn.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "conn_state.h"
-#include "net.h"
 
 #define LINGER_MS 2000
 #define QUIET_MS 50
@@ -27,12 +21,6 @@ static struct conn *conn_new(struct server *srv)
 	if (c)
 		memset(c, 0, sizeof(*c));
 	return c;
-}
-
-static void conn_release(struct server *srv, struct conn *c)
-{
-	if (c)
-		pool_put(&srv->conn_pool, (char *)c);
 }
 
 static void conn_free(struct conn *c)
@@ -54,7 +42,7 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->nconns--;
-	conn_release(srv, c);
+	pool_put(&srv->conn_pool, (char *)c);
 }
 
 /*
@@ -129,11 +117,7 @@ static bool client_write(struct conn *c)
 	return r != STREAM_IDLE;
 }
 
-/*
- * Closing after a response: shut our write side and read what the client
- * still sends until it closes (or a short deadline), so that the kernel does
- * not answer unread bytes with a reset that could destroy the response.
- */
+/* Closing after a response: goodbye, then linger (see start_linger). */
 static bool close_step(struct conn *c)
 {
 	if (!c->close_after || c->lingering || c->out.fwd)
@@ -345,17 +329,18 @@ int conn_open(struct server *srv, const struct listener *l, int cfd,
 	      const struct sockaddr_in6 *peer)
 {
 	struct loop *loop = srv->loop;
-	struct conn *c = NULL;
+	struct conn *c;
 
 	/* Each client costs two descriptors: itself and its upstream. */
-	if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
-	    !(c = conn_new(srv)) || loop_add(loop, cfd, 0, conn_event, c) < 0) {
-		conn_release(srv, c);
+	if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds || !(c = conn_new(srv)))
+		return -1;
+	if (loop_add(loop, cfd, 0, conn_event, c) < 0) {
+		pool_put(&srv->conn_pool, (char *)c);
 		return -1;
 	}
 	if (stream_open(&c->client, cfd, l->spec->kind == LISTEN_TLS ? srv->tls : NULL) < 0) {
 		loop_del(loop, cfd);
-		conn_release(srv, c);
+		pool_put(&srv->conn_pool, (char *)c);
 		return -1;
 	}
 	c->srv = srv;

@@ -67,6 +67,7 @@ static bool audited(struct conn *c, const char *rule)
 	return true;
 }
 
+/* A refusal after the filters: the connection goes on only if the body was read whole. */
 static void refuse_held(struct conn *c, const struct forward_plan *plan, const struct verdict *v,
 			const char *decision)
 {
@@ -86,7 +87,53 @@ static void refuse_held(struct conn *c, const struct forward_plan *plan, const s
 		       decision, v->rule);
 }
 
-static void lookup_went(struct conn *c, enum lookup_state st, const char *why);
+void pending_free(struct conn *c)
+{
+	if (!c->pending)
+		return;
+	if (c->pending->q.fd >= 0)
+		loop_del(c->srv->loop, c->pending->q.fd);
+	lookup_free(&c->pending->q);
+	free(c->pending);
+	c->pending = NULL;
+}
+
+/* Fail closed: a request we could not verify does not pass. */
+static void lookup_failed(struct conn *c, const char *why)
+{
+	struct verdict v = { .decision = DECISION_DENY, .status = 502, .rule = "lookup" };
+	struct forward_plan plan = c->pending->plan;
+
+	snprintf(v.message, sizeof(v.message),
+		 "sockwall: cannot check which container this request names: %s", why);
+	pending_free(c);
+	refuse_held(c, &plan, &v, "error");
+}
+
+/* After a question was asked or all were answered: watch, fail, or judge. */
+static void lookup_went(struct conn *c, enum lookup_state st, const char *why)
+{
+	struct pending *pd = c->pending;
+
+	if (st == LOOKUP_WANT_WRITE && loop_add(c->srv->loop, pd->q.fd, POLLOUT, conn_event, c) < 0) {
+		lookup_close(&pd->q);
+		st = LOOKUP_FAILED;
+		why = "the Docker daemon is unreachable";
+	}
+	if (st == LOOKUP_FAILED) {
+		lookup_failed(c, why);
+	} else if (st == LOOKUP_DONE) {
+		struct verdict v;
+		struct forward_plan plan = pd->plan;
+		enum decision d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id,
+						    &pd->q.refs, pd->q.answers, &v);
+		pending_free(c);
+		if (d == DECISION_DENY)
+			refuse_held(c, &plan, &v, "deny");
+		else
+			start_forward(c, &plan);
+	}
+}
 
 /*
  * Holds an inspected request whole in `in`: head and body, Content-Length
@@ -239,54 +286,6 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 	lookup_went(c, lookup_start(&c->pending->q, &j.refs, &c->pol->filters,
 				    c->srv->cfg->socket_path, c->srv->self_id, &why), why);
 	return true;
-}
-
-void pending_free(struct conn *c)
-{
-	if (!c->pending)
-		return;
-	if (c->pending->q.fd >= 0)
-		loop_del(c->srv->loop, c->pending->q.fd);
-	lookup_free(&c->pending->q);
-	free(c->pending);
-	c->pending = NULL;
-}
-
-/* Fail closed: a request we could not verify does not pass. */
-static void lookup_failed(struct conn *c, const char *why)
-{
-	struct verdict v = { .decision = DECISION_DENY, .status = 502, .rule = "lookup" };
-	struct forward_plan plan = c->pending->plan;
-
-	snprintf(v.message, sizeof(v.message),
-		 "sockwall: cannot check which container this request names: %s", why);
-	pending_free(c);
-	refuse_held(c, &plan, &v, "error");
-}
-
-/* After a question was asked or all were answered: watch, fail, or judge. */
-static void lookup_went(struct conn *c, enum lookup_state st, const char *why)
-{
-	struct pending *pd = c->pending;
-
-	if (st == LOOKUP_WANT_WRITE && loop_add(c->srv->loop, pd->q.fd, POLLOUT, conn_event, c) < 0) {
-		lookup_close(&pd->q);
-		st = LOOKUP_FAILED;
-		why = "the Docker daemon is unreachable";
-	}
-	if (st == LOOKUP_FAILED) {
-		lookup_failed(c, why);
-	} else if (st == LOOKUP_DONE) {
-		struct verdict v;
-		struct forward_plan plan = pd->plan;
-		enum decision d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id,
-						    &pd->q.refs, pd->q.answers, &v);
-		pending_free(c);
-		if (d == DECISION_DENY)
-			refuse_held(c, &plan, &v, "deny");
-		else
-			start_forward(c, &plan);
-	}
 }
 
 static bool lookup_io(struct conn *c)

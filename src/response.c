@@ -203,7 +203,6 @@ static bool response_body(struct conn *c)
 	return took > 0 || c->rs == RS_DONE;
 }
 
-/* Whether the connection ends with the response in flight. */
 bool response_closes(const struct conn *c)
 {
 	return !c->rq_keep_alive || !c->rs_keep_alive || c->srv->draining;

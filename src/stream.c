@@ -251,11 +251,6 @@ short stream_events(const struct stream *s, bool app_room, bool app_pending)
 	return ev;
 }
 
-bool stream_is_tls(const struct stream *s)
-{
-	return s->tls != NULL;
-}
-
 bool stream_handshaking(const struct stream *s)
 {
 #if SOCKWALL_TLS

@@ -59,7 +59,11 @@ int stream_close_notify(struct stream *s);
  * room, app_pending: out has bytes to send. */
 short stream_events(const struct stream *s, bool app_room, bool app_pending);
 
-bool stream_is_tls(const struct stream *s);
+static inline bool stream_is_tls(const struct stream *s)
+{
+	return s->tls != NULL;
+}
+
 bool stream_handshaking(const struct stream *s);
 /* The verified client certificate's CN, or NULL. */
 const char *stream_peer_cn(const struct stream *s);
