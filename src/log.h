@@ -9,7 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+enum log_format { LOG_JSON, LOG_TEXT };
+
+/* syslog-style levels, as linuxserver's LOG_LEVEL */
+enum log_level {
+	LOGL_EMERG, LOGL_ALERT, LOGL_CRIT, LOGL_ERR, LOGL_WARNING, LOGL_NOTICE, LOGL_INFO,
+	LOGL_DEBUG
+};
 
 struct request_log {
 	const char *listener;

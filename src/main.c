@@ -362,7 +362,7 @@ static int healthcheck(const struct config *cfg)
 		l = &cfg->listeners[i];
 	if (only_tls(cfg)) {
 		char name[64];
-		net_health_name(cfg, name, sizeof(name));
+		net_health_name(cfg->listeners, cfg->n_listeners, name, sizeof(name));
 		fd = net_connect_abstract(name);
 		if (fd < 0) {
 			fprintf(stderr, "sockwall: healthcheck: health channel @%s of %s: %s\n", name,
@@ -578,7 +578,7 @@ int main(int argc, char **argv)
 	static struct listen_spec health_spec = { .kind = LISTEN_UNIX, .url = "health" };
 	if (only_tls(&cfg)) {
 		char name[64];
-		net_health_name(&cfg, name, sizeof(name));
+		net_health_name(cfg.listeners, cfg.n_listeners, name, sizeof(name));
 		int fd = net_listen_abstract(name);
 		if (fd < 0) {
 			log_msg(LOGL_WARNING, "health channel @%s: %s (--healthcheck will fail)", name,
