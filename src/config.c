@@ -13,6 +13,7 @@
 #include "config_read.h"
 #include "presets.h"
 #include "route.h"
+#include "settings.h"
 
 #define DEFAULT_LISTEN "tcp://[::]:2375"
 #define MAX_HEAD_LIMIT 65536
@@ -81,6 +82,12 @@ static bool read_bool(char *const *envp, const char *name, bool def, struct prob
 	return b;
 }
 
+/* A row of the settings table: its default is the table's. */
+static bool read_switch(char *const *envp, const char *name, struct problems *p)
+{
+	return read_bool(envp, name, parse_bool(settings_find(name)->def) == 1, p);
+}
+
 static enum toggle_state read_tristate(char *const *envp, const char *name, struct problems *p)
 {
 	if (!env_get(envp, name))
@@ -88,8 +95,11 @@ static enum toggle_state read_tristate(char *const *envp, const char *name, stru
 	return read_bool(envp, name, false, p) ? TOGGLE_ON : TOGGLE_OFF;
 }
 
-/* "10", "10s", "500ms", "2m" -> milliseconds; zero allowed when allow_zero. */
-static int read_duration(char *const *envp, const char *name, int def_ms, bool allow_zero,
+/*
+ * "10", "10s", "500ms", "2m" -> milliseconds; zero allowed when allow_zero.
+ * Unset or bad, the table's default (read as if set: envp NULL).
+ */
+static int read_duration(char *const *envp, const char *name, bool allow_zero,
 			 struct problems *p)
 {
 	const char *v = env_get(envp, name);
@@ -98,7 +108,7 @@ static int read_duration(char *const *envp, const char *name, int def_ms, bool a
 	long mult = 1000;
 
 	if (!v)
-		return def_ms;
+		v = settings_find(name)->def;
 	if (!isdigit((unsigned char)v[0]))
 		goto bad;
 	n = strtoul(v, &end, 10);
@@ -114,10 +124,11 @@ static int read_duration(char *const *envp, const char *name, int def_ms, bool a
 bad:
 	problem(p, "%s=%s: expected a duration such as 30, 30s, 500ms or 2m%s", name, v,
 		allow_zero ? " (0 disables)" : ", above zero");
-	return def_ms;
+	return read_duration(NULL, name, allow_zero, p);
 }
 
-static long read_number(char *const *envp, const char *name, long def, long min, long max,
+/* Unset or bad, the table's default. */
+static long read_number(char *const *envp, const char *name, long min, long max,
 			struct problems *p)
 {
 	const char *v = env_get(envp, name);
@@ -125,11 +136,11 @@ static long read_number(char *const *envp, const char *name, long def, long min,
 	long n;
 
 	if (!v)
-		return def;
+		v = settings_find(name)->def;
 	n = isdigit((unsigned char)v[0]) ? strtol(v, &end, 10) : -1;
 	if (n < min || n > max || *end != '\0') {
 		problem(p, "%s=%s: expected a number from %ld to %ld", name, v, min, max);
-		return def;
+		return read_number(NULL, name, min, max, p);
 	}
 	return n;
 }
@@ -336,7 +347,7 @@ static void load_tls(struct config *cfg, char *const *envp, struct problems *p)
 	cfg->tls_allow_cn = env_get(envp, "SOCKWALL_TLS_ALLOW_CN");
 	cfg->tls_allow_pins = env_get(envp, "SOCKWALL_TLS_ALLOW_PINS");
 	cfg->tls_handshake_timeout_ms =
-		read_duration(envp, "SOCKWALL_TLS_HANDSHAKE_TIMEOUT", 10000, false, p);
+		read_duration(envp, "SOCKWALL_TLS_HANDSHAKE_TIMEOUT", false, p);
 	for (size_t i = 0; i < cfg->n_listeners; i++)
 		tls_listener |= cfg->listeners[i].kind == LISTEN_TLS;
 #if !SOCKWALL_TLS
@@ -352,45 +363,6 @@ static void load_tls(struct config *cfg, char *const *envp, struct problems *p)
 	if ((cfg->tls_allow_cn || cfg->tls_allow_pins) && !cfg->tls_ca)
 		problem(p, "SOCKWALL_TLS_ALLOW_CN/PINS: need SOCKWALL_TLS_CA (client certificates)");
 }
-
-static const char *const sockwall_vars[] = {
-	"SOCKWALL_LISTEN",       "SOCKWALL_HEAD_TIMEOUT", "SOCKWALL_IDLE_TIMEOUT",
-	"SOCKWALL_SHUTDOWN_TIMEOUT", "SOCKWALL_MAX_CONNS", "SOCKWALL_MAX_HEAD",
-	"SOCKWALL_LOG_FORMAT",   "SOCKWALL_UNIX_MODE",    "SOCKWALL_UNIX_GROUP",
-	"SOCKWALL_MAX_BODY",     "SOCKWALL_TLS_CERT",     "SOCKWALL_TLS_KEY",
-	"SOCKWALL_TLS_CA",       "SOCKWALL_TLS_ALLOW_CN", "SOCKWALL_TLS_ALLOW_PINS",
-	"SOCKWALL_TLS_HANDSHAKE_TIMEOUT", "SOCKWALL_POLICY", "SOCKWALL_MODE",
-	"SOCKWALL_TLS_POLICY_BY_CN",
-	"SOCKWALL_LOOP", "SOCKWALL_IGNORE_VARS",
-};
-
-static const struct {
-	const char *key;
-	size_t offset;
-} pattern_keys[] = {
-	{ "DKRPRX__VOLUMES__ALLOWED_NAMES", offsetof(struct filters, vol_allowed_names) },
-	{ "DKRPRX__VOLUMES__DENIED_NAMES", offsetof(struct filters, vol_denied_names) },
-	{ "DKRPRX__VOLUMES__ALLOWED_PATHS", offsetof(struct filters, vol_allowed_paths) },
-	{ "DKRPRX__VOLUMES__DENIED_PATHS", offsetof(struct filters, vol_denied_paths) },
-	{ "DKRPRX__VOLUMES__ALLOWED_DRIVERS", offsetof(struct filters, vol_allowed_drivers) },
-	{ "DKRPRX__CONTAINERS__ALLOWED_IMAGES", offsetof(struct filters, ctr_allowed_images) },
-	{ "DKRPRX__CONTAINERS__DENIED_IMAGES", offsetof(struct filters, ctr_denied_images) },
-	{ "DKRPRX__CONTAINERS__ALLOWED_NAMES", offsetof(struct filters, ctr_allowed_names) },
-	{ "DKRPRX__CONTAINERS__DENIED_NAMES", offsetof(struct filters, ctr_denied_names) },
-	{ "DKRPRX__IMAGES__ALLOWED_REPOS", offsetof(struct filters, img_allowed_repos) },
-	{ "DKRPRX__IMAGES__DENIED_REPOS", offsetof(struct filters, img_denied_repos) },
-	{ "DKRPRX__IMAGES__ALLOWED_TAGS", offsetof(struct filters, img_allowed_tags) },
-	{ "DKRPRX__IMAGES__DENIED_TAGS", offsetof(struct filters, img_denied_tags) },
-	{ "DKRPRX__NETWORKS__ALLOWED_NAMES", offsetof(struct filters, net_allowed_names) },
-	{ "DKRPRX__NETWORKS__DENIED_NAMES", offsetof(struct filters, net_denied_names) },
-	{ "DKRPRX__NETWORKS__ALLOWED_DRIVERS", offsetof(struct filters, net_allowed_drivers) },
-};
-
-static const char *const dkrprx_flags[] = {
-	"DKRPRX__DISABLE_DEFAULTS", "DKRPRX__CONTAINERS__DENY_PRIVILEGED",
-	"DKRPRX__CONTAINERS__DENY_HOST_NETWORK", "DKRPRX__CONTAINERS__HARDENED",
-	"DKRPRX__CONTAINERS__REQUIRE_LABELS",
-};
 
 /* "k=v,k2" -> required labels (a key alone requires presence). */
 static void parse_labels(struct filters *f, const char *spec, struct problems *p)
@@ -437,13 +409,7 @@ static void read_name(char *const *envp, const char *key, char *out, size_t cap,
 
 bool known_dkrprx(const char *key)
 {
-	for (size_t i = 0; i < sizeof(pattern_keys) / sizeof(*pattern_keys); i++)
-		if (strcmp(key, pattern_keys[i].key) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(dkrprx_flags) / sizeof(*dkrprx_flags); i++)
-		if (strcmp(key, dkrprx_flags[i]) == 0)
-			return true;
-	return false;
+	return strncmp(key, "DKRPRX__", 8) == 0 && settings_find(key);
 }
 
 
@@ -474,10 +440,10 @@ static void load_filters(struct filters *f, const char *socket_path, char *const
 	 * (linux/magic.h's CGROUP2_SUPER_MAGIC; musl ships no kernel headers) */
 	struct statfs cg;
 	f->cgroup_v2 = statfs("/sys/fs/cgroup", &cg) == 0 && cg.f_type == 0x63677270;
-	f->defaults = !read_bool(envp, "DKRPRX__DISABLE_DEFAULTS", false, p);
-	f->deny_privileged = read_bool(envp, "DKRPRX__CONTAINERS__DENY_PRIVILEGED", false, p);
-	f->deny_host_network = read_bool(envp, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK", false, p);
-	f->hardened = read_bool(envp, "DKRPRX__CONTAINERS__HARDENED", false, p);
+	f->defaults = !read_switch(envp, "DKRPRX__DISABLE_DEFAULTS", p);
+	f->deny_privileged = read_switch(envp, "DKRPRX__CONTAINERS__DENY_PRIVILEGED", p);
+	f->deny_host_network = read_switch(envp, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK", p);
+	f->hardened = read_switch(envp, "DKRPRX__CONTAINERS__HARDENED", p);
 	const char *v = env_get(envp, "DKRPRX__CONTAINERS__REQUIRE_LABELS");
 	if (v)
 		parse_labels(f, v, p);
@@ -485,13 +451,13 @@ static void load_filters(struct filters *f, const char *socket_path, char *const
 		  sizeof(f->proxy_container_name), p);
 	read_name(envp, "PROXY_NETWORK_NAME", f->proxy_network_name,
 		  sizeof(f->proxy_network_name), p);
-	for (size_t i = 0; i < sizeof(pattern_keys) / sizeof(*pattern_keys); i++) {
-		v = env_get(envp, pattern_keys[i].key);
-		if (!v)
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *s = &settings[i];
+		if (s->kind != KIND_PATTERNS || !(v = env_get(envp, s->name)))
 			continue;
-		struct pattern_list *pl = (struct pattern_list *)((char *)f + pattern_keys[i].offset);
+		struct pattern_list *pl = (struct pattern_list *)((char *)f + s->field);
 		if (pattern_list_compile(pl, v, err, sizeof(err)) < 0)
-			problem(p, "%s: %s", pattern_keys[i].key, err);
+			problem(p, "%s: %s", s->name, err);
 	}
 	free(merged);
 	free(fe.arena);
@@ -587,33 +553,14 @@ static void load_acl(struct acl *acl, char *const *envp, struct problems *p)
 	acl_defaults(acl);
 	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
 		acl->section[s] = read_bool(envp, section_name((enum section)s), acl->section[s], p);
-	acl->post = read_bool(envp, "POST", false, p);
-	acl->delete_ = read_tristate(envp, "DELETE", p);
-	acl->put = read_tristate(envp, "PUT", p);
-	acl->allow_start = read_bool(envp, "ALLOW_START", false, p);
-	acl->allow_stop = read_bool(envp, "ALLOW_STOP", false, p);
-	acl->allow_restarts = read_bool(envp, "ALLOW_RESTARTS", false, p);
-	acl->allow_pause = read_bool(envp, "ALLOW_PAUSE", false, p);
-	acl->allow_unpause = read_bool(envp, "ALLOW_UNPAUSE", false, p);
-	acl->allow_archive = read_bool(envp, "ALLOW_ARCHIVE", false, p);
-	acl->allow_export = read_bool(envp, "ALLOW_EXPORT", false, p);
-	acl->allow_logs = read_bool(envp, "ALLOW_LOGS", true, p);
-	acl->allow_top = read_bool(envp, "ALLOW_TOP", true, p);
-	acl->allow_changes = read_bool(envp, "ALLOW_CHANGES", true, p);
-	acl->allow_plugin_privileges = read_bool(envp, "ALLOW_PLUGIN_PRIVILEGES", false, p);
-	acl->allow_url_fetch = read_bool(envp, "ALLOW_URL_FETCH", false, p);
-	acl->allow_swarm_unlockkey = read_bool(envp, "ALLOW_SWARM_UNLOCKKEY", false, p);
-	acl->allow_image_load = read_bool(envp, "ALLOW_IMAGE_LOAD", false, p);
-	acl->libpod_allow_start = read_bool(envp, "LIBPOD_ALLOW_START", false, p);
-	acl->libpod_allow_stop = read_bool(envp, "LIBPOD_ALLOW_STOP", false, p);
-	acl->libpod_allow_restarts = read_bool(envp, "LIBPOD_ALLOW_RESTARTS", false, p);
-	acl->libpod_allow_pause = read_bool(envp, "LIBPOD_ALLOW_PAUSE", false, p);
-	acl->libpod_allow_unpause = read_bool(envp, "LIBPOD_ALLOW_UNPAUSE", false, p);
-	acl->libpod_allow_pod_start = read_bool(envp, "LIBPOD_ALLOW_POD_START", false, p);
-	acl->libpod_allow_pod_stop = read_bool(envp, "LIBPOD_ALLOW_POD_STOP", false, p);
-	acl->libpod_allow_pod_restarts = read_bool(envp, "LIBPOD_ALLOW_POD_RESTARTS", false, p);
-	acl->libpod_allow_pod_pause = read_bool(envp, "LIBPOD_ALLOW_POD_PAUSE", false, p);
-	acl->libpod_allow_pod_unpause = read_bool(envp, "LIBPOD_ALLOW_POD_UNPAUSE", false, p);
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *st = &settings[i];
+		void *field = (char *)acl + st->field;
+		if (st->kind == KIND_TRISTATE)
+			*(enum toggle_state *)field = read_tristate(envp, st->name, p);
+		else if (st->group == GROUP_METHODS || st->group == GROUP_ACTIONS)
+			*(bool *)field = read_switch(envp, st->name, p);
+	}
 }
 
 /* The toggles, filters and mode of one policy, from an environment. */
@@ -637,71 +584,6 @@ static void load_policy(struct policy_set *ps, const char *socket_path, char *co
 
 #define POLICY_FILE_MAX 65536
 #define POLICY_FILE_LINES 256
-
-static const char *const acl_switches[] = {
-	"POST", "DELETE", "PUT", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "ALLOW_PAUSE",
-	"ALLOW_UNPAUSE", "ALLOW_ARCHIVE", "ALLOW_EXPORT", "ALLOW_LOGS", "ALLOW_TOP", "ALLOW_CHANGES",
-	"ALLOW_PLUGIN_PRIVILEGES", "ALLOW_URL_FETCH", "ALLOW_SWARM_UNLOCKKEY", "ALLOW_IMAGE_LOAD",
-	"LIBPOD_ALLOW_START", "LIBPOD_ALLOW_STOP", "LIBPOD_ALLOW_RESTARTS", "LIBPOD_ALLOW_PAUSE",
-	"LIBPOD_ALLOW_UNPAUSE", "LIBPOD_ALLOW_POD_START", "LIBPOD_ALLOW_POD_STOP",
-	"LIBPOD_ALLOW_POD_RESTARTS", "LIBPOD_ALLOW_POD_PAUSE", "LIBPOD_ALLOW_POD_UNPAUSE",
-};
-
-/* What a policy file may set: what decides a request, nothing about the process. */
-static bool policy_key(const char *key)
-{
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
-		if (strcmp(key, section_name((enum section)s)) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(acl_switches) / sizeof(*acl_switches); i++)
-		if (strcmp(key, acl_switches[i]) == 0)
-			return true;
-	return known_dkrprx(key) || strcmp(key, "FILTERS_CONFIG") == 0 ||
-	       strcmp(key, "SOCKWALL_POLICY") == 0 || strcmp(key, "SOCKWALL_MODE") == 0;
-}
-
-static const char *const process_others[] = {
-	"SOCKET_PATH", "LOG_LEVEL", "DISABLE_IPV6", "PROXY_CONTAINER_NAME", "PROXY_NETWORK_NAME",
-};
-
-static bool process_key(const char *key)
-{
-	for (size_t i = 0; i < sizeof(sockwall_vars) / sizeof(*sockwall_vars); i++)
-		if (strcmp(key, sockwall_vars[i]) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(process_others) / sizeof(*process_others); i++)
-		if (strcmp(key, process_others[i]) == 0)
-			return true;
-	return false;
-}
-
-#define LEN(a) (sizeof(a) / sizeof(*(a)))
-
-/* Every name sockwall reads, gathered from the lists that read them. */
-struct name_table {
-	const char *sections[SEC_COUNT];
-	const char *others[LEN(sockwall_vars) + LEN(pattern_keys) + LEN(dkrprx_flags) +
-			   LEN(process_others) + 1];
-	struct envnames en;
-};
-
-static void name_table(struct name_table *t)
-{
-	size_t n = 0, k = 0;
-
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
-		t->sections[n++] = section_name((enum section)s);
-	for (size_t i = 0; i < LEN(sockwall_vars); i++)
-		t->others[k++] = sockwall_vars[i];
-	for (size_t i = 0; i < LEN(pattern_keys); i++)
-		t->others[k++] = pattern_keys[i].key;
-	for (size_t i = 0; i < LEN(dkrprx_flags); i++)
-		t->others[k++] = dkrprx_flags[i];
-	for (size_t i = 0; i < LEN(process_others); i++)
-		t->others[k++] = process_others[i];
-	t->others[k++] = "FILTERS_CONFIG";
-	t->en = (struct envnames){ t->sections, n, acl_switches, LEN(acl_switches), t->others, k };
-}
 
 /* Toggle-like names sockwall does not read, and typos in its namespaces. */
 static void check_names(const struct envnames *en, char *const *envp, const char *ignore,
@@ -794,11 +676,11 @@ static void load_policy_file(struct policy_set *ps, const char *path, const char
 			value[vlen - 1] = '\0';
 			memmove(eq + 1, value + 1, vlen - 1);
 		}
-		if (!policy_key(line)) {
-			struct name_table names;
-			name_table(&names);
+		if (!settings_policy_key(line)) {
+			struct setting_names names;
+			settings_names(&names);
 			const char *hint = envcheck_hint(&names.en, line, klen, true);
-			if (process_key(line))
+			if (settings_find(line))
 				problem(p, "%s%s applies to the whole process: set it in sockwall's "
 					   "environment, not in a policy file", prefix, line);
 			else
@@ -967,13 +849,13 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	char **merged = apply_preset(envp_in, &p);
 	char *const *envp = merged ? merged : envp_in;
 	const char *ignore = env_get(envp, "SOCKWALL_IGNORE_VARS");
-	struct name_table names;
-	name_table(&names);
+	struct setting_names names;
+	settings_names(&names);
 	check_names(&names.en, envp, ignore, &p);
 	/* the operator's own environment: presets hold sockwall's words only */
 	cfg->n_notes = envcheck_notes(&names.en, ignore, envp_in, cfg->notes, CONFIG_MAX_NOTES);
 
-	bool disable_ipv6 = read_bool(envp, "DISABLE_IPV6", false, &p);
+	bool disable_ipv6 = read_switch(envp, "DISABLE_IPV6", &p);
 	mode_t mode = 0660;
 	gid_t gid = 0;
 	bool has_gid = false;
@@ -996,15 +878,15 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	else
 		strcpy(cfg->socket_path, v);
 
-	cfg->head_timeout_ms = read_duration(envp, "SOCKWALL_HEAD_TIMEOUT", 10000, false, &p);
-	cfg->idle_timeout_ms = read_duration(envp, "SOCKWALL_IDLE_TIMEOUT", 120000, true, &p);
+	cfg->head_timeout_ms = read_duration(envp, "SOCKWALL_HEAD_TIMEOUT", false, &p);
+	cfg->idle_timeout_ms = read_duration(envp, "SOCKWALL_IDLE_TIMEOUT", true, &p);
 	cfg->shutdown_timeout_ms =
-		read_duration(envp, "SOCKWALL_SHUTDOWN_TIMEOUT", 10000, true, &p);
-	cfg->max_conns = (int)read_number(envp, "SOCKWALL_MAX_CONNS", 1024, 1, 1000000, &p);
+		read_duration(envp, "SOCKWALL_SHUTDOWN_TIMEOUT", true, &p);
+	cfg->max_conns = (int)read_number(envp, "SOCKWALL_MAX_CONNS", 1, 1000000, &p);
 	cfg->max_head =
-		(size_t)read_number(envp, "SOCKWALL_MAX_HEAD", 32768, 1024, MAX_HEAD_LIMIT, &p);
+		(size_t)read_number(envp, "SOCKWALL_MAX_HEAD", 1024, MAX_HEAD_LIMIT, &p);
 
-	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1 << 20, 1024,
+	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1024,
 					    64L << 20, &p);
 	load_tls(cfg, envp, &p);
 	snprintf(cfg->policy.name, sizeof(cfg->policy.name), "env");
@@ -1083,26 +965,15 @@ void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len
 	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
 		append(out, out_len, &used, "%s=%d\n", section_name((enum section)s),
 		       a->section[s]);
-	append(out, out_len, &used, "POST=%d\nDELETE=%s\nPUT=%s\n", a->post,
-	       tristate(a->delete_, a->post), tristate(a->put, a->post));
-	append(out, out_len, &used,
-	       "ALLOW_START=%d\nALLOW_STOP=%d\nALLOW_RESTARTS=%d\nALLOW_PAUSE=%d\n"
-	       "ALLOW_UNPAUSE=%d\nALLOW_ARCHIVE=%d\nALLOW_EXPORT=%d\nALLOW_LOGS=%d\n"
-	       "ALLOW_TOP=%d\nALLOW_CHANGES=%d\nALLOW_PLUGIN_PRIVILEGES=%d\nALLOW_URL_FETCH=%d\n"
-	       "ALLOW_SWARM_UNLOCKKEY=%d\nALLOW_IMAGE_LOAD=%d\n",
-	       a->allow_start, a->allow_stop, a->allow_restarts, a->allow_pause,
-	       a->allow_unpause, a->allow_archive, a->allow_export, a->allow_logs,
-	       a->allow_top, a->allow_changes, a->allow_plugin_privileges, a->allow_url_fetch,
-	       a->allow_swarm_unlockkey, a->allow_image_load);
-	append(out, out_len, &used,
-	       "LIBPOD_ALLOW_START=%d\nLIBPOD_ALLOW_STOP=%d\nLIBPOD_ALLOW_RESTARTS=%d\n"
-	       "LIBPOD_ALLOW_PAUSE=%d\nLIBPOD_ALLOW_UNPAUSE=%d\nLIBPOD_ALLOW_POD_START=%d\n"
-	       "LIBPOD_ALLOW_POD_STOP=%d\nLIBPOD_ALLOW_POD_RESTARTS=%d\n"
-	       "LIBPOD_ALLOW_POD_PAUSE=%d\nLIBPOD_ALLOW_POD_UNPAUSE=%d\n",
-	       a->libpod_allow_start, a->libpod_allow_stop, a->libpod_allow_restarts,
-	       a->libpod_allow_pause, a->libpod_allow_unpause, a->libpod_allow_pod_start,
-	       a->libpod_allow_pod_stop, a->libpod_allow_pod_restarts, a->libpod_allow_pod_pause,
-	       a->libpod_allow_pod_unpause);
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *st = &settings[i];
+		const char *field = (const char *)a + st->field;
+		if (st->kind == KIND_TRISTATE)
+			append(out, out_len, &used, "%s=%s\n", st->name,
+			       tristate(*(const enum toggle_state *)field, a->post));
+		else if (st->group == GROUP_METHODS || st->group == GROUP_ACTIONS)
+			append(out, out_len, &used, "%s=%d\n", st->name, *(const bool *)field);
+	}
 	append(out, out_len, &used, "protections=%s\nSOCKWALL_MODE=%s\n",
 	       pol->filters.defaults ? "on" : "off (DKRPRX__DISABLE_DEFAULTS)",
 	       pol->audit ? "audit" : "enforce");
