@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy.h"
+
 /* Every problem found: one line each in buf (may be NULL), and a count. */
 struct problems {
 	char *buf;
@@ -20,6 +22,24 @@ void problem(struct problems *p, const char *fmt, ...) __attribute__((format(pri
 
 /* The value of name in envp ("NAME=value" strings), or NULL. */
 const char *env_get(char *const *envp, const char *name);
+
+/* A switch's value, def when unset; a bad value is a problem. */
+bool read_bool(char *const *envp, const char *name, bool def, struct problems *p);
+/* The same with the settings table's default. */
+bool read_switch(char *const *envp, const char *name, struct problems *p);
+/* DELETE, PUT: unset is a state of its own. */
+enum toggle_state read_tristate(char *const *envp, const char *name, struct problems *p);
+
+/* The policy-level readers (config_policy.c). */
+struct config;
+struct policy_set;
+/* SOCKWALL_POLICY's preset beneath envp: a merged array to free, or NULL. */
+char **apply_preset(char *const *envp, struct problems *p);
+/* The toggles, filters and mode of one policy, from an environment. */
+void load_policy(struct policy_set *ps, const char *socket_path, char *const *envp,
+		 struct problems *p);
+/* A listener's or CN's policy reference -> config_policy's index; 0 after a problem. */
+int policy_index(struct config *cfg, const char *ref, const char *where, struct problems *p);
 
 /* Whether key is one of the DKRPRX__ settings. */
 bool known_dkrprx(const char *key);
