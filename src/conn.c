@@ -970,8 +970,7 @@ static bool lookup_step(struct conn *c)
 	lookup_close(c);
 	const struct container_ref *r = &pd->refs.refs[pd->next];
 	struct ref_answer *a = &pd->answers[pd->next];
-	int parsed = n < 0 ? -1 : daemon_parse_answer(r->kind, pd->resp, pd->resp_len,
-						       &c->pol->filters, a);
+	int parsed = n < 0 ? -1 : daemon_parse_answer(r->kind, pd->resp, pd->resp_len, a);
 	debuglog_lookup(r, pd->req, pd->req_len, pd->resp, pd->resp_len, parsed, a);
 	if (parsed < 0) {
 		lookup_failed(c, "unexpected answer from the Docker daemon");
@@ -981,8 +980,6 @@ static bool lookup_step(struct conn *c)
 		lookup_failed(c, "too many references to check");
 		return true;
 	}
-	if (r->kind == REF_VOLUME && a->holds_socket && r->parent != REF_NO_PARENT)
-		pd->answers[r->parent].holds_socket = true;
 	pd->next++;
 	lookup_begin(c);
 	return true;
