@@ -12,6 +12,7 @@
 #include "config_read.h"
 #include "route.h"
 #include "settings.h"
+#include "text.h"
 
 #define DEFAULT_LISTEN "tcp://[::]:2375"
 #define MAX_HEAD_LIMIT 65536
@@ -30,12 +31,9 @@ void problem(struct problems *p, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	size_t wrote = (size_t)n < room ? (size_t)n : room - 1;
 	/* One line per problem: values quoted in it may hold anything. */
-	for (size_t i = p->used; i < p->used + wrote; i++)
-		if ((unsigned char)p->buf[i] < 0x20 || p->buf[i] == 0x7f)
-			p->buf[i] = '?';
-	p->used += wrote;
+	text_scrub(p->buf + p->used);
+	p->used += (size_t)n < room ? (size_t)n : room - 1;
 	p->buf[p->used++] = '\n';
 	p->buf[p->used] = '\0';
 }
@@ -50,20 +48,6 @@ const char *env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
-static int parse_bool(const char *v)
-{
-	static const char *const yes[] = { "1", "true", "yes", "on" };
-	static const char *const no[] = { "0", "false", "no", "off" };
-
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0)
-			return 1;
-		if (strcasecmp(v, no[i]) == 0)
-			return 0;
-	}
-	return -1;
-}
-
 /* Returns the toggle's value, def when unset; a bad value is a problem. */
 bool read_bool(char *const *envp, const char *name, bool def, struct problems *p)
 {
@@ -72,7 +56,7 @@ bool read_bool(char *const *envp, const char *name, bool def, struct problems *p
 
 	if (!v)
 		return def;
-	b = parse_bool(v);
+	b = envcheck_toggle_word(v);
 	if (b < 0) {
 		problem(p, "%s=%s: expected 1/0, true/false, yes/no or on/off", name, v);
 		return def;
@@ -83,7 +67,7 @@ bool read_bool(char *const *envp, const char *name, bool def, struct problems *p
 /* A row of the settings table: its default is the table's. */
 bool read_switch(char *const *envp, const char *name, struct problems *p)
 {
-	return read_bool(envp, name, parse_bool(settings_find(name)->def) == 1, p);
+	return read_bool(envp, name, envcheck_toggle_word(settings_find(name)->def) == 1, p);
 }
 
 enum toggle_state read_tristate(char *const *envp, const char *name, struct problems *p)

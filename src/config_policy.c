@@ -20,11 +20,11 @@
 /* "k=v,k2" -> required labels (a key alone requires presence). */
 static void parse_labels(struct filters *f, const char *spec, struct problems *p)
 {
-	const char *item = spec;
+	struct str rest = { spec, strlen(spec) }, it;
 
-	while (*item) {
-		const char *end = strchr(item, ',');
-		size_t len = end ? (size_t)(end - item) : strlen(item);
+	while (text_item(&rest, ',', false, &it)) {
+		const char *item = it.p;
+		size_t len = it.len;
 		const char *eq = memchr(item, '=', len);
 		size_t klen = eq ? (size_t)(eq - item) : len;
 		size_t vlen = eq ? len - klen - 1 : 0;
@@ -41,9 +41,6 @@ static void parse_labels(struct filters *f, const char *spec, struct problems *p
 		if (eq)
 			memcpy(kv[1], eq + 1, vlen);
 		kv[1][vlen] = '\0';
-		if (!end)
-			break;
-		item = end + 1;
 	}
 }
 
@@ -224,25 +221,20 @@ static void problems_take(struct problems *p, const struct problems *sub, const 
 static void load_policy_file(struct policy_set *ps, const char *path, const char *socket_path,
 			     struct problems *p)
 {
-	FILE *fp = fopen(path, "re");
-	char *text = NULL, *entries[POLICY_FILE_LINES + 1];
+	char *entries[POLICY_FILE_LINES + 1];
 	int entry_line[POLICY_FILE_LINES];
 	size_t n = 0, len;
 	int before = p->count;
+	char *text = text_read_file(path, POLICY_FILE_MAX, &len);
 
-	if (!fp) {
-		problem(p, "policy %s: cannot read it (%s)", path, strerror(errno));
+	if (!text) {
+		if (errno == EFBIG || errno == ENOMEM)
+			problem(p, "policy %s: %s", path,
+				errno == EFBIG ? "larger than 64 KiB" : "out of memory");
+		else
+			problem(p, "policy %s: cannot read it (%s)", path, strerror(errno));
 		return;
 	}
-	text = malloc(POLICY_FILE_MAX + 1);
-	len = text ? fread(text, 1, POLICY_FILE_MAX + 1, fp) : 0;
-	fclose(fp);
-	if (!text || len > POLICY_FILE_MAX) {
-		problem(p, "policy %s: %s", path, text ? "larger than 64 KiB" : "out of memory");
-		free(text);
-		return;
-	}
-	text[len] = '\0';
 	if (memchr(text, '\0', len)) {
 		problem(p, "policy %s: holds a NUL byte: not a text file", path);
 		free(text);

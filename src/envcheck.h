@@ -54,6 +54,10 @@ int envcheck_distance(const char *a, size_t alen, const char *b, size_t blen, in
  * be taken for it: 1 up to 5 letters, 2 above. */
 int envcheck_near(size_t known_len);
 
+/* A toggle's word: 1 for 1/true/yes/on, 0 for 0/false/no/off (any case),
+ * -1 for anything else. */
+int envcheck_toggle_word(const char *v);
+
 /* Whether sockwall reads this name. */
 bool envcheck_known(const struct envnames *en, const char *name, size_t len);
 
