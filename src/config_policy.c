@@ -213,6 +213,21 @@ static void problems_take(struct problems *p, const struct problems *sub, const 
 	p->count += sub->count > lines ? sub->count - lines : 0;
 }
 
+/* A policy from entries, the preset they name beneath; problems led by prefix. */
+static void load_entries(struct policy_set *ps, const char *socket_path, char *const *entries,
+			 const char *prefix, struct problems *p)
+{
+	char sub_buf[2048];
+	struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
+	char **merged;
+
+	sub_buf[0] = '\0';
+	merged = apply_preset(entries, &sub);
+	load_policy(ps, socket_path, merged ? merged : entries, &sub);
+	free(merged);
+	problems_take(p, &sub, prefix);
+}
+
 /*
  * An env-format policy file: NAME=value lines, '#' comments, blank lines;
  * a value may be wrapped in one pair of quotes.  Each line is checked on
@@ -301,38 +316,23 @@ static void load_policy_file(struct policy_set *ps, const char *path, const char
 			break;
 		}
 		/* The value alone, read as the real load will read it. */
-		char sub_buf[1024];
-		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
+		struct policy_set *scratch = calloc(1, sizeof(*scratch));
 		char *one[] = { line, NULL };
-		sub_buf[0] = '\0';
-		if (strncmp(line, "SOCKWALL_POLICY=", 16) == 0) {
-			char **merged = apply_preset(one, &sub);
-			free(merged);
-		} else {
-			struct policy_set *scratch = calloc(1, sizeof(*scratch));
-			if (!scratch) {
-				problem(p, "%sout of memory", prefix);
-				break;
-			}
-			load_policy(scratch, socket_path, one, &sub);
-			filters_free(&scratch->filters);
-			free(scratch);
+		if (!scratch) {
+			problem(p, "%sout of memory", prefix);
+			break;
 		}
-		problems_take(p, &sub, prefix);
+		load_entries(scratch, socket_path, one, prefix, p);
+		filters_free(&scratch->filters);
+		free(scratch);
 		entry_line[n] = lineno;
 		entries[n++] = line;
 	}
 	entries[n] = NULL;
 	if (p->count == before) {
 		char prefix[POLICY_NAME_MAX + 32];
-		char sub_buf[2048];
-		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
-		sub_buf[0] = '\0';
-		char **merged = apply_preset(entries, &sub);
-		load_policy(ps, socket_path, merged ? merged : entries, &sub);
-		free(merged);
 		snprintf(prefix, sizeof(prefix), "policy %s: ", path);
-		problems_take(p, &sub, prefix);
+		load_entries(ps, socket_path, entries, prefix, p);
 	}
 	free(text);
 }
@@ -365,19 +365,11 @@ int policy_index(struct config *cfg, const char *ref, const char *where,
 	if (strchr(ref, '/')) {
 		load_policy_file(ps, ref, cfg->socket_path, p);
 	} else {
-		char line[POLICY_NAME_MAX + 24];
+		char line[POLICY_NAME_MAX + 24], prefix[160];
 		char *one[] = { line, NULL };
-		char sub_buf[1024];
-		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
 		snprintf(line, sizeof(line), "SOCKWALL_POLICY=%s", ref);
-		sub_buf[0] = '\0';
-		char **merged = apply_preset(one, &sub);
-		if (merged)
-			load_policy(ps, cfg->socket_path, merged, &sub);
-		free(merged);
-		char prefix[160];
 		snprintf(prefix, sizeof(prefix), "%s: ", where);
-		problems_take(p, &sub, prefix);
+		load_entries(ps, cfg->socket_path, one, prefix, p);
 	}
 	/* Who the proxy is does not change with the client. */
 	memcpy(ps->filters.proxy_container_name, cfg->policy.filters.proxy_container_name,
