@@ -23,28 +23,6 @@
 
 #include "text.h"
 
-#define ANCHOR_TEC 1u
-#define ANCHOR_LSIO 2u
-
-/* The anchors' switches that sockwall also reads (sections are all
- * tecnativa's, LIBPOD_* names all linuxserver's: see anchors_of). */
-static const struct {
-	const char *name;
-	unsigned anchors;
-} anchor_switches[] = {
-	{ "POST", ANCHOR_TEC | ANCHOR_LSIO },
-	{ "ALLOW_START", ANCHOR_TEC | ANCHOR_LSIO },
-	{ "ALLOW_STOP", ANCHOR_TEC | ANCHOR_LSIO },
-	{ "ALLOW_RESTARTS", ANCHOR_TEC | ANCHOR_LSIO },
-	{ "ALLOW_PAUSE", ANCHOR_LSIO },
-	{ "ALLOW_UNPAUSE", ANCHOR_LSIO },
-	{ "ALLOW_ARCHIVE", ANCHOR_LSIO },
-	{ "ALLOW_CHANGES", ANCHOR_LSIO },
-	{ "ALLOW_EXPORT", ANCHOR_LSIO },
-	{ "ALLOW_LOGS", ANCHOR_LSIO },
-	{ "ALLOW_TOP", ANCHOR_LSIO },
-};
-
 static bool has_prefix(const char *s, size_t len, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -280,22 +258,18 @@ bool envcheck_entry(const struct envnames *en, const char *ignore, const char *e
 static unsigned anchors_of(const struct envnames *en, const char *name, size_t len)
 {
 	if (in_list(en->sections, en->n_sections, name, len))
-		return has_prefix(name, len, "LIBPOD_") ? ANCHOR_LSIO : ANCHOR_TEC | ANCHOR_LSIO;
-	if (!in_list(en->switches, en->n_switches, name, len))
-		return 0;
-	if (has_prefix(name, len, "LIBPOD_"))
-		return ANCHOR_LSIO;
-	for (size_t i = 0; i < sizeof(anchor_switches) / sizeof(*anchor_switches); i++)
-		if (same(name, len, anchor_switches[i].name))
-			return anchor_switches[i].anchors;
-	return 0; /* sockwall's own switch: nothing to compare with */
+		return has_prefix(name, len, "LIBPOD_") ? ENVCHECK_LSIO : ENVCHECK_TEC | ENVCHECK_LSIO;
+	for (size_t i = 0; i < en->n_switches; i++)
+		if (same(name, len, en->switches[i]))
+			return en->switch_anchors[i]; /* 0: sockwall's own, nothing to compare */
+	return 0;
 }
 
 static const char *anchor_words(unsigned anchors)
 {
-	if (anchors == (ANCHOR_TEC | ANCHOR_LSIO))
+	if (anchors == (ENVCHECK_TEC | ENVCHECK_LSIO))
 		return "tecnativa and linuxserver read";
-	return anchors == ANCHOR_TEC ? "tecnativa reads" : "linuxserver reads";
+	return anchors == ENVCHECK_TEC ? "tecnativa reads" : "linuxserver reads";
 }
 
 static const char *const haproxy_levels[] = {

@@ -27,6 +27,9 @@
 #define ENVCHECK_NOTE_MAX 400
 
 /* What sockwall reads (pointers into config.c's and route.c's tables). */
+#define ENVCHECK_TEC 1u  /* tecnativa/docker-socket-proxy reads it */
+#define ENVCHECK_LSIO 2u /* linuxserver/socket-proxy reads it */
+
 struct envnames {
 	const char *const *sections; /* CONTAINERS, ..., LIBPOD_* when built in */
 	size_t n_sections;
@@ -34,6 +37,7 @@ struct envnames {
 	size_t n_switches;
 	const char *const *others;   /* SOCKWALL_*, DKRPRX__*, SOCKET_PATH, ... */
 	size_t n_others;
+	const unsigned char *switch_anchors; /* per switch: ENVCHECK_TEC/LSIO, 0 if none */
 };
 
 enum envnote_level { ENVNOTE_NOTICE, ENVNOTE_WARNING };

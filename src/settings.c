@@ -5,49 +5,52 @@
 #include "filter.h"
 #include "policy.h"
 
-#define ACL(name, field, def, help) \
-	{ name, SCOPE_POLICY, KIND_SWITCH, GROUP_ACTIONS, offsetof(struct acl, field), def, help }
+#define TEC ENVCHECK_TEC
+#define LSIO ENVCHECK_LSIO
+#define ACL(name, field, def, anchors, help) \
+	{ name, SCOPE_POLICY, KIND_SWITCH, GROUP_ACTIONS, offsetof(struct acl, field), anchors, def, \
+	  help }
 #define PAT(name, field, help) \
-	{ name, SCOPE_POLICY, KIND_PATTERNS, GROUP_FILTERS, offsetof(struct filters, field), "", help }
-#define PROC(name, kind, group, def, help) { name, SCOPE_PROCESS, kind, group, 0, def, help }
-#define POL(name, kind, group, def, help) { name, SCOPE_POLICY, kind, group, 0, def, help }
+	{ name, SCOPE_POLICY, KIND_PATTERNS, GROUP_FILTERS, offsetof(struct filters, field), 0, "", help }
+#define PROC(name, kind, group, def, help) { name, SCOPE_PROCESS, kind, group, 0, 0, def, help }
+#define POL(name, kind, group, def, help) { name, SCOPE_POLICY, kind, group, 0, 0, def, help }
 
 /* The switches first, in --check-config's order; then the rest. */
 const struct setting settings[] = {
-	{ "POST", SCOPE_POLICY, KIND_SWITCH, GROUP_METHODS, offsetof(struct acl, post), "0",
+	{ "POST", SCOPE_POLICY, KIND_SWITCH, GROUP_METHODS, offsetof(struct acl, post), TEC | LSIO, "0",
 	  "1 opens POST/PUT/DELETE on enabled sections" },
-	{ "DELETE", SCOPE_POLICY, KIND_TRISTATE, GROUP_METHODS, offsetof(struct acl, delete_), "",
+	{ "DELETE", SCOPE_POLICY, KIND_TRISTATE, GROUP_METHODS, offsetof(struct acl, delete_), 0, "",
 	  "unset: follows POST; 0 closes DELETE" },
-	{ "PUT", SCOPE_POLICY, KIND_TRISTATE, GROUP_METHODS, offsetof(struct acl, put), "",
+	{ "PUT", SCOPE_POLICY, KIND_TRISTATE, GROUP_METHODS, offsetof(struct acl, put), 0, "",
 	  "unset: follows POST; 0 closes PUT" },
-	ACL("ALLOW_START", allow_start, "0", "POST /containers/{id}/start, without POST=1"),
-	ACL("ALLOW_STOP", allow_stop, "0", "POST /containers/{id}/stop, without POST=1"),
-	ACL("ALLOW_RESTARTS", allow_restarts, "0", "restart, stop and kill, without POST=1"),
-	ACL("ALLOW_PAUSE", allow_pause, "0", "POST /containers/{id}/pause, without POST=1"),
-	ACL("ALLOW_UNPAUSE", allow_unpause, "0", "POST /containers/{id}/unpause, without POST=1"),
-	ACL("ALLOW_ARCHIVE", allow_archive, "0", "container file reads and writes (archive, copy)"),
-	ACL("ALLOW_EXPORT", allow_export, "0", "GET /containers/{id}/export (a whole filesystem)"),
-	ACL("ALLOW_LOGS", allow_logs, "1", "container logs, with CONTAINERS=1"),
-	ACL("ALLOW_TOP", allow_top, "1", "container processes, with CONTAINERS=1"),
-	ACL("ALLOW_CHANGES", allow_changes, "1",
+	ACL("ALLOW_START", allow_start, "0", TEC | LSIO, "POST /containers/{id}/start, without POST=1"),
+	ACL("ALLOW_STOP", allow_stop, "0", TEC | LSIO, "POST /containers/{id}/stop, without POST=1"),
+	ACL("ALLOW_RESTARTS", allow_restarts, "0", TEC | LSIO, "restart, stop and kill, without POST=1"),
+	ACL("ALLOW_PAUSE", allow_pause, "0", LSIO, "POST /containers/{id}/pause, without POST=1"),
+	ACL("ALLOW_UNPAUSE", allow_unpause, "0", LSIO, "POST /containers/{id}/unpause, without POST=1"),
+	ACL("ALLOW_ARCHIVE", allow_archive, "0", LSIO, "container file reads and writes (archive, copy)"),
+	ACL("ALLOW_EXPORT", allow_export, "0", LSIO, "GET /containers/{id}/export (a whole filesystem)"),
+	ACL("ALLOW_LOGS", allow_logs, "1", LSIO, "container logs, with CONTAINERS=1"),
+	ACL("ALLOW_TOP", allow_top, "1", LSIO, "container processes, with CONTAINERS=1"),
+	ACL("ALLOW_CHANGES", allow_changes, "1", LSIO,
 	    "GET /containers/{id}/changes (linuxserver's default is 0)"),
-	ACL("ALLOW_PLUGIN_PRIVILEGES", allow_plugin_privileges, "0",
+	ACL("ALLOW_PLUGIN_PRIVILEGES", allow_plugin_privileges, "0", 0,
 	    "plugin installs and settings (root-equivalent)"),
-	ACL("ALLOW_URL_FETCH", allow_url_fetch, "0", "builds and imports from a remote URL"),
-	ACL("ALLOW_SWARM_UNLOCKKEY", allow_swarm_unlockkey, "0", "GET /swarm/unlockkey (a secret)"),
-	ACL("ALLOW_IMAGE_LOAD", allow_image_load, "0", "POST /images/load"),
-	ACL("LIBPOD_ALLOW_START", libpod_allow_start, "0", "/libpod/containers/{id}/start"),
-	ACL("LIBPOD_ALLOW_STOP", libpod_allow_stop, "0", "/libpod/containers/{id}/stop"),
-	ACL("LIBPOD_ALLOW_RESTARTS", libpod_allow_restarts, "0",
+	ACL("ALLOW_URL_FETCH", allow_url_fetch, "0", 0, "builds and imports from a remote URL"),
+	ACL("ALLOW_SWARM_UNLOCKKEY", allow_swarm_unlockkey, "0", 0, "GET /swarm/unlockkey (a secret)"),
+	ACL("ALLOW_IMAGE_LOAD", allow_image_load, "0", 0, "POST /images/load"),
+	ACL("LIBPOD_ALLOW_START", libpod_allow_start, "0", LSIO, "/libpod/containers/{id}/start"),
+	ACL("LIBPOD_ALLOW_STOP", libpod_allow_stop, "0", LSIO, "/libpod/containers/{id}/stop"),
+	ACL("LIBPOD_ALLOW_RESTARTS", libpod_allow_restarts, "0", LSIO,
 	    "/libpod/containers/{id}/restart and kill"),
-	ACL("LIBPOD_ALLOW_PAUSE", libpod_allow_pause, "0", "/libpod/containers/{id}/pause"),
-	ACL("LIBPOD_ALLOW_UNPAUSE", libpod_allow_unpause, "0", "/libpod/containers/{id}/unpause"),
-	ACL("LIBPOD_ALLOW_POD_START", libpod_allow_pod_start, "0", "/libpod/pods/{id}/start"),
-	ACL("LIBPOD_ALLOW_POD_STOP", libpod_allow_pod_stop, "0", "/libpod/pods/{id}/stop"),
-	ACL("LIBPOD_ALLOW_POD_RESTARTS", libpod_allow_pod_restarts, "0",
+	ACL("LIBPOD_ALLOW_PAUSE", libpod_allow_pause, "0", LSIO, "/libpod/containers/{id}/pause"),
+	ACL("LIBPOD_ALLOW_UNPAUSE", libpod_allow_unpause, "0", LSIO, "/libpod/containers/{id}/unpause"),
+	ACL("LIBPOD_ALLOW_POD_START", libpod_allow_pod_start, "0", LSIO, "/libpod/pods/{id}/start"),
+	ACL("LIBPOD_ALLOW_POD_STOP", libpod_allow_pod_stop, "0", LSIO, "/libpod/pods/{id}/stop"),
+	ACL("LIBPOD_ALLOW_POD_RESTARTS", libpod_allow_pod_restarts, "0", LSIO,
 	    "/libpod/pods/{id}/restart and kill"),
-	ACL("LIBPOD_ALLOW_POD_PAUSE", libpod_allow_pod_pause, "0", "/libpod/pods/{id}/pause"),
-	ACL("LIBPOD_ALLOW_POD_UNPAUSE", libpod_allow_pod_unpause, "0", "/libpod/pods/{id}/unpause"),
+	ACL("LIBPOD_ALLOW_POD_PAUSE", libpod_allow_pod_pause, "0", LSIO, "/libpod/pods/{id}/pause"),
+	ACL("LIBPOD_ALLOW_POD_UNPAUSE", libpod_allow_pod_unpause, "0", LSIO, "/libpod/pods/{id}/unpause"),
 
 	PROC("SOCKWALL_LISTEN", KIND_TEXT, GROUP_NETWORK, "tcp://[::]:2375",
 	     "tcp://HOST:PORT, tls://HOST:PORT, unix:///PATH?mode=0660&group=GID, "
@@ -175,12 +178,14 @@ void settings_names(struct setting_names *t)
 		t->sections[n++] = section_name((enum section)s);
 	for (size_t i = 0; i < settings_count; i++) {
 		bool is_switch = settings[i].group == GROUP_METHODS || settings[i].group == GROUP_ACTIONS;
-		if (is_switch && sw < sizeof(t->switches) / sizeof(*t->switches))
+		if (is_switch && sw < sizeof(t->switches) / sizeof(*t->switches)) {
+			t->switch_anchors[sw] = settings[i].anchors;
 			t->switches[sw++] = settings[i].name;
-		else if (!is_switch && k < sizeof(t->others) / sizeof(*t->others))
+		} else if (!is_switch && k < sizeof(t->others) / sizeof(*t->others)) {
 			t->others[k++] = settings[i].name;
+		}
 	}
-	t->en = (struct envnames){ t->sections, n, t->switches, sw, t->others, k };
+	t->en = (struct envnames){ t->sections, n, t->switches, sw, t->others, k, t->switch_anchors };
 }
 
 /* Names wrapped at 78 columns after a two-space indent. */

@@ -46,6 +46,7 @@ struct setting {
 	 * GROUP_METHODS/ACTIONS, the pattern_list in struct filters for
 	 * KIND_PATTERNS; unused otherwise */
 	size_t field;
+	unsigned char anchors; /* switches: ENVCHECK_TEC/LSIO, which anchors read it too */
 	const char *def; /* the default as an operator would write it; "" when none */
 	const char *help;
 };
@@ -66,6 +67,7 @@ bool settings_policy_key(const char *name);
 struct setting_names {
 	const char *sections[SEC_COUNT];
 	const char *switches[64];
+	unsigned char switch_anchors[64];
 	const char *others[64];
 	struct envnames en;
 };
