@@ -372,16 +372,6 @@ int config_policy_for_cn(const struct config *cfg, const char *cn, int listener_
 	return listener_policy;
 }
 
-static const struct {
-	const char *name;
-	enum log_level level;
-} log_levels[] = {
-	{ "emerg", LOGL_EMERG }, { "alert", LOGL_ALERT },     { "crit", LOGL_CRIT },
-	{ "err", LOGL_ERR },     { "error", LOGL_ERR },       { "warning", LOGL_WARNING },
-	{ "warn", LOGL_WARNING }, { "notice", LOGL_NOTICE },  { "info", LOGL_INFO },
-	{ "debug", LOGL_DEBUG },
-};
-
 /* Toggle-like names sockwall does not read, and typos in its namespaces. */
 static void check_names(const struct envnames *en, char *const *envp, const char *ignore,
 			struct problems *p)
@@ -515,18 +505,9 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 		problem(&p, "SOCKWALL_LOOP=%s: expected epoll or poll", v);
 
 	cfg->log_level = LOGL_INFO;
-	if ((v = env_get(envp, "LOG_LEVEL"))) {
-		bool found = false;
-		for (size_t i = 0; i < sizeof(log_levels) / sizeof(*log_levels); i++) {
-			if (strcasecmp(v, log_levels[i].name) == 0) {
-				cfg->log_level = log_levels[i].level;
-				found = true;
-			}
-		}
-		if (!found)
-			problem(&p, "LOG_LEVEL=%s: expected debug, info, notice, warning, err, crit, alert or emerg",
-				v);
-	}
+	if ((v = env_get(envp, "LOG_LEVEL")) && !log_level_named(v, &cfg->log_level))
+		problem(&p, "LOG_LEVEL=%s: expected debug, info, notice, warning, err, crit, alert or emerg",
+			v);
 	cfg->log_format = LOG_JSON;
 	if ((v = env_get(envp, "SOCKWALL_LOG_FORMAT"))) {
 		if (strcmp(v, "text") == 0)

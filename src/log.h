@@ -32,6 +32,9 @@ struct request_log {
 	int64_t duration_us;
 };
 
+/* LOG_LEVEL's words (any case; "error" and "warn" too): false for others. */
+bool log_level_named(const char *name, enum log_level *level);
+
 /* Set once at start-up, before the loop runs. */
 void log_init(enum log_level level, enum log_format format);
 void log_request(const struct request_log *r);
