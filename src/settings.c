@@ -146,12 +146,6 @@ const char *const setting_group_title[GROUP_COUNT] = {
 	[GROUP_POLICY] = "Presets, modes and names",
 };
 
-const char *const setting_kind_word[] = {
-	[KIND_SWITCH] = "switch", [KIND_TRISTATE] = "switch or unset", [KIND_NUMBER] = "number",
-	[KIND_DURATION] = "duration", [KIND_CHOICE] = "word", [KIND_TEXT] = "text",
-	[KIND_PATTERNS] = "regex list",
-};
-
 const struct setting *settings_find(const char *name)
 {
 	for (size_t i = 0; i < settings_count; i++)

@@ -54,7 +54,6 @@ struct setting {
 extern const struct setting settings[];
 extern const size_t settings_count;
 extern const char *const setting_group_title[GROUP_COUNT];
-extern const char *const setting_kind_word[];
 
 /* The row called name, or NULL. */
 const struct setting *settings_find(const char *name);

@@ -10,6 +10,12 @@
 
 #define DOC_PATH "docs/configuration.md"
 
+static const char *const setting_kind_word[] = {
+	[KIND_SWITCH] = "switch", [KIND_TRISTATE] = "switch or unset", [KIND_NUMBER] = "number",
+	[KIND_DURATION] = "duration", [KIND_CHOICE] = "word", [KIND_TEXT] = "text",
+	[KIND_PATTERNS] = "regex list",
+};
+
 static void render(struct textbuf *b)
 {
 	struct acl defaults;
