@@ -182,34 +182,19 @@ void settings_names(struct setting_names *t)
 	t->en = (struct envnames){ t->sections, n, t->switches, sw, t->others, k, t->switch_anchors };
 }
 
-/* Names wrapped at 78 columns after a two-space indent. */
-static void name_lines(struct textbuf *out, bool on)
-{
-	struct acl defaults;
-	size_t col = 0;
-
-	acl_defaults(&defaults);
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++) {
-		const char *name = section_name((enum section)s);
-		if (defaults.section[s] != on)
-			continue;
-		if (col && col + 1 + strlen(name) > 78) {
-			text_printf(out, "\n");
-			col = 0;
-		}
-		text_printf(out, "%s%s", col ? " " : "  ", name);
-		col += (col ? 1 : 2) + strlen(name);
-	}
-	text_printf(out, "\n");
-}
-
 void settings_help(struct textbuf *out)
 {
+	struct acl defaults;
+
+	acl_defaults(&defaults);
 	text_printf(out, "Sections (1/0, true/false, yes/no, on/off), as tecnativa/docker-socket-proxy;\n"
-			 "GET/HEAD on the section when on.  On by default:\n");
-	name_lines(out, true);
-	text_printf(out, "Off by default:\n");
-	name_lines(out, false);
+			 "GET/HEAD on the section when on.  On by default:");
+	for (int on = 1, n = 0; on >= 0; on--, n = 0) {
+		for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
+			if (defaults.section[s] == on)
+				text_printf(out, "%s%s", n++ % 6 ? " " : "\n  ", section_name((enum section)s));
+		text_printf(out, "%s", on ? "\nOff by default:" : "\n");
+	}
 	for (int g = 0; g < GROUP_COUNT; g++) {
 		text_printf(out, "%s:\n", setting_group_title[g]);
 		for (size_t i = 0; i < settings_count; i++) {
