@@ -36,7 +36,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: FORCE all deps docs run test unit integration integration-poll integration-asan bench soak cross clean
+.PHONY: FORCE all deps docs layout run test unit integration integration-poll integration-asan bench soak cross clean
 
 all: deps build/sockwall
 
@@ -109,7 +109,13 @@ integration-asan: all build/sockwall-asan
 # libFuzzer targets: `make fuzz` (FUZZ_SECONDS each), `make fuzz-smoke` (a few seconds each)
 include tests/fuzz/fuzz.mk
 
-test: unit fuzz-smoke integration integration-poll integration-asan
+# The shape docs/design.md describes (files, layers, line budget) and docs
+# whose links stay inside the repository.
+layout: deps
+	/usr/bin/python3 scripts/check-layout.py
+	/usr/bin/python3 scripts/check-links.py
+
+test: layout unit fuzz-smoke integration integration-poll integration-asan
 
 # Static arm64 and armv7 binaries (build/sockwall-arm64, build/sockwall-armv7),
 # their unit tests and a proxy run under qemu-user against a real dockerd.
