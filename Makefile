@@ -36,7 +36,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: FORCE all deps run test unit integration integration-poll integration-asan bench soak cross clean
+.PHONY: FORCE all deps docs layout run test unit integration integration-poll integration-asan bench soak cross clean
 
 all: deps build/sockwall
 
@@ -89,6 +89,10 @@ run: all
 unit: deps $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
 
+# docs/configuration.md is rendered from src/settings.c; test_settings fails when stale.
+docs: $(TEST_DIR)/test_settings
+	$(TEST_DIR)/test_settings --write
+
 integration: all
 	scripts/integration.sh
 
@@ -105,7 +109,13 @@ integration-asan: all build/sockwall-asan
 # libFuzzer targets: `make fuzz` (FUZZ_SECONDS each), `make fuzz-smoke` (a few seconds each)
 include tests/fuzz/fuzz.mk
 
-test: unit fuzz-smoke integration integration-poll integration-asan
+# The shape docs/design.md describes (files, layers, line budget) and docs
+# whose links stay inside the repository.
+layout: deps
+	/usr/bin/python3 scripts/check-layout.py
+	/usr/bin/python3 scripts/check-links.py
+
+test: layout unit fuzz-smoke integration integration-poll integration-asan
 
 # Static arm64 and armv7 binaries (build/sockwall-arm64, build/sockwall-armv7),
 # their unit tests and a proxy run under qemu-user against a real dockerd.

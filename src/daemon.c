@@ -1,9 +1,5 @@
 #include "daemon.h"
 
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
-
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,9 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hostpath.h"
 #include "http.h"
-#include "match.h"
+#include "json.h"
 
 size_t daemon_lookup_request(char *out, size_t cap, enum ref_kind kind, const char *ref)
 {
@@ -47,153 +42,120 @@ size_t daemon_lookup_request(char *out, size_t cap, enum ref_kind kind, const ch
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
-static bool tok_is(const char *js, const jsmntok_t *t, const char *s)
+/* An ID without the "sha256:" images carry (containers' IDs have none). */
+static bool copy_id(const struct json_doc *d, int t, char *out, size_t cap)
 {
-	size_t n = strlen(s);
-	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
-	       memcmp(js + t->start, s, n) == 0;
-}
+	char id[80];
 
-/* Index of the token after the value starting at i. */
-static int skip(const jsmntok_t *t, int i, int count)
-{
-	int end = i + 1;
-
-	for (int pending = t[i].size; pending > 0 && end < count; end++)
-		pending += t[end].size - 1;
-	return end;
-}
-
-/* Copies a JSON string token without escapes (IDs and names have none). */
-static bool copy_plain(const char *js, const jsmntok_t *t, char *out, size_t cap)
-{
-	size_t n = (size_t)(t->end - t->start);
-
-	if (t->type != JSMN_STRING || n >= cap || memchr(js + t->start, '\\', n))
+	if (!json_cstr(d, t, id, sizeof(id)))
 		return false;
-	memcpy(out, js + t->start, n);
-	out[n] = '\0';
+	const char *bare = strncmp(id, "sha256:", 7) == 0 && id[7] ? id + 7 : id;
+	if (strlen(bare) >= cap)
+		return false;
+	strcpy(out, bare);
 	return true;
 }
 
-/* An ID without the "sha256:" images carry (containers' IDs have none). */
-static bool copy_id(const char *js, const jsmntok_t *t, char *out, size_t cap)
+/* A bind's Source kept for the filter; false when it cannot be. */
+static bool add_bind(const struct json_doc *d, int t, bool read_only, struct ref_answer *a)
 {
-	jsmntok_t bare = *t;
+	size_t used = 0;
 
-	if (t->type == JSMN_STRING && t->end - t->start > 7 &&
-	    memcmp(js + t->start, "sha256:", 7) == 0)
-		bare.start += 7;
-	return copy_plain(js, &bare, out, cap);
-}
-
-static bool source_is_protected(const struct filters *f, const char *js, const jsmntok_t *t,
-				bool read_only)
-{
-	char path[4096], clean[4098];
-	size_t n;
-
-	if (!copy_plain(js, t, path, sizeof(path)))
-		return true; /* an escaped or huge path: assume the worst */
-	n = path_clean(path, strlen(path), clean, sizeof(clean));
-	return n != (size_t)-1 && filter_path_is_protected(f, clean, n, read_only);
-}
-
-/* Mounts[] of an inspect answer: {"Type":"bind","Source":"/var/run/docker.sock",...};
- * local volumes are listed in a for a second question. */
-static bool mounts_hold_socket(const struct filters *f, const char *js, const jsmntok_t *t,
-			       int i, int count, struct ref_answer *a)
-{
-	if (t[i].type != JSMN_ARRAY)
+	for (size_t i = 0; i < a->n_binds; i++)
+		used += strlen(a->binds + used) + 1;
+	if (a->n_binds == 32 || !json_cstr(d, t, a->binds + used, sizeof(a->binds) - used))
 		return false;
-	int end = skip(t, i, count);
-	for (int j = i + 1; j < end; j = skip(t, j, count)) {
-		if (t[j].type != JSMN_OBJECT)
+	if (read_only)
+		a->binds_read_only |= 1u << a->n_binds;
+	a->n_binds++;
+	return true;
+}
+
+/* Mounts[] of an inspect answer: {"Type":"bind","Source":"/var/run/docker.sock",...}
+ * binds kept, local volumes listed in a for a second question. */
+static void read_mounts(const struct json_doc *d, int i, struct ref_answer *a)
+{
+	if (d->tok[i].type != JSMN_ARRAY)
+		return;
+	int end = json_skip(d, i);
+	for (int j = i + 1; j < end && !a->mounts_unknown; j = json_skip(d, j)) {
+		if (d->tok[j].type != JSMN_OBJECT)
 			continue;
-		int obj_end = skip(t, j, count);
+		int obj_end = json_skip(d, j);
 		bool bind = false, volume = false, local = false, rw = true;
 		int source = -1, name = -1;
-		for (int k = j + 1; k + 1 < obj_end; k = skip(t, k + 1, count)) {
-			if (tok_is(js, &t[k], "Type")) {
-				bind = tok_is(js, &t[k + 1], "bind");
-				volume = tok_is(js, &t[k + 1], "volume");
-			} else if (tok_is(js, &t[k], "Source")) {
+		for (int k = j + 1; k + 1 < obj_end; k = json_skip(d, k + 1)) {
+			const jsmntok_t *v = &d->tok[k + 1];
+			if (json_eq(d, k, "Type", false)) {
+				bind = json_eq(d, k + 1, "bind", false);
+				volume = json_eq(d, k + 1, "volume", false);
+			} else if (json_eq(d, k, "Source", false)) {
 				source = k + 1;
-			} else if (tok_is(js, &t[k], "Name")) {
+			} else if (json_eq(d, k, "Name", false)) {
 				name = k + 1;
-			} else if (tok_is(js, &t[k], "Driver")) {
-				local = tok_is(js, &t[k + 1], "local") || tok_is(js, &t[k + 1], "");
-			} else if (tok_is(js, &t[k], "RW")) {
-				rw = !(t[k + 1].type == JSMN_PRIMITIVE && js[t[k + 1].start] == 'f');
+			} else if (json_eq(d, k, "Driver", false)) {
+				local = json_eq(d, k + 1, "local", false) || json_eq(d, k + 1, "", false);
+			} else if (json_eq(d, k, "RW", false)) {
+				rw = !(v->type == JSMN_PRIMITIVE && d->js[v->start] == 'f');
 			}
 		}
-		if (bind && source >= 0 && source_is_protected(f, js, &t[source], !rw))
-			return true;
+		if (bind && source >= 0 && !add_bind(d, source, !rw, a))
+			a->mounts_unknown = true;
 		if (volume && local && name >= 0) {
-			/* Unknown volumes are assumed to be the worst kind. */
 			if (a->n_volumes == sizeof(a->volumes) / sizeof(*a->volumes) ||
-			    !copy_plain(js, &t[name], a->volumes[a->n_volumes], FILTER_NAME_MAX))
-				return true;
-			a->n_volumes++;
+			    !json_cstr(d, name, a->volumes[a->n_volumes], FILTER_NAME_MAX))
+				a->mounts_unknown = true;
+			else
+				a->n_volumes++;
 		}
 	}
-	return false;
 }
 
-/* Options of GET /volumes/{name}: the local driver's bind options; the
- * device of a bind goes to a->device. */
-static bool volume_binds_protected(const struct filters *f, const char *js, const jsmntok_t *t,
-				   int i, int count, struct ref_answer *a)
+/* Options of GET /volumes/{name}: what the local driver mounts. */
+static void read_volume_options(const struct json_doc *d, int i, struct ref_answer *a)
 {
-	char type[32] = "", o[256] = "", device[4096] = "", raw[4098], clean[4100];
-	size_t n;
+	char type[32] = "", o[256] = "", device[4096] = "";
+	bool readable = true;
 
-	if (t[i].type != JSMN_OBJECT)
-		return false;
-	int end = skip(t, i, count);
-	for (int k = i + 1; k + 1 < end; k = skip(t, k + 1, count)) {
-		if (tok_is(js, &t[k], "type") && !copy_plain(js, &t[k + 1], type, sizeof(type)))
-			return true;
-		if (tok_is(js, &t[k], "o") && !copy_plain(js, &t[k + 1], o, sizeof(o)))
-			return true;
-		if (tok_is(js, &t[k], "device") && !copy_plain(js, &t[k + 1], device, sizeof(device)))
-			return true;
+	if (d->tok[i].type != JSMN_OBJECT)
+		return;
+	int end = json_skip(d, i);
+	for (int k = i + 1; k + 1 < end; k = json_skip(d, k + 1)) {
+		if (json_eq(d, k, "type", false))
+			readable &= json_cstr(d, k + 1, type, sizeof(type));
+		else if (json_eq(d, k, "o", false))
+			readable &= json_cstr(d, k + 1, o, sizeof(o));
+		else if (json_eq(d, k, "device", false))
+			readable &= json_cstr(d, k + 1, device, sizeof(device));
 	}
-	bool bind = strcmp(type, "none") == 0 || strcmp(type, "bind") == 0 ||
-		    strcmp(type, "rbind") == 0;
-	/* A disk or overlay filesystem of the host (see inspect.c local_host_fs). */
-	static const char *const harmless[] = { "", "tmpfs", "nfs", "nfs4", "cifs", "smb3" };
-	bool host_fs = !bind;
-	for (size_t h = 0; h < sizeof(harmless) / sizeof(*harmless); h++)
-		host_fs &= strcmp(type, harmless[h]) != 0;
-	if (host_fs)
-		return true;
-	for (char *save = NULL, *tok = strtok_r(o, ",", &save); tok && !bind;
-	     tok = strtok_r(NULL, ",", &save))
-		bind = strcmp(tok, "bind") == 0 || strcmp(tok, "rbind") == 0;
-	if (!bind || !device[0])
-		return false;
+	struct local_volume_opts opts = { { type, strlen(type) }, { o, strlen(o) },
+					  { device, strlen(device) } };
+	struct str any_driver = { NULL, 0 }; /* asked by name: whatever its driver */
+	/* what cannot be read is taken for the worst kind */
+	a->host_fs = !readable || inspect_local_host_fs(any_driver, &opts);
+	if (a->host_fs || !inspect_local_bind(any_driver, &opts))
+		return;
 	if (strlen(device) >= sizeof(a->device))
-		return true;
-	strcpy(a->device, device);
-	snprintf(raw, sizeof(raw), "%s%s", device[0] == '/' ? "" : "/", device);
-	n = path_clean(raw, strlen(raw), clean, sizeof(clean));
-	return n == (size_t)-1 || filter_path_is_protected(f, clean, n, false);
+		a->host_fs = true;
+	else
+		strcpy(a->device, device);
 }
 
-static bool tok_nonempty_list(const jsmntok_t *t)
+static bool nonempty_list(const struct json_doc *d, int t)
 {
-	return (t->type == JSMN_ARRAY || t->type == JSMN_OBJECT) && t->size > 0;
+	const jsmntok_t *v = &d->tok[t];
+
+	return (v->type == JSMN_ARRAY || v->type == JSMN_OBJECT) && v->size > 0;
 }
 
 /* "container:<ref>": another container whose namespaces this one shares. */
-static bool add_share(struct ref_answer *a, const char *js, const jsmntok_t *t, size_t skip_len)
+static bool add_share(struct ref_answer *a, const struct json_doc *d, int t, size_t skip_len)
 {
 	char buf[FILTER_NAME_MAX + 16];
 
-	if (t->type != JSMN_STRING)
+	if (d->tok[t].type != JSMN_STRING)
 		return true;
-	if (!copy_plain(js, t, buf, sizeof(buf)))
+	if (!json_cstr(d, t, buf, sizeof(buf)))
 		return false;
 	if (skip_len) {
 		if (strncmp(buf, "container:", skip_len) != 0)
@@ -214,41 +176,41 @@ static bool add_share(struct ref_answer *a, const char *js, const jsmntok_t *t, 
  * HostConfig of an inspect answer: what the container holds.  Returns
  * false when it cannot be read exactly (the caller refuses).
  */
-static bool read_powers(const char *js, const jsmntok_t *t, int i, int count, struct ref_answer *a)
+static bool read_powers(const struct json_doc *d, int i, struct ref_answer *a)
 {
 	struct ctr_powers *p = &a->powers;
 
-	if (t[i].type != JSMN_OBJECT)
-		return t[i].type == JSMN_PRIMITIVE; /* null */
-	int end = skip(t, i, count);
-	for (int k = i + 1; k + 1 < end; k = skip(t, k + 1, count)) {
-		const jsmntok_t *val = &t[k + 1];
-		bool is_host = tok_is(js, val, "host");
-		if (tok_is(js, &t[k], "Privileged"))
-			p->privileged = val->type == JSMN_PRIMITIVE && js[val->start] == 't';
-		else if (tok_is(js, &t[k], "NetworkMode"))
+	if (d->tok[i].type != JSMN_OBJECT)
+		return d->tok[i].type == JSMN_PRIMITIVE; /* null */
+	int end = json_skip(d, i);
+	for (int k = i + 1; k + 1 < end; k = json_skip(d, k + 1)) {
+		int val = k + 1;
+		bool is_host = json_eq(d, val, "host", false);
+		if (json_eq(d, k, "Privileged", false))
+			p->privileged = json_is_true(d, val);
+		else if (json_eq(d, k, "NetworkMode", false))
 			p->host_net = is_host;
-		else if (tok_is(js, &t[k], "PidMode"))
+		else if (json_eq(d, k, "PidMode", false))
 			p->host_pid = is_host;
-		else if (tok_is(js, &t[k], "IpcMode"))
+		else if (json_eq(d, k, "IpcMode", false))
 			p->host_ipc = is_host;
-		else if (tok_is(js, &t[k], "UTSMode"))
+		else if (json_eq(d, k, "UTSMode", false))
 			p->host_uts = is_host;
-		else if (tok_is(js, &t[k], "UsernsMode"))
+		else if (json_eq(d, k, "UsernsMode", false))
 			p->host_userns = is_host;
-		else if (tok_is(js, &t[k], "CapAdd"))
-			p->cap_add = tok_nonempty_list(val);
-		else if (tok_is(js, &t[k], "Devices") || tok_is(js, &t[k], "DeviceRequests") ||
-			 tok_is(js, &t[k], "DeviceCgroupRules"))
-			p->devices |= tok_nonempty_list(val);
-		if ((tok_is(js, &t[k], "NetworkMode") || tok_is(js, &t[k], "PidMode") ||
-		     tok_is(js, &t[k], "IpcMode")) &&
-		    !add_share(a, js, val, 10))
+		else if (json_eq(d, k, "CapAdd", false))
+			p->cap_add = nonempty_list(d, val);
+		else if (json_eq(d, k, "Devices", false) || json_eq(d, k, "DeviceRequests", false) ||
+			 json_eq(d, k, "DeviceCgroupRules", false))
+			p->devices |= nonempty_list(d, val);
+		if ((json_eq(d, k, "NetworkMode", false) || json_eq(d, k, "PidMode", false) ||
+		     json_eq(d, k, "IpcMode", false)) &&
+		    !add_share(a, d, val, 10))
 			return false;
-		if (tok_is(js, &t[k], "VolumesFrom") && val->type == JSMN_ARRAY) {
-			int vend = skip(t, k + 1, count);
-			for (int j = k + 2; j < vend; j = skip(t, j, count))
-				if (!add_share(a, js, &t[j], 0))
+		if (json_eq(d, k, "VolumesFrom", false) && d->tok[val].type == JSMN_ARRAY) {
+			int vend = json_skip(d, val);
+			for (int j = val + 1; j < vend; j = json_skip(d, j))
+				if (!add_share(a, d, j, 0))
 					return false;
 		}
 	}
@@ -256,47 +218,82 @@ static bool read_powers(const char *js, const jsmntok_t *t, int i, int count, st
 }
 
 /* Config.Image of an inspect answer. */
-static bool read_image(const char *js, const jsmntok_t *t, int i, int count, struct ref_answer *a)
+static bool read_image(const struct json_doc *d, int i, struct ref_answer *a)
 {
-	if (t[i].type != JSMN_OBJECT)
+	if (d->tok[i].type != JSMN_OBJECT)
 		return true;
-	int end = skip(t, i, count);
-	for (int k = i + 1; k + 1 < end; k = skip(t, k + 1, count))
-		if (tok_is(js, &t[k], "Image"))
-			return copy_plain(js, &t[k + 1], a->image, sizeof(a->image));
+	int end = json_skip(d, i);
+	for (int k = i + 1; k + 1 < end; k = json_skip(d, k + 1))
+		if (json_eq(d, k, "Image", false))
+			return json_cstr(d, k + 1, a->image, sizeof(a->image));
 	return true;
 }
 
-/* {"message": "..."} of a refusal, for the client. */
+/* {"message": "..."} of a refusal, for the client: printable only. */
 static void read_error(const char *js, size_t jlen, struct ref_answer *a)
 {
-	jsmn_parser p;
-	jsmntok_t t[8];
+	struct json_doc d;
+	char msg[4096];
+	size_t n;
 
-	jsmn_init(&p);
-	int n = jsmn_parse(&p, js, jlen, t, 8);
-	if (n < 3 || t[0].type != JSMN_OBJECT)
+	if (json_parse(&d, js, jlen, NULL, 0) != NULL)
 		return;
-	for (int i = 1; i + 1 < n; i += 2)
-		if (tok_is(js, &t[i], "message") && t[i + 1].type == JSMN_STRING) {
-			size_t len = (size_t)(t[i + 1].end - t[i + 1].start);
-			if (len >= sizeof(a->error))
-				len = sizeof(a->error) - 1;
-			/* printable only: it goes into a JSON message of ours */
-			for (size_t c = 0; c < len; c++) {
-				char ch = js[t[i + 1].start + (int)c];
-				a->error[c] = (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') ? ch : '?';
-			}
-			a->error[len] = '\0';
-			return;
-		}
+	for (int i = 1; d.tok[0].type == JSMN_OBJECT && i + 1 < d.n; i = json_skip(&d, i + 1)) {
+		if (!json_eq(&d, i, "message", false) || d.tok[i + 1].type != JSMN_STRING)
+			continue;
+		const jsmntok_t *m = &d.tok[i + 1];
+		if (!json_decode(&d, i + 1, msg, sizeof(msg), &n)) /* longer than we show */
+			text_printable(a->error, sizeof(a->error) - 4, js + m->start,
+				       (size_t)(m->end - m->start));
+		else
+			text_printable(a->error, sizeof(a->error) - 4, msg, n);
+		break;
+	}
+	json_free(&d);
 }
 
-int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
-			const struct filters *f, struct ref_answer *a)
+/* The fields of a 200 answer the kind of question wants. */
+static bool read_answer(enum ref_kind kind, const struct json_doc *d, struct ref_answer *a)
+{
+	bool container = kind == REF_SHARE || kind == REF_TARGET;
+
+	for (int i = 1; i + 1 < d->n; i = json_skip(d, i + 1)) {
+		int v = i + 1;
+		bool ok = true;
+		if (json_eq(d, i, "Id", false)) {
+			ok = copy_id(d, v, a->id, sizeof(a->id));
+		} else if (kind == REF_PROXY_IMAGE && json_eq(d, i, "Image", false)) {
+			ok = copy_id(d, v, a->image_id, sizeof(a->image_id));
+		} else if (json_eq(d, i, "Name", false)) {
+			char name[FILTER_NAME_MAX + 1];
+			ok = json_cstr(d, v, name, sizeof(name));
+			const char *bare = name[0] == '/' ? name + 1 : name;
+			ok = ok && strlen(bare) < sizeof(a->name);
+			if (ok)
+				strcpy(a->name, bare);
+		} else if ((container || kind == REF_LINK) && json_eq(d, i, "Mounts", false)) {
+			read_mounts(d, v, a);
+		} else if (container && json_eq(d, i, "HostConfig", false)) {
+			ok = read_powers(d, v, a);
+		} else if (kind == REF_PROXY_IMAGE && json_eq(d, i, "Config", false)) {
+			ok = read_image(d, v, a);
+		} else if (kind == REF_PROXY_POD && json_eq(d, i, "Pod", false)) {
+			ok = json_cstr(d, v, a->pod, sizeof(a->pod));
+		} else if (kind == REF_NET_JOIN && json_eq(d, i, "Driver", false)) {
+			a->host_network |= json_eq(d, v, "host", false);
+		} else if (kind == REF_VOLUME && json_eq(d, i, "Options", false)) {
+			read_volume_options(d, v, a);
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len, struct ref_answer *a)
 {
 	struct http_response r;
-	jsmn_parser p;
+	struct json_doc d;
 
 	memset(a, 0, sizeof(*a));
 	int head = http_parse_response(resp, len, false, &r);
@@ -311,7 +308,6 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 	 * request goes no further */
 	if (r.status >= 400 && r.status < 600) {
 		a->status = r.status;
-		a->error[0] = '\0';
 		read_error(js, jlen, a);
 		/* a server error without dockerd's words is no answer we trust */
 		if (!a->error[0] && r.status >= 500)
@@ -327,64 +323,19 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
 		snprintf(a->error, sizeof(a->error), "invalid name: dockerd cannot look it up");
 		return 0;
 	}
-	if (r.status != 200)
+	if (r.status != 200 || json_parse(&d, js, jlen, NULL, 0) != NULL)
 		return -1;
-
-	jsmn_init(&p);
-	int count = jsmn_parse(&p, js, jlen, NULL, 0);
-	if (count <= 0)
+	bool read = d.tok[0].type == JSMN_OBJECT && read_answer(kind, &d, a);
+	json_free(&d);
+	if (!read)
 		return -1;
-	jsmntok_t *t = malloc(sizeof(*t) * (size_t)count);
-	if (!t)
-		return -1;
-	jsmn_init(&p);
-	int rc = -1;
-	if (jsmn_parse(&p, js, jlen, t, (unsigned)count) != count || t[0].type != JSMN_OBJECT)
-		goto out;
-	for (int i = 1; i + 1 < count; i = skip(t, i + 1, count)) {
-		if (tok_is(js, &t[i], "Id")) {
-			if (!copy_id(js, &t[i + 1], a->id, sizeof(a->id)))
-				goto out;
-		} else if (kind == REF_PROXY_IMAGE && tok_is(js, &t[i], "Image")) {
-			if (!copy_id(js, &t[i + 1], a->image_id, sizeof(a->image_id)))
-				goto out;
-		} else if (tok_is(js, &t[i], "Name")) {
-			char name[FILTER_NAME_MAX + 1];
-			if (!copy_plain(js, &t[i + 1], name, sizeof(name)))
-				goto out;
-			const char *bare = name[0] == '/' ? name + 1 : name;
-			if (strlen(bare) >= sizeof(a->name))
-				goto out;
-			strcpy(a->name, bare);
-		} else if ((kind == REF_SHARE || kind == REF_TARGET || kind == REF_LINK) &&
-			   tok_is(js, &t[i], "Mounts")) {
-			a->holds_socket |= mounts_hold_socket(f, js, t, i + 1, count, a);
-		} else if ((kind == REF_SHARE || kind == REF_TARGET) &&
-			   tok_is(js, &t[i], "HostConfig")) {
-			if (!read_powers(js, t, i + 1, count, a))
-				goto out;
-		} else if (kind == REF_PROXY_IMAGE && tok_is(js, &t[i], "Config")) {
-			if (!read_image(js, t, i + 1, count, a))
-				goto out;
-		} else if (kind == REF_PROXY_POD && tok_is(js, &t[i], "Pod")) {
-			if (!copy_plain(js, &t[i + 1], a->pod, sizeof(a->pod)))
-				goto out;
-		} else if (kind == REF_NET_JOIN && tok_is(js, &t[i], "Driver")) {
-			a->host_network |= tok_is(js, &t[i + 1], "host");
-		} else if (kind == REF_VOLUME && tok_is(js, &t[i], "Options")) {
-			a->holds_socket |= volume_binds_protected(f, js, t, i + 1, count, a);
-		}
-	}
 	if (kind == REF_NET_JOIN && strcmp(a->name, "host") == 0)
 		a->host_network = true;
 	/* Volumes have no Id: their name is what identifies them. */
 	if (kind == REF_VOLUME && a->name[0])
 		snprintf(a->id, sizeof(a->id), "volume");
 	a->found = a->id[0] != '\0';
-	rc = a->found ? 0 : -1;
-out:
-	free(t);
-	return rc;
+	return a->found ? 0 : -1;
 }
 
 static bool is_hex64(const char *s)

@@ -20,12 +20,12 @@ size_t daemon_lookup_request(char *out, size_t cap, enum ref_kind kind, const ch
 
 /*
  * Reads dockerd's whole answer (head and body).  404 -> found = false;
- * 200 -> found, id, name and, for containers, whether a bind source of it
- * exposes a protected path.  Returns 0, or -1 when the answer cannot be
- * trusted (any other status, malformed): the caller then refuses.
+ * 200 -> found, id, name and the facts the filter judges (bind sources,
+ * a local volume's bind device, powers, shares; see struct ref_answer).
+ * Returns 0, or -1 when the answer cannot be trusted (any other status,
+ * malformed): the caller then refuses.
  */
-int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len,
-			const struct filters *f, struct ref_answer *a);
+int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len, struct ref_answer *a);
 
 /*
  * The proxy's own container ID when it runs in one, read from

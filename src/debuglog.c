@@ -79,19 +79,19 @@ static void found_words(const struct container_ref *r, const struct ref_answer *
 	case REF_VOLUME:
 		snprintf(out, cap, "volume '%s'%s%.*s%s%s", a->name,
 			 a->device[0] ? ", a bind of " : "", FILTER_SHOWN(a->device, 300),
-			 a->holds_socket ? ", a host filesystem" : "");
+			 a->host_fs ? ", a host filesystem" : "");
 		return;
 	default:
 		break;
 	}
 	snprintf(out, cap,
-		 "container '%s' ID %s, image %.*s%s%s%s; %zu local volume(s), shares %zu "
+		 "container '%s' ID %s, image %.*s%s%s; %zu bind(s)%s, %zu local volume(s), shares %zu "
 		 "container(s)",
 		 a->name, a->id, FILTER_SHOWN(a->image, FILTER_IMAGE_SHOWN),
-		 a->holds_socket ? "; holds the Docker socket or a root-equivalent mount" : "",
 		 powers_any(&a->powers) ? "; privileged, host namespaces, capabilities or devices"
 					: "",
-		 a->n_volumes, a->n_shares);
+		 a->n_binds, a->mounts_unknown ? " and mounts it cannot tell" : "", a->n_volumes,
+		 a->n_shares);
 }
 
 void debuglog_lookup(const struct container_ref *r, const char *req, size_t req_len,

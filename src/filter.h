@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "imageref.h"
 #include "inspect.h"
@@ -97,12 +98,21 @@ struct ref_answer {
 	char error[160];     /* and its message */
 	char id[65];         /* full ID */
 	char name[FILTER_NAME_MAX]; /* without the leading '/' */
-	bool holds_socket;   /* a bind source of it exposes a protected path */
+	/* containers: the Source of each bind in Mounts as dockerd gives it,
+	 * one after another in binds, each NUL-terminated; bit i of
+	 * binds_read_only for the i-th; mounts_unknown when one could not be
+	 * kept (the filter assumes the worst) */
+	char binds[4096];
+	size_t n_binds;
+	uint32_t binds_read_only;
+	bool mounts_unknown;
 	/* containers: their local volumes, which may be binds (asked next) */
 	char volumes[4][FILTER_NAME_MAX];
 	size_t n_volumes;
-	/* volumes: the host path a local bind volume mounts ("" if none) */
+	/* volumes: the host path a local bind volume mounts ("" if none), and
+	 * whether it mounts a filesystem of the host's (or cannot be read) */
 	char device[1024];
+	bool host_fs;
 	/* containers: what they hold, and whose namespaces or volumes they share */
 	struct ctr_powers powers;
 	char shares[4][FILTER_NAME_MAX];
@@ -130,6 +140,13 @@ enum decision filter_judge(const struct filters *f, const struct acl *acl,
 enum decision filter_judge_refs(const struct filters *f, const struct acl *acl, const char *self_id,
 				const struct filter_refs *refs, const struct ref_answer *answers,
 				struct verdict *v);
+
+/*
+ * Whether what dockerd said of a container (its bind sources) or of a
+ * local volume (its bind device, a host filesystem) exposes the socket or
+ * a root-equivalent path.
+ */
+bool filter_answer_holds_socket(const struct filters *f, const struct ref_answer *a);
 
 /*
  * A value that may be too long for a message, cut visibly: an argument

@@ -11,6 +11,41 @@
 #include "hostpath.h"
 #include "imageref.h"
 
+bool filter_answer_holds_socket(const struct filters *f, const struct ref_answer *a)
+{
+	char raw[sizeof(a->device) + 1], clean[sizeof(a->binds) + 4];
+	const char *bind = a->binds;
+
+	if (a->mounts_unknown || a->host_fs)
+		return true;
+	for (size_t i = 0; i < a->n_binds; bind += strlen(bind) + 1, i++) {
+		size_t n = path_clean(bind, strlen(bind), clean, sizeof(clean));
+		if (n != (size_t)-1 &&
+		    filter_path_is_protected(f, clean, n, (a->binds_read_only >> i & 1) != 0))
+			return true;
+	}
+	if (!a->device[0])
+		return false;
+	/* a relative device is relative to dockerd's working directory, "/" */
+	snprintf(raw, sizeof(raw), "%s%s", a->device[0] == '/' ? "" : "/", a->device);
+	size_t n = path_clean(raw, strlen(raw), clean, sizeof(clean));
+	return n == (size_t)-1 || filter_path_is_protected(f, clean, n, false);
+}
+
+/* Container answers[i] holds the socket, itself or through a local volume
+ * of its (asked after it). */
+static bool holds_socket(const struct filters *f, const struct filter_refs *refs,
+			 const struct ref_answer *answers, size_t i)
+{
+	if (filter_answer_holds_socket(f, &answers[i]))
+		return true;
+	for (size_t j = i + 1; j < refs->n; j++)
+		if (refs->refs[j].kind == REF_VOLUME && refs->refs[j].parent == i &&
+		    filter_answer_holds_socket(f, &answers[j]))
+			return true;
+	return false;
+}
+
 /* "docker.io/library/bb:latest" for "bb"; "" for an ID or a digest alone. */
 static void image_key(const char *image, char *out, size_t cap)
 {
@@ -48,16 +83,16 @@ static enum decision judge_proxy_image(const struct filter_refs *refs, const str
 
 /* A container a request writes files into: if it holds power, that is exec. */
 static enum decision judge_write_target(const struct acl *acl, const struct container_ref *r,
-					const struct ref_answer *a, struct verdict *v)
+					const struct ref_answer *a, bool holds, struct verdict *v)
 {
-	if (acl->section[SEC_EXEC] || (!a->holds_socket && !powers_any(&a->powers)))
+	if (acl->section[SEC_EXEC] || (!holds && !powers_any(&a->powers)))
 		return DECISION_ALLOW;
 	return verdict_deny(v, 403, "EXEC",
 		    "sockwall: writing into container '%s' (files, or its stdin) is denied: it "
 		    "%s, and what is planted there runs with that power like exec; set EXEC=1 "
 		    "to allow it",
 		    r->ref,
-		    a->holds_socket ? "holds the Docker socket or a root-equivalent mount"
+		    holds ? "holds the Docker socket or a root-equivalent mount"
 				    : "is privileged, in a host namespace, or has added "
 				      "capabilities or devices");
 }
@@ -149,7 +184,7 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 							.origin = PATH_FROM_VOLUME_CREATE };
 				if (hostpath_judge(f, &hp, v) == DECISION_DENY)
 					return DECISION_DENY;
-			} else if (r->parent == REF_NO_PARENT && a->holds_socket && f->defaults) {
+			} else if (r->parent == REF_NO_PARENT && a->host_fs && f->defaults) {
 				return verdict_deny(v, 403, "default:host-filesystem",
 					    "sockwall: volume '%s' mounts a host filesystem (which "
 					    "holds the Docker socket); denied by the default protections",
@@ -193,7 +228,8 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 		}
 		if (f->defaults && judge_proxy_container(f, self_id, r, a, v) == DECISION_DENY)
 			return DECISION_DENY;
-		if (r->kind == REF_SHARE && a->holds_socket && f->defaults)
+		bool holds = (r->kind == REF_SHARE || r->writes) && holds_socket(f, refs, answers, i);
+		if (r->kind == REF_SHARE && holds && f->defaults)
 			return verdict_deny(v, 403, "default:docker-socket",
 				    "sockwall: container '%s' holds the Docker socket or a "
 				    "root-equivalent mount; sharing its namespaces or volumes is "
@@ -202,7 +238,7 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 		if (r->kind == REF_SHARE && powers_judge_shared(f, r->ref, &a->powers, v) ==
 						    DECISION_DENY)
 			return DECISION_DENY;
-		if (r->writes && judge_write_target(acl, r, a, v) == DECISION_DENY)
+		if (r->writes && judge_write_target(acl, r, a, holds, v) == DECISION_DENY)
 			return DECISION_DENY;
 	}
 	return DECISION_ALLOW;

@@ -141,4 +141,24 @@ int inspect_body(enum route_action action, const char *body, size_t len, char *s
 /* True for the actions whose body inspect_body reads. */
 bool inspect_wants_body(enum route_action action);
 
+/*
+ * What a volume of the local driver (driver "local", or none named)
+ * mounts, by its options (keys exact, as the driver reads them): the one
+ * reading for bodies and for dockerd's answers alike.
+ */
+struct local_volume_opts {
+	struct str type, o, device;
+};
+
+/* A bind of device, a host path: type none, bind or rbind, or bind or
+ * rbind among the "o" options (case and blanks ignored: no spelling
+ * dockerd might accept slips past), and a device (without one the driver
+ * refuses to mount). */
+bool inspect_local_bind(struct str driver, const struct local_volume_opts *o);
+
+/* A filesystem of its own type that holds the host's files (ext4 on a
+ * host disk, overlay over host directories): any type but the network,
+ * memory and bind ones.  dockerd passes the type to mount(2) as given. */
+bool inspect_local_host_fs(struct str driver, const struct local_volume_opts *o);
+
 #endif

@@ -39,12 +39,10 @@ static enum lookup_state ask(struct lookup *l, const char **why)
 }
 
 enum lookup_state lookup_start(struct lookup *l, const struct filter_refs *refs,
-			       const struct filters *f, const char *socket_path,
-			       const char *self_id, const char **why)
+			       const char *socket_path, const char *self_id, const char **why)
 {
 	l->refs = *refs;
 	l->next = 0;
-	l->filters = f;
 	l->socket_path = socket_path;
 	l->self_id = self_id;
 	l->fd = -1;
@@ -90,7 +88,7 @@ enum lookup_state lookup_step(struct lookup *l, const char **why)
 	/* HTTP/1.0: the answer ends when dockerd closes. */
 	const struct container_ref *r = &l->refs.refs[l->next];
 	struct ref_answer *a = &l->answers[l->next];
-	int parsed = n < 0 ? -1 : daemon_parse_answer(r->kind, l->resp, l->resp_len, l->filters, a);
+	int parsed = n < 0 ? -1 : daemon_parse_answer(r->kind, l->resp, l->resp_len, a);
 	debuglog_lookup(r, l->req, l->req_len, l->resp, l->resp_len, parsed, a);
 	if (parsed < 0) {
 		*why = "unexpected answer from the Docker daemon";
@@ -138,8 +136,6 @@ enum lookup_state lookup_next(struct lookup *l, const char **why)
 		*why = "too many references to check";
 		return LOOKUP_FAILED;
 	}
-	if (r->kind == REF_VOLUME && a->holds_socket && r->parent != REF_NO_PARENT)
-		l->answers[r->parent].holds_socket = true;
 	l->next++;
 	return ask(l, why);
 }

@@ -19,10 +19,11 @@
  *  - a 200 container answer (canonical JSON as Go's encoder writes it:
  *    valid UTF-8, no escapes, no repeated keys) whose top-level Mounts
  *    hold a Type "bind" whose absolute Source, cleaned, exposes the socket
- *    or /proc makes holds_socket true (or the answer is refused); for a
+ *    or /proc is judged by the filter to hold the socket
+ *    (filter_answer_holds_socket; or the answer is refused); for a
  *    volume, Options with a local bind (type none/bind/rbind or
- *    o=bind/rbind) of such a device do too, and a bind's device is
- *    reported unless holds_socket already says "cannot tell";
+ *    o=bind/rbind) of such a device are too, and a bind's device is
+ *    reported unless host_fs already says "cannot tell";
  *  - daemon_self_id_from finds exactly the first "containers/<64 lowercase
  *    hex>/" after a '/' or a '-' (dockerd's containers/, Podman's
  *    vfs-containers/ and overlay-containers/) inside the 4th field (the
@@ -157,7 +158,7 @@ static void answer(enum ref_kind kind, const char *resp, size_t len)
 {
 	static struct ref_answer a;
 	static struct http_response r;
-	int rc = daemon_parse_answer(kind, resp, len, &defaults, &a);
+	int rc = daemon_parse_answer(kind, resp, len, &a);
 
 	FUZZ_CHECK(rc == 0 || rc == -1, "daemon_parse_answer returned %d", rc);
 	int head = http_parse_response(resp, len, 0, &r);
@@ -191,6 +192,9 @@ static void answer(enum ref_kind kind, const char *resp, size_t len)
 	terminated(a.device, sizeof(a.device), "device");
 	terminated(a.pod, sizeof(a.pod), "pod");
 	terminated(a.image_id, sizeof(a.image_id), "image ID");
+	FUZZ_CHECK(a.n_binds <= 32, "%zu binds", a.n_binds);
+	for (size_t i = 0, at = 0; i < a.n_binds; i++, at += strlen(a.binds + at) + 1)
+		terminated(a.binds + at, sizeof(a.binds) - at, "bind");
 	FUZZ_CHECK(a.n_volumes <= sizeof(a.volumes) / sizeof(*a.volumes), "%zu volumes",
 		   a.n_volumes);
 	for (size_t i = 0; i < a.n_volumes; i++)
@@ -217,10 +221,11 @@ static void answer(enum ref_kind kind, const char *resp, size_t len)
 	if (used == jlen && top->t == J_OBJ && unique_keys(top)) {
 		const struct jv *device;
 		if (ref_holds_socket(kind, top, &device))
-			FUZZ_CHECK(a.holds_socket, "a %s exposing the socket or /proc is not noticed",
+			FUZZ_CHECK(filter_answer_holds_socket(&defaults, &a),
+				   "a %s exposing the socket or /proc is not noticed",
 				   kind == REF_VOLUME ? "volume device" : "bind mount");
-		/* (holds_socket also stands for "cannot tell": then no device) */
-		if (device && device->n < sizeof(a.device) && !a.holds_socket)
+		/* (host_fs also stands for "cannot tell": then no device) */
+		if (device && device->n < sizeof(a.device) && !a.host_fs)
 			FUZZ_CHECK(strlen(a.device) == device->n &&
 					   memcmp(a.device, device->s, device->n) == 0,
 				   "the volume's device is not reported");

@@ -437,7 +437,8 @@ static void test_refs(void)
 	memset(answers, 0, sizeof(answers));
 	for (size_t i = 0; i < refs.n; i++)
 		answers[i] = (struct ref_answer){ .found = true, .id = "9", .name = "other" };
-	answers[1].holds_socket = true;
+	answers[1] = (struct ref_answer){ .found = true, .id = "9", .name = "other",
+					  .binds = "/var/run/docker.sock", .n_binds = 1 };
 	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) == DECISION_DENY,
 	      "sharing a container that holds the socket");
 
@@ -495,40 +496,40 @@ static void test_daemon_answers(void)
 	const char ok[] = "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
 			  "{\"Id\":\"0123abcd\",\"Name\":\"/docker-proxy\",\"Mounts\":["
 			  "{\"Type\":\"bind\",\"Source\":\"/var/run/docker.sock\",\"Destination\":\"/s\"}]}";
-	CHECK(daemon_parse_answer(REF_SHARE, ok, sizeof(ok) - 1, &cfg.policy.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_SHARE, ok, sizeof(ok) - 1, &a) == 0 &&
 		      a.found && strcmp(a.id, "0123abcd") == 0 &&
-		      strcmp(a.name, "docker-proxy") == 0 && a.holds_socket,
+		      strcmp(a.name, "docker-proxy") == 0 && filter_answer_holds_socket(&cfg.policy.filters, &a),
 	      "inspect answer");
 	const char vol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"9\",\"Name\":\"/web\",\"Mounts\":["
 			   "{\"Type\":\"volume\",\"Source\":\"/var/lib/docker/volumes/x/_data\"}]}";
-	CHECK(daemon_parse_answer(REF_SHARE, vol, sizeof(vol) - 1, &cfg.policy.filters, &a) == 0 &&
-		      !a.holds_socket,
+	CHECK(daemon_parse_answer(REF_SHARE, vol, sizeof(vol) - 1, &a) == 0 &&
+		      !filter_answer_holds_socket(&cfg.policy.filters, &a),
 	      "volume mount does not hold the socket");
 	const char missing[] = "HTTP/1.0 404 Not Found\r\n\r\n{\"message\":\"No such container\"}";
-	CHECK(daemon_parse_answer(REF_TARGET, missing, sizeof(missing) - 1, &cfg.policy.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_TARGET, missing, sizeof(missing) - 1, &a) == 0 &&
 		      !a.found,
 	      "404");
 	const char err[] = "HTTP/1.0 500 Internal Server Error\r\n\r\n{}";
-	CHECK(daemon_parse_answer(REF_TARGET, err, sizeof(err) - 1, &cfg.policy.filters, &a) < 0, "500");
+	CHECK(daemon_parse_answer(REF_TARGET, err, sizeof(err) - 1, &a) < 0, "500");
 	const char ambiguous[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"x\"}";
-	CHECK(daemon_parse_answer(REF_TARGET, ambiguous, sizeof(ambiguous) - 1, &cfg.policy.filters, &a) < 0,
+	CHECK(daemon_parse_answer(REF_TARGET, ambiguous, sizeof(ambiguous) - 1, &a) < 0,
 	      "no Id");
 
 	const char withvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"9\",\"Name\":\"/h\",\"Mounts\":["
 			       "{\"Type\":\"volume\",\"Name\":\"sockvol\",\"Driver\":\"local\","
 			       "\"Source\":\"/var/lib/docker/volumes/sockvol/_data\"}]}";
-	CHECK(daemon_parse_answer(REF_SHARE, withvol, sizeof(withvol) - 1, &cfg.policy.filters, &a) == 0 &&
-		      !a.holds_socket && a.n_volumes == 1 && strcmp(a.volumes[0], "sockvol") == 0,
+	CHECK(daemon_parse_answer(REF_SHARE, withvol, sizeof(withvol) - 1, &a) == 0 &&
+		      !filter_answer_holds_socket(&cfg.policy.filters, &a) && a.n_volumes == 1 && strcmp(a.volumes[0], "sockvol") == 0,
 	      "local volumes are listed for a second question");
 	const char bindvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"sockvol\",\"Driver\":\"local\","
 			       "\"Options\":{\"device\":\"/var/run\",\"o\":\"bind\",\"type\":\"none\"}}";
-	CHECK(daemon_parse_answer(REF_VOLUME, bindvol, sizeof(bindvol) - 1, &cfg.policy.filters, &a) == 0 &&
-		      a.found && a.holds_socket,
+	CHECK(daemon_parse_answer(REF_VOLUME, bindvol, sizeof(bindvol) - 1, &a) == 0 &&
+		      a.found && filter_answer_holds_socket(&cfg.policy.filters, &a),
 	      "a local volume binding /var/run holds the socket");
 	const char plainvol[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"data\",\"Driver\":\"local\","
 				"\"Options\":null}";
-	CHECK(daemon_parse_answer(REF_VOLUME, plainvol, sizeof(plainvol) - 1, &cfg.policy.filters, &a) == 0 &&
-		      a.found && !a.holds_socket,
+	CHECK(daemon_parse_answer(REF_VOLUME, plainvol, sizeof(plainvol) - 1, &a) == 0 &&
+		      a.found && !filter_answer_holds_socket(&cfg.policy.filters, &a),
 	      "a plain volume does not");
 
 	/* What a shared or written container holds, and whom it shares with. */
@@ -539,46 +540,43 @@ static void test_daemon_answers(void)
 		"\"DeviceRequests\":null,\"VolumesFrom\":[\"vf1:ro\",\"vf2\"]},"
 		"\"Config\":{\"Image\":\"bb:latest\"},\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/sys\","
 		"\"RW\":false}]}";
-	CHECK(daemon_parse_answer(REF_SHARE, powers, sizeof(powers) - 1, &cfg.policy.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_SHARE, powers, sizeof(powers) - 1, &a) == 0 &&
 		      a.found && !a.powers.privileged && a.powers.host_pid && !a.powers.host_net &&
 		      a.powers.cap_add && !a.powers.devices && a.n_shares == 4 &&
 		      strcmp(a.shares[0], "net1") == 0 && strcmp(a.shares[1], "ipc1") == 0 &&
 		      strcmp(a.shares[2], "vf1") == 0 && strcmp(a.shares[3], "vf2") == 0 &&
-		      !a.holds_socket,
+		      !filter_answer_holds_socket(&cfg.policy.filters, &a),
 	      "powers and shares: %zu shares", a.n_shares);
 	const char rwsys[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"7\",\"Name\":\"/p\",\"Mounts\":["
 			     "{\"Type\":\"bind\",\"Source\":\"/sys\",\"RW\":true}],"
 			     "\"HostConfig\":{\"Privileged\":true,\"Devices\":[{}]}}";
-	CHECK(daemon_parse_answer(REF_TARGET, rwsys, sizeof(rwsys) - 1, &cfg.policy.filters, &a) == 0 &&
-		      a.holds_socket && a.powers.privileged && a.powers.devices,
+	CHECK(daemon_parse_answer(REF_TARGET, rwsys, sizeof(rwsys) - 1, &a) == 0 &&
+		      filter_answer_holds_socket(&cfg.policy.filters, &a) && a.powers.privileged && a.powers.devices,
 	      "a writable /sys is root-equivalent");
-	CHECK(daemon_parse_answer(REF_PROXY_IMAGE, powers, sizeof(powers) - 1, &cfg.policy.filters,
-				  &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_PROXY_IMAGE, powers, sizeof(powers) - 1, &a) == 0 &&
 		      strcmp(a.image, "bb:latest") == 0,
 	      "the proxy's image: %s", a.image);
 	const char hostnet[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"host\",\"Id\":\"3f5\","
 			       "\"Driver\":\"host\"}";
-	CHECK(daemon_parse_answer(REF_NET_JOIN, hostnet, sizeof(hostnet) - 1, &cfg.policy.filters,
-				  &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_NET_JOIN, hostnet, sizeof(hostnet) - 1, &a) == 0 &&
 		      a.found && a.host_network,
 	      "the host network");
 	const char bridge[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"web\",\"Id\":\"3f6\","
 			      "\"Driver\":\"overlay\"}";
-	CHECK(daemon_parse_answer(REF_NET_JOIN, bridge, sizeof(bridge) - 1, &cfg.policy.filters,
-				  &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_NET_JOIN, bridge, sizeof(bridge) - 1, &a) == 0 &&
 		      a.found && !a.host_network,
 	      "another network");
 	const char bad[] = "HTTP/1.0 400 Bad Request\r\n\r\n{\"message\":\"invalid volume name \\\"x\\\"\"}";
-	CHECK(daemon_parse_answer(REF_VOLUME, bad, sizeof(bad) - 1, &cfg.policy.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_VOLUME, bad, sizeof(bad) - 1, &a) == 0 &&
 		      !a.found && a.status == 400 && strstr(a.error, "invalid volume name"),
 	      "dockerd's 4xx is passed on: %d %s", a.status, a.error);
 	const char err500[] = "HTTP/1.0 500 Internal Server Error\r\n\r\n"
 			      "{\"message\":\"multiple IDs found with provided prefix: 3\"}";
-	CHECK(daemon_parse_answer(REF_TARGET, err500, sizeof(err500) - 1, &cfg.policy.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_TARGET, err500, sizeof(err500) - 1, &a) == 0 &&
 		      a.status == 500 && strstr(a.error, "multiple IDs"),
 	      "dockerd's own 500 (an ambiguous prefix) is passed on");
 	const char moved[] = "HTTP/1.0 301 Moved Permanently\r\nLocation: /volumes/var/run\r\n\r\n";
-	CHECK(daemon_parse_answer(REF_VOLUME, moved, sizeof(moved) - 1, &cfg.policy.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_VOLUME, moved, sizeof(moved) - 1, &a) == 0 &&
 		      a.status == 400,
 	      "a redirected name is no name: 400");
 
@@ -601,16 +599,14 @@ static void test_daemon_answers(void)
 	/* libpod's container inspect names the pod; an image's ID loses "sha256:" */
 	const char inpod[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"c1\",\"Name\":\"docker-proxy\","
 			     "\"Image\":\"sha256:ab12\",\"Pod\":\"9f00\"}";
-	CHECK(daemon_parse_answer(REF_PROXY_POD, inpod, sizeof(inpod) - 1, &cfg.policy.filters,
-				  &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_PROXY_POD, inpod, sizeof(inpod) - 1, &a) == 0 &&
 		      strcmp(a.pod, "9f00") == 0,
 	      "pod of the proxy: '%s'", a.pod);
-	CHECK(daemon_parse_answer(REF_PROXY_IMAGE, inpod, sizeof(inpod) - 1, &cfg.policy.filters,
-				  &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_PROXY_IMAGE, inpod, sizeof(inpod) - 1, &a) == 0 &&
 		      strcmp(a.image_id, "ab12") == 0,
 	      "image of the proxy: '%s'", a.image_id);
 	const char img[] = "HTTP/1.0 200 OK\r\n\r\n{\"Id\":\"sha256:ab12\",\"RepoTags\":[]}";
-	CHECK(daemon_parse_answer(REF_IMAGE, img, sizeof(img) - 1, &cfg.policy.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_IMAGE, img, sizeof(img) - 1, &a) == 0 &&
 		      strcmp(a.id, "ab12") == 0,
 	      "image ID: '%s'", a.id);
 
@@ -800,20 +796,20 @@ static void test_host_filesystem_volumes(void)
 	struct ref_answer a;
 	const char ext4[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"disk\",\"Driver\":\"local\","
 			    "\"Options\":{\"device\":\"/dev/sda1\",\"type\":\"ext4\"}}";
-	CHECK(daemon_parse_answer(REF_VOLUME, ext4, sizeof(ext4) - 1, &on.policy.filters, &a) == 0 &&
-		      a.found && a.holds_socket && !a.device[0],
+	CHECK(daemon_parse_answer(REF_VOLUME, ext4, sizeof(ext4) - 1, &a) == 0 &&
+		      a.found && filter_answer_holds_socket(&on.policy.filters, &a) && !a.device[0],
 	      "an ext4 volume holds the host's files");
 	const char tmpfs[] = "HTTP/1.0 200 OK\r\n\r\n{\"Name\":\"mem\",\"Driver\":\"local\","
 			     "\"Options\":{\"device\":\"tmpfs\",\"type\":\"tmpfs\"}}";
-	CHECK(daemon_parse_answer(REF_VOLUME, tmpfs, sizeof(tmpfs) - 1, &on.policy.filters, &a) == 0 &&
-		      a.found && !a.holds_socket,
+	CHECK(daemon_parse_answer(REF_VOLUME, tmpfs, sizeof(tmpfs) - 1, &a) == 0 &&
+		      a.found && !filter_answer_holds_socket(&on.policy.filters, &a),
 	      "a tmpfs volume does not");
 	struct filter_refs refs = { .n = 1 };
 	struct verdict v;
 	refs.refs[0].kind = REF_VOLUME;
 	refs.refs[0].parent = REF_NO_PARENT;
 	strcpy(refs.refs[0].ref, "disk");
-	CHECK(daemon_parse_answer(REF_VOLUME, ext4, sizeof(ext4) - 1, &on.policy.filters, &a) == 0 &&
+	CHECK(daemon_parse_answer(REF_VOLUME, ext4, sizeof(ext4) - 1, &a) == 0 &&
 		      filter_judge_refs(&on.policy.filters, &on.policy.acl, "", &refs, &a, &v) == DECISION_DENY &&
 		      strcmp(v.rule, "default:host-filesystem") == 0,
 	      "naming it in a create is denied: %s", v.message);
@@ -1141,7 +1137,8 @@ static void test_archive_and_fetch(void)
 		      strcmp(v.rule, "EXEC") == 0,
 	      "privileged container");
 	answers[0].powers.privileged = false;
-	answers[0].holds_socket = true;
+	snprintf(answers[0].binds, sizeof(answers[0].binds), "/var/run/docker.sock");
+	answers[0].n_binds = 1;
 	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
 		      DECISION_DENY,
 	      "socket holder");

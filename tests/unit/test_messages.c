@@ -151,13 +151,13 @@ static void test_long_refs_whole(void)
 	refs.refs[0] = (struct container_ref){ .kind = REF_SHARE, .parent = REF_NO_PARENT };
 	snprintf(refs.refs[0].ref, sizeof(refs.refs[0].ref), "%s", longname);
 	answers[0] = (struct ref_answer){ .found = true, .id = ID64, .name = "other",
-					  .holds_socket = true };
+					  .binds = "/var/run/docker.sock", .n_binds = 1 };
 	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
 			      DECISION_DENY &&
 		      strstr(v.message, longname) && ends_with(v.message, "lifts this)"),
 	      "share: %s", v.message);
 	/* sharing a privileged one, under HARDENED */
-	answers[0].holds_socket = false;
+	answers[0].n_binds = 0;
 	answers[0].powers.privileged = true;
 	CHECK(filter_judge_refs(&cfg.policy.filters, &cfg.policy.acl, "", &refs, answers, &v) ==
 			      DECISION_DENY &&
