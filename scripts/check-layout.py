@@ -20,7 +20,7 @@ LAYERS = [
     ("request model", "route routeshow query imageref inspect inspect_"),
     ("policy", "policy powers hostpath filter filter_ judge debuglog"),
     ("settings", "settings envcheck presets config config_"),
-    ("I/O machines", "daemon lookup tls tls_ x509 stream relay conn"),
+    ("I/O machines", "daemon lookup tls tls_ x509 stream relay conn conn_"),
     ("server", "server main"),
 ]
 

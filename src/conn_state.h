@@ -1,8 +1,8 @@
 /*
  * conn_state: one connection's state, shared by the files that drive it:
- * conn.c (life cycle, poll interest, timeouts, close), request.c (the
- * request half), response.c (the upstream and the response half) and
- * answer.c (local answers and the log record).  Private to those files.
+ * conn.c (life cycle, poll interest, timeouts, close), conn_request.c
+ * (the request half), conn_response.c (the upstream and the response half)
+ * and conn_answer.c (local answers and the log record).  Private to those files.
  */
 #ifndef SOCKWALL_CONN_STATE_H
 #define SOCKWALL_CONN_STATE_H
@@ -96,7 +96,7 @@ struct conn {
 	char peer_name[64];       /* peer, formatted the first time a line names it */
 };
 
-/* answer.c */
+/* conn_answer.c */
 int64_t now_us(void);
 void record_begin(struct conn *c, const char *method, size_t mlen, const char *target,
 		  size_t tlen);
@@ -109,11 +109,11 @@ void abort_conn(struct conn *c, const char *why);
 void local_response(struct conn *c, int status, const char *message, bool close,
 		    const char *decision, const char *reason);
 
-/* request.c: each step returns whether it made progress. */
+/* conn_request.c: each step returns whether it made progress. */
 bool request_step(struct conn *c);
 void pending_free(struct conn *c);
 
-/* response.c */
+/* conn_response.c */
 void close_upstream(struct conn *c);
 bool upstream_write(struct conn *c);
 bool upstream_read(struct conn *c);

@@ -1,5 +1,5 @@
 /*
- * judge: one request in, one judgement out.  The proxy (request.c) and
+ * judge: one request in, one judgement out.  The proxy (conn_request.c) and
  * `sockwall --explain` (main.c) call these same functions, so what
  * --explain prints is what the proxy does.
  *

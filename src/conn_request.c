@@ -36,9 +36,7 @@ static bool upstream_connect(struct conn *c)
 		local_response(c, 502, msg, true, "error", hinted ? hint : "upstream unreachable");
 		return false;
 	}
-	c->ufd = fd;
-	c->u_readable = c->u_wblocked = false;
-	c->upstream_eof = c->upstream_shut = false;
+	c->ufd = fd; /* its flags were cleared when the last one closed */
 	return true;
 }
 
@@ -150,11 +148,8 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 	size_t need;
 
 	if (req->body == HTTP_BODY_LENGTH) {
-		if (req->content_length > limit) {
-			local_response(c, 413, "sockwall: request body too large (SOCKWALL_MAX_BODY)",
-				       true, "error", "body too large");
-			return -1;
-		}
+		if (req->content_length > limit)
+			goto too_large;
 		need = head_len + (size_t)req->content_length;
 		if (have >= req->content_length) {
 			*total = need;
@@ -173,20 +168,13 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 			/* The limit is on the data, not on its framing. */
 			size_t data_len = http_chunked_decode(in->data + in->start + head_len,
 							      (size_t)used, NULL);
-			if (data_len > limit) {
-				local_response(c, 413,
-					       "sockwall: request body too large (SOCKWALL_MAX_BODY)", true,
-					       "error", "body too large");
-				return -1;
-			}
+			if (data_len > limit)
+				goto too_large;
 			*total = head_len + (size_t)used;
 			return 1;
 		}
-		if (have >= limit + limit / 8 + 4096) {
-			local_response(c, 413, "sockwall: request body too large (SOCKWALL_MAX_BODY)",
-				       true, "error", "body too large");
-			return -1;
-		}
+		if (have >= limit + limit / 8 + 4096)
+			goto too_large;
 		need = in->cap < head_len + 2 * have + 4096 ? head_len + 2 * have + 4096 : in->cap;
 		if (need > head_len + limit + limit / 8 + 4096)
 			need = head_len + limit + limit / 8 + 4096;
@@ -213,6 +201,10 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 		return -1;
 	}
 	return 0;
+too_large:
+	local_response(c, 413, "sockwall: request body too large (SOCKWALL_MAX_BODY)", true, "error",
+		       "body too large");
+	return -1;
 }
 
 /*
@@ -342,13 +334,12 @@ static bool request_head(struct conn *c)
 	req.method = NULL;
 	c->rq_is_head = false;
 	int n = http_parse_request(in->data + in->start, avail, &req);
+	if (n == HTTP_INCOMPLETE ? avail >= cfg->max_head : n > 0 && (size_t)n > cfg->max_head) {
+		local_response(c, 431, "sockwall: request head too large (SOCKWALL_MAX_HEAD)", true,
+			       "error", "head too large");
+		return true;
+	}
 	if (n == HTTP_INCOMPLETE) {
-		if (avail >= cfg->max_head) {
-			local_response(c, 431,
-				       "sockwall: request head too large (SOCKWALL_MAX_HEAD)", true,
-				       "error", "head too large");
-			return true;
-		}
 		if (c->client.eof) {
 			local_response(c, 400, "sockwall: incomplete request", true, "error",
 				       "incomplete request");
@@ -363,11 +354,6 @@ static bool request_head(struct conn *c)
 				     req.target ? req.target_len : 0);
 		snprintf(msg, sizeof(msg), "sockwall: malformed request: %s", req.error);
 		local_response(c, req.error_status, msg, true, "error", req.error);
-		return true;
-	}
-	if ((size_t)n > cfg->max_head) {
-		local_response(c, 431, "sockwall: request head too large (SOCKWALL_MAX_HEAD)",
-			       true, "error", "head too large");
 		return true;
 	}
 	record_begin(c, req.method, req.method_len, req.target, req.target_len);

@@ -37,7 +37,6 @@ static void upstream_failed(struct conn *c, const char *why)
 	}
 }
 
-
 /*
  * A request sent whole on an upstream connection not watched yet (a fresh
  * one).  If the send took long, the likeliest reason is that the upstream,
