@@ -11,18 +11,6 @@
 #define LINGER_MS 2000
 #define QUIET_MS 50
 
-/* A zeroed connection, from the pool when one is there. */
-static struct conn *conn_new(struct server *srv)
-{
-	if (!srv->conn_pool.free &&
-	    pool_init(&srv->conn_pool, srv->loop, sizeof(struct conn), srv->max_conns) < 0)
-		return NULL;
-	struct conn *c = (struct conn *)pool_get(&srv->conn_pool);
-	if (c)
-		memset(c, 0, sizeof(*c));
-	return c;
-}
-
 static void conn_free(struct conn *c)
 {
 	struct server *srv = c->srv;
@@ -332,8 +320,12 @@ int conn_open(struct server *srv, const struct listener *l, int cfd,
 	struct conn *c;
 
 	/* Each client costs two descriptors: itself and its upstream. */
-	if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds || !(c = conn_new(srv)))
+	if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
+	    (!srv->conn_pool.free &&
+	     pool_init(&srv->conn_pool, loop, sizeof(struct conn), srv->max_conns) < 0) ||
+	    !(c = (struct conn *)pool_get(&srv->conn_pool)))
 		return -1;
+	memset(c, 0, sizeof(*c));
 	if (loop_add(loop, cfd, 0, conn_event, c) < 0) {
 		pool_put(&srv->conn_pool, (char *)c);
 		return -1;

@@ -40,7 +40,6 @@ static bool upstream_connect(struct conn *c)
 	return true;
 }
 
-
 static void start_forward(struct conn *c, const struct forward_plan *plan)
 {
 	if (c->ufd < 0 && !upstream_connect(c))
@@ -96,18 +95,6 @@ void pending_free(struct conn *c)
 	c->pending = NULL;
 }
 
-/* Fail closed: a request we could not verify does not pass. */
-static void lookup_failed(struct conn *c, const char *why)
-{
-	struct verdict v = { .decision = DECISION_DENY, .status = 502, .rule = "lookup" };
-	struct forward_plan plan = c->pending->plan;
-
-	snprintf(v.message, sizeof(v.message),
-		 "sockwall: cannot check which container this request names: %s", why);
-	pending_free(c);
-	refuse_held(c, &plan, &v, "error");
-}
-
 /* After a question was asked or all were answered: watch, fail, or judge. */
 static void lookup_went(struct conn *c, enum lookup_state st, const char *why)
 {
@@ -118,19 +105,22 @@ static void lookup_went(struct conn *c, enum lookup_state st, const char *why)
 		st = LOOKUP_FAILED;
 		why = "the Docker daemon is unreachable";
 	}
-	if (st == LOOKUP_FAILED) {
-		lookup_failed(c, why);
-	} else if (st == LOOKUP_DONE) {
-		struct verdict v;
-		struct forward_plan plan = pd->plan;
-		enum decision d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id,
-						    &pd->q.refs, pd->q.answers, &v);
-		pending_free(c);
-		if (d == DECISION_DENY)
-			refuse_held(c, &plan, &v, "deny");
-		else
-			start_forward(c, &plan);
-	}
+	if (st != LOOKUP_FAILED && st != LOOKUP_DONE)
+		return;
+	struct verdict v = { .decision = DECISION_DENY, .status = 502, .rule = "lookup" };
+	struct forward_plan plan = pd->plan;
+	enum decision d = DECISION_DENY;
+	if (st == LOOKUP_FAILED) /* fail closed: a request we could not verify does not pass */
+		snprintf(v.message, sizeof(v.message),
+			 "sockwall: cannot check which container this request names: %s", why);
+	else
+		d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id, &pd->q.refs,
+				      pd->q.answers, &v);
+	pending_free(c);
+	if (d == DECISION_DENY)
+		refuse_held(c, &plan, &v, st == LOOKUP_FAILED ? "error" : "deny");
+	else
+		start_forward(c, &plan);
 }
 
 /*

@@ -117,12 +117,6 @@ bool upstream_read(struct conn *c)
 	return true;
 }
 
-static bool is_raw_stream(const char *ct, size_t len)
-{
-	return ct && (http_token_eq(ct, len, "application/vnd.docker.raw-stream") ||
-		      http_token_eq(ct, len, "application/vnd.docker.multiplexed-stream"));
-}
-
 static bool response_head(struct conn *c)
 {
 	struct buf *out = &c->out;
@@ -150,8 +144,12 @@ static bool response_head(struct conn *c)
 	}
 	out->fwd += (size_t)n;
 	c->req.status = resp.status;
+	const char *ct = resp.content_type;
+	size_t ct_len = resp.content_type_len;
 	bool switching = resp.status == 101 ||
-			 (resp.status == 200 && is_raw_stream(resp.content_type, resp.content_type_len));
+			 (resp.status == 200 && ct &&
+			  (http_token_eq(ct, ct_len, "application/vnd.docker.raw-stream") ||
+			   http_token_eq(ct, ct_len, "application/vnd.docker.multiplexed-stream")));
 	if (switching && c->rq_hijackable) {
 		c->rs = RS_TUNNEL;
 		c->rq = RQ_TUNNEL;

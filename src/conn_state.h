@@ -78,16 +78,14 @@ struct conn {
 	bool upstream_eof; /* read returned 0 */
 	bool upstream_shut;            /* we shut upstream's write side */
 	bool close_after;              /* close once everything cleared is flushed */
-	bool lingering;
-	bool dead;
+	bool lingering, dead;
 
 	bool out_filled; /* a body read filled the buffer: see STREAM_BUF_SIZE */
 	struct relay_body rq_body, rs_body; /* where each half's body ends */
 	bool rq_is_head, rq_keep_alive, rs_keep_alive, rq_hijackable;
 
 	int64_t head_started_ms; /* first byte of a pending head; 0 if none */
-	int64_t idle_since_ms;
-	int64_t linger_deadline_ms;
+	int64_t idle_since_ms, linger_deadline_ms;
 	bool served_one;
 	bool client_closes; /* the client's own request said close (HTTP/1.0, Connection: close) */
 
