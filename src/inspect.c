@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inspect_fields.h"
 #include "json.h"
@@ -45,11 +46,6 @@ static int fail_name(struct ctx *c, const char *fmt, const char *name)
 static int bad_type(struct ctx *c, const struct field *f)
 {
 	return fail_name(c, "invalid type for %s", f->name);
-}
-
-static bool is_null(const struct ctx *c, int t)
-{
-	return json_is_null(&c->doc, t);
 }
 
 static const struct field *find_field(const struct ctx *c, int key, const struct field *fields)
@@ -98,27 +94,17 @@ static int decode(struct ctx *c, int t, struct str *out)
 /* A map value: the string, or "" for null (Go stores the zero value). */
 static int decode_value(struct ctx *c, int t, struct str *out)
 {
-	if (!is_null(c, t))
+	if (!json_is_null(&c->doc, t))
 		return decode(c, t, out);
 	out->p = "";
 	out->len = 0;
 	return 0;
 }
 
-/* ASCII letters without case: the words compared are ASCII. */
+/* Without case: the words compared are ASCII (and the locale is "C"). */
 static bool str_ieq(struct str s, const char *lit)
 {
-	size_t n = strlen(lit);
-
-	if (s.p == NULL || s.len != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char x = s.p[i], y = lit[i];
-		if ((x >= 'A' && x <= 'Z' ? x + ('a' - 'A') : x) !=
-		    (y >= 'A' && y <= 'Z' ? y + ('a' - 'A') : y))
-			return false;
-	}
-	return true;
+	return s.p != NULL && s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
 }
 
 static int add_path(struct ctx *c, struct str path, enum path_origin origin, bool read_only)
@@ -247,7 +233,7 @@ static int set_str(struct ctx *c, const struct field *f, char *base, int t)
 	struct str *slot = (struct str *)(void *)(base + f->off);
 	struct str v;
 
-	if (is_null(c, t))
+	if (json_is_null(&c->doc, t))
 		return 0; /* Go leaves the field alone */
 	if (c->doc.tok[t].type != JSMN_STRING)
 		return bad_type(c, f);
@@ -303,7 +289,7 @@ static int walk_strings(struct ctx *c, const struct field *f, char *base, int t)
 		return bad_type(c, f);
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++, j++) {
-		if (is_null(c, j))
+		if (json_is_null(&c->doc, j))
 			continue;
 		if (c->doc.tok[j].type != JSMN_STRING)
 			return bad_type(c, f);
@@ -322,7 +308,7 @@ static int walk_mounts(struct ctx *c, const struct field *f, int t)
 		return bad_type(c, f);
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++) {
-		if (is_null(c, j)) {
+		if (json_is_null(&c->doc, j)) {
 			j++;
 			continue;
 		}
@@ -378,7 +364,7 @@ static int walk_map(struct ctx *c, const struct field *f, char *base, int t)
 		return -1;
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++, j += 2) {
-		if (!is_null(c, j + 1) && c->doc.tok[j + 1].type != JSMN_STRING)
+		if (!json_is_null(&c->doc, j + 1) && c->doc.tok[j + 1].type != JSMN_STRING)
 			return bad_type(c, f);
 		if (map_entry(c, f, base, j, j + 1) < 0)
 			return -1;
@@ -407,7 +393,7 @@ static int walk_system_paths(struct ctx *c, const struct field *f, char *base, i
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++, j++) {
 		struct str s;
-		if (is_null(c, j))
+		if (json_is_null(&c->doc, j))
 			continue;
 		if (c->doc.tok[j].type != JSMN_STRING)
 			return bad_type(c, f);
@@ -432,7 +418,7 @@ static int walk_networks(struct ctx *c, const struct field *f, int t)
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size && j >= 0; i++) {
 		struct str target = { NULL, 0 };
-		if (is_null(c, j)) {
+		if (json_is_null(&c->doc, j)) {
 			j++;
 			continue;
 		}
@@ -451,7 +437,7 @@ static int walk_networks(struct ctx *c, const struct field *f, int t)
 /* One field's value at token t; returns the index after it. */
 static int walk_field(struct ctx *c, const struct field *f, char *base, int t)
 {
-	if (is_null(c, t))
+	if (json_is_null(&c->doc, t))
 		return t + 1; /* "absent": Go keeps the zero value */
 	switch (f->kind) {
 	case K_STR:
