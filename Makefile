@@ -36,7 +36,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: FORCE all deps run test unit integration integration-asan bench soak cross clean
+.PHONY: FORCE all deps run test unit integration integration-poll integration-asan bench soak cross clean
 
 all: deps build/sockwall
 
@@ -92,13 +92,20 @@ unit: deps $(UNIT_BINS)
 integration: all
 	scripts/integration.sh
 
+# The poll(2) backend (SOCKWALL_LOOP=poll) on the tests that drive the loop
+# hardest: keep-alive, pipelining, hijacked streams, timeouts, many clients.
+POLL_TESTS = $(addprefix tests/integration/,test_http.py test_pipelining.py \
+             test_hijack.py test_timeouts.py test_concurrency.py)
+integration-poll: all
+	SOCKWALL_IT_LOOP=poll scripts/integration.sh $(POLL_TESTS)
+
 integration-asan: all build/sockwall-asan
 	SOCKWALL_BIN=build/sockwall-asan scripts/integration.sh
 
 # libFuzzer targets: `make fuzz` (FUZZ_SECONDS each), `make fuzz-smoke` (a few seconds each)
 include tests/fuzz/fuzz.mk
 
-test: unit fuzz-smoke integration integration-asan
+test: unit fuzz-smoke integration integration-poll integration-asan
 
 # Static arm64 and armv7 binaries (build/sockwall-arm64, build/sockwall-armv7),
 # their unit tests and a proxy run under qemu-user against a real dockerd.

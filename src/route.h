@@ -21,7 +21,7 @@
 
 #define ROUTE_PATH_MAX 2048 /* decoded path, without the query */
 
-/* tecnativa/docker-socket-proxy section names, in README order. */
+/* tecnativa/docker-socket-proxy section names, in the order docs/access-control.md lists them. */
 enum section {
 	SEC_NONE = 0, /* route unknown to us */
 	SEC_AUTH,

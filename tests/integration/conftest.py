@@ -35,6 +35,9 @@ REPO = Path(__file__).resolve().parents[2]
 # an ASan+UBSan build (SOCKWALL_BIN=build/sockwall-asan).
 SOCKWALL_BIN = Path(os.environ.get("SOCKWALL_BIN") or REPO / "build" / "sockwall")
 PASSTHROUGH = os.environ.get("SOCKWALL_IT_PASSTHROUGH") == "1"
+# SOCKWALL_IT_LOOP=poll: every proxy the tests start runs the poll(2) backend
+# (make test runs a subset so), and start() checks that it really does.
+IT_LOOP = os.environ.get("SOCKWALL_IT_LOOP", "")
 
 BUSYBOX_APPLETS = [
     "sh", "echo", "cat", "sleep", "seq", "ls", "true", "false", "head", "tail",
@@ -118,11 +121,7 @@ class Dockerd:
         self.client.images.get("bb:latest")
 
     def log_tail(self, n=40):
-        try:
-            with open(self.log_path, "rb") as f:
-                return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return helpers.file_tail(self.log_path, n)
 
     def container_ids(self):
         return sorted(c.id for c in self.client.containers.list(all=True))
@@ -213,6 +212,8 @@ class Sockwall:
             "SOCKET_PATH": self.upstream,
             "SOCKWALL_LISTEN": "unix://%s,tcp://%s" % (self.unix, self.tcp),
         }
+        if IT_LOOP:
+            self.env["SOCKWALL_LOOP"] = IT_LOOP
         self.env.update({k: str(v) for k, v in (env or {}).items()})
         self.stderr_lines = []
         self.stdout_lines = []
@@ -253,7 +254,24 @@ class Sockwall:
                 pytest.fail("sockwall did not listen on %s and %s within 10s:\n%s"
                             % (self.unix, self.tcp, self.log_text()))
             time.sleep(0.02)
+        if self.proc is not None and not PASSTHROUGH:
+            self._check_loop_backend()
         return self
+
+    def _check_loop_backend(self):
+        """epoll shows as an anon inode among the proxy's descriptors."""
+        fds = "/proc/%d/fd" % self.proc.pid
+        links = []
+        for name in os.listdir(fds):
+            try:
+                links.append(os.readlink(os.path.join(fds, name)))
+            except OSError:
+                pass
+        uses_epoll = "anon_inode:[eventpoll]" in links
+        want_poll = self.env.get("SOCKWALL_LOOP") == "poll"
+        assert uses_epoll != want_poll, \
+            "SOCKWALL_LOOP=%r but the proxy %s epoll" % (
+                self.env.get("SOCKWALL_LOOP"), "uses" if uses_epoll else "does not use")
 
     def log_text(self):
         return "\n".join(self.stderr_lines + self.stdout_lines)

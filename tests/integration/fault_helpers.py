@@ -122,11 +122,7 @@ class PrivateDockerd:
         self.client.images.get(ref)
 
     def log_tail(self, n=40):
-        try:
-            with open(self.log_path, "rb") as f:
-                return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return helpers.file_tail(self.log_path, n)
 
     def _containerd_pid(self):
         try:

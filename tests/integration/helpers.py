@@ -350,6 +350,15 @@ def line_numbers(lines, prefix="line "):
     return out
 
 
+def file_tail(path, n=40):
+    """The last n lines of a daemon's log file, for a failure message."""
+    try:
+        with open(path, "rb") as f:
+            return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def kill_proc(p, timeout=10):
     if p.poll() is None:
         p.terminate()

@@ -156,11 +156,7 @@ class Podman:
         return self
 
     def log_tail(self, n=40):
-        try:
-            with open(self.log_path, "rb") as f:
-                return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return helpers.file_tail(self.log_path, n)
 
     def stop(self):
         if self.client is not None:

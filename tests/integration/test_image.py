@@ -77,7 +77,7 @@ def test_image_holds_the_binary_alone(dockerd, image):
     assert cfg["Healthcheck"]["Test"] == ["CMD", "/sockwall", "--healthcheck"]
     assert "2375/tcp" in cfg["ExposedPorts"]
     assert not cfg.get("User"), "root by default, as the proxies it replaces"
-    # The figure the README reports.
+    # The figure docs/operating.md reports.
     print("image size: %d bytes (binary %d)" % (attrs["Size"], os.path.getsize(BINARY)))
     assert attrs["Size"] < 1024 * 1024
 

@@ -43,7 +43,7 @@ def _log_for(sw, listener_prefix, method, path_part):
 def three(dockerd):
     """traefik, dozzle and watchtower, each on its own socket; the default
     listeners keep the environment's policy (nothing but the defaults)."""
-    # One directory per client, as in the README's compose example; sockwall
+    # One directory per client, as in docs/access-control.md's compose example; sockwall
     # makes the directories that do not exist yet.
     d = os.path.join(dockerd.tmp, "pl-%d" % dockerd.next_n())
     socks = {name: os.path.join(d, name, "docker.sock")

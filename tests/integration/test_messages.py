@@ -39,8 +39,8 @@ def head(sock, path):
         s.close()
 
 
-def test_head_on_a_get_only_route_is_what_the_readme_says(dockerd, sockwall):
-    """README: dockerd 20.10 has no HEAD route for GET-only endpoints and
+def test_head_on_a_get_only_route_is_what_the_docs_say(dockerd, sockwall):
+    """docs/access-control.md: dockerd 20.10 has no HEAD route for GET-only endpoints and
     answers 404 (page not found), not 405; sockwall refuses such a HEAD
     itself, 403, whatever is enabled; HEAD /_ping and HEAD archive pass."""
     direct = [head(dockerd.sock, p) for p in ("/containers/json", "/version",

@@ -1,8 +1,14 @@
 /*
  * loop: both backends see the same things.  A pipe that becomes readable
  * wakes its handler; a parked descriptor does not, even when its peer hangs
- * up or it was added parked and is readable; deadlines fire once each, soonest first, whatever order they were set,
- * changed or cleared in; the free-standing timer fires once.
+ * up or it was added parked and is readable; deadlines fire once each,
+ * soonest first, whatever order they were set, changed or cleared in; the
+ * free-standing timer fires once.
+ *
+ * Nothing here depends on how fast the machine is: a descriptor whose
+ * deadline has passed when its own event is dispatched gets both at once
+ * (before the deadlines expire() fires alone), so the order is checked
+ * only among the deadlines that fired alone.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -14,7 +20,7 @@
 
 struct seen {
 	int events, timeouts;
-	int64_t order; /* when (in firing order) the timeout came */
+	int64_t order; /* when, among timeouts that came alone; -1: with an event */
 };
 
 static struct seen seen[1024];
@@ -26,7 +32,7 @@ static void on_event(struct loop *loop, int fd, int revents, void *ctx)
 	(void)ctx;
 	if (revents & LOOP_TIMEOUT) {
 		seen[fd].timeouts++;
-		seen[fd].order = ++fired;
+		seen[fd].order = revents == LOOP_TIMEOUT ? ++fired : -1;
 	}
 	if (revents & (POLLIN | POLLHUP)) {
 		char b[16];
@@ -106,14 +112,15 @@ static void run_backend(const char *name)
 		CHECK(seen[fd].timeouts == want, "%s: pipe %d: %d timeouts, want %d", name, i,
 		      seen[fd].timeouts, want);
 	}
-	/* Firing order follows the deadlines: pipe 4 first, pipe 3 last. */
+	/* Firing order follows the deadlines: pipe 4 first, pipe 3 last.
+	 * Pipes 1 and 2 had events, which may carry their timeouts. */
 	CHECK(seen[p[4][0]].order == 1, "%s: pipe 4 fired %lld-th", name,
 	      (long long)seen[p[4][0]].order);
 	CHECK(seen[p[3][0]].order == fired, "%s: pipe 3 fired %lld-th of %lld", name,
 	      (long long)seen[p[3][0]].order, (long long)fired);
 	for (int d = 1; d <= NPIPES; d++) {
 		for (int i = 0; i < NPIPES; i++) {
-			if (i % 5 == 0 || i == 3 || i == 4 || i != d - 1)
+			if (i % 5 == 0 || i <= 4 || i != d - 1)
 				continue;
 			/* pipe i had deadline base+1+i: those fire in index order */
 			CHECK(seen[p[i][0]].order > last, "%s: pipe %d out of order", name, i);

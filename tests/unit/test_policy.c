@@ -1,6 +1,6 @@
 /*
  * policy: what an operator's settings let through.  Each table is one
- * setting (or a combination the README shows): the settings as they would
+ * setting (or a combination the docs show): the settings as they would
  * stand in the environment, a request as a client sends it, and the verdict
  * with the rule the operator would have to change.
  */
