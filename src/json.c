@@ -568,10 +568,10 @@ static int json_cmp(const struct json_doc *d, int a, int b, bool folded)
 
 bool json_eq(const struct json_doc *d, int t, const char *word, bool folded)
 {
-	size_t i = (size_t)d->tok[t].start, end = (size_t)d->tok[t].end;
-
 	if (t < 0 || d->tok[t].type != JSMN_STRING)
 		return false;
+	size_t i = (size_t)d->tok[t].start, end = (size_t)d->tok[t].end;
+
 	for (; *word != '\0'; word++) {
 		uint32_t cp;
 		if (i >= end || next_char(d->js, end, &i, &cp) != NULL)
