@@ -11,41 +11,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
 #include "debuglog.h"
 #include "filter.h"
 #include "http.h"
 #include "inspect.h"
+#include "judge.h"
+#include "lookup.h"
+#include "relay.h"
 #include "log.h"
 #include "net.h"
 #include "policy.h"
 #include "route.h"
 #include "sockhint.h"
-#include "tls.h"
+#include "stream.h"
 
-#define BUF_SIZE 65536
-/*
- * A response body that fills the buffer in one read (docker save, export,
- * cp) goes on in reads and sends four times larger: a quarter of the
- * syscalls, and of the wake-ups of the client and of dockerd, for the same
- * bytes.  For that response only: streams of small writes (events, logs)
- * never fill 64 KiB and keep the small buffer.
- */
-#define STREAM_BUF_SIZE (256 * 1024)
-#define STREAM_BUF_KEEP 16
 #define LINGER_MS 2000
-#define ACCEPT_PAUSE_MS 200
-#define ACCEPT_BATCH 64
 #define QUIET_MS 50
-
-/*
- * [start, start+fwd) is cleared to be sent on; [start+fwd, end) is not yet
- * examined.  cap is BUF_SIZE, or more while an inspected body is held whole.
- */
-struct buf {
-	char *data;
-	size_t start, end, fwd, cap;
-};
 
 enum rq_state {
 	RQ_HEAD, /* waiting for (or judging) the next request head */
@@ -85,48 +66,36 @@ struct forward_plan {
 	const char *rule;
 };
 
-/* A request held for answers from dockerd (see daemon.h). */
+/* A request held for answers from dockerd (see lookup.h). */
 struct pending {
 	struct forward_plan plan;
-	struct filter_refs refs;
-	struct ref_answer answers[FILTER_MAX_REFS];
-	size_t next;
-	char req[512];
-	size_t req_len, req_sent;
-	char *resp;
-	size_t resp_len, resp_cap;
+	struct lookup q;
 };
-
-#define LOOKUP_MAX_ANSWER (1 << 20)
 
 struct conn {
 	struct conn *prev, *next;
 	struct server *srv;
 	const struct listener *listener;
 	const struct policy_set *pol; /* what judges its requests (see choose_policy) */
-	int cfd, ufd, lfd; /* client, upstream, lookup */
+	struct stream client;
+	int ufd; /* upstream */
 	struct buf in, out;
 	struct pending *pending;
-	struct tls_conn *tls; /* NULL on plain listeners */
-	bool raw_eof;         /* TLS: the socket itself ended */
 	bool cn_policy_chosen; /* TLS: SOCKWALL_TLS_POLICY_BY_CN was consulted */
-	bool tls_closing;     /* TLS: our close_notify is on its way */
 	bool sent_continue;
 	enum rq_state rq;
 	enum rs_state rs;
 
-	bool c_readable, u_readable;   /* poll said so; cleared on EAGAIN */
-	bool c_wblocked, u_wblocked;   /* a write hit EAGAIN; cleared on POLLOUT */
-	bool client_eof, upstream_eof; /* read returned 0 */
+	bool u_readable;   /* poll said so; cleared on EAGAIN */
+	bool u_wblocked;   /* a write hit EAGAIN; cleared on POLLOUT */
+	bool upstream_eof; /* read returned 0 */
 	bool upstream_shut;            /* we shut upstream's write side */
 	bool close_after;              /* close once everything cleared is flushed */
 	bool lingering;
 	bool dead;
 
 	bool out_filled; /* a body read filled the buffer: see STREAM_BUF_SIZE */
-	enum http_body rq_body, rs_body;
-	uint64_t rq_remaining, rs_remaining;
-	struct http_chunked rq_chunk, rs_chunk;
+	struct relay_body rq_body, rs_body; /* where each half's body ends */
 	bool rq_is_head, rq_keep_alive, rs_keep_alive, rq_hijackable;
 
 	int64_t head_started_ms; /* first byte of a pending head; 0 if none */
@@ -137,7 +106,7 @@ struct conn {
 
 	struct request_record req;
 	struct sockaddr_in6 peer; /* from accept(2); room for IPv4 and the family of a unix peer */
-	char client[64];          /* peer, formatted the first time a line names it */
+	char peer_name[64];       /* peer, formatted the first time a line names it */
 };
 
 static int64_t now_us(void)
@@ -146,133 +115,6 @@ static int64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* ---- buffers: allocated while a connection has work, released when idle ---- */
-
-static bool buf_ensure(struct server *srv, struct buf *b)
-{
-	if (b->data)
-		return true;
-	/* Two buffers per connection at most are ever out of the pool. */
-	if (!srv->bufs.free && pool_init(&srv->bufs, srv->loop, BUF_SIZE, 2 * srv->max_conns) < 0)
-		return false;
-	b->data = pool_get(&srv->bufs);
-	b->start = b->end = b->fwd = 0;
-	b->cap = BUF_SIZE;
-	return b->data != NULL;
-}
-
-/*
- * An inspected body is held whole in a buffer of the largest size one can
- * need (head, body, chunked framing), and its decoded strings go to a
- * scratch block twice that: both from pools of their own, since taking
- * them from malloc mapped, faulted in and unmapped a megabyte or more per
- * request.  Untouched pages of a block cost no memory.
- */
-static size_t big_size(const struct config *cfg)
-{
-	return cfg->max_head + cfg->max_body + cfg->max_body / 8 + 4096;
-}
-
-#define BIG_KEEP 4
-
-static char *big_get(struct server *srv, struct pool *p, size_t size)
-{
-	if (!p->free && pool_init(p, srv->loop, size, BIG_KEEP) < 0)
-		return NULL;
-	return pool_get(p);
-}
-
-static void buf_release(struct server *srv, struct buf *b)
-{
-	if (!b->data || b->start != b->end)
-		return;
-	if (b->cap == BUF_SIZE)
-		pool_put(&srv->bufs, b->data);
-	else if (srv->big_bufs.free && b->cap == srv->big_bufs.size)
-		pool_put(&srv->big_bufs, b->data);
-	else if (b->cap == STREAM_BUF_SIZE)
-		pool_put(&srv->stream_bufs, b->data);
-	else
-		free(b->data);
-	b->data = NULL;
-	b->start = b->end = b->fwd = 0;
-}
-
-/* An empty 64 KiB buffer swapped for a STREAM_BUF_SIZE one; kept as it is
- * when there is none to be had. */
-static void buf_enlarge(struct server *srv, struct buf *b)
-{
-	if (!srv->stream_bufs.free &&
-	    pool_init(&srv->stream_bufs, srv->loop, STREAM_BUF_SIZE, STREAM_BUF_KEEP) < 0)
-		return;
-	char *bigger = pool_get(&srv->stream_bufs);
-	if (!bigger)
-		return;
-	pool_put(&srv->bufs, b->data);
-	b->data = bigger;
-	b->cap = STREAM_BUF_SIZE;
-	b->start = b->end = b->fwd = 0;
-}
-
-static void buf_drop(struct server *srv, struct buf *b)
-{
-	b->start = b->end;
-	b->fwd = 0;
-	buf_release(srv, b);
-}
-
-static size_t buf_used(const struct buf *b)
-{
-	return b->end - b->start;
-}
-
-static size_t buf_unexamined(const struct buf *b)
-{
-	return b->end - b->start - b->fwd;
-}
-
-/* Free space at the end, compacting when the data has drifted to the back. */
-static size_t buf_room(struct buf *b)
-{
-	if (b->start == b->end) {
-		b->start = b->end = 0;
-	} else if (b->end == b->cap && b->start > 0) {
-		memmove(b->data, b->data + b->start, b->end - b->start);
-		b->end -= b->start;
-		b->start = 0;
-	}
-	return b->cap - b->end;
-}
-
-/* Room for `need` bytes from start: an inspected request is held whole. */
-static bool buf_grow(struct server *srv, struct buf *b, size_t need)
-{
-	if (b->start > 0) {
-		memmove(b->data, b->data + b->start, b->end - b->start);
-		b->end -= b->start;
-		b->start = 0;
-	}
-	if (need <= b->cap)
-		return true;
-	size_t big = big_size(srv->cfg);
-	if (b->cap == BUF_SIZE && need <= big) {
-		char *bigger = big_get(srv, &srv->big_bufs, big);
-		if (!bigger)
-			return false;
-		memcpy(bigger, b->data, b->end);
-		pool_put(&srv->bufs, b->data);
-		b->data = bigger;
-		b->cap = big;
-		return true;
-	}
-	char *bigger = realloc(b->data, need);
-	if (!bigger)
-		return false;
-	b->data = bigger;
-	b->cap = need;
-	return true;
 }
 
 /* A zeroed connection, from the pool when one is there. */
@@ -312,10 +154,10 @@ static void record_begin(struct conn *c, const char *method, size_t mlen, const 
 
 static const char *client_name(struct conn *c)
 {
-	if (!c->client[0])
-		net_peer_format(c->cfd, (const struct sockaddr *)&c->peer, c->client,
-				sizeof(c->client));
-	return c->client;
+	if (!c->peer_name[0])
+		net_peer_format(c->client.fd, (const struct sockaddr *)&c->peer, c->peer_name,
+				sizeof(c->peer_name));
+	return c->peer_name;
 }
 
 static void record_log(struct conn *c, const char *decision, const char *reason)
@@ -369,14 +211,11 @@ static void conn_free(struct conn *c)
 	record_log(c, "allow", "connection closed");
 	pending_free(c);
 	close_upstream(c);
-#if SOCKWALL_TLS
-	if (c->tls)
-		tls_conn_free(c->tls);
-#endif
-	loop_del(srv->loop, c->cfd);
-	close(c->cfd);
-	buf_drop(srv, &c->in);
-	buf_drop(srv, &c->out);
+	stream_free(&c->client);
+	loop_del(srv->loop, c->client.fd);
+	close(c->client.fd);
+	buf_drop(&srv->bufs, &c->in);
+	buf_drop(&srv->bufs, &c->out);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -422,9 +261,8 @@ static const char *reason_phrase(int status)
 	}
 }
 
-/* Docker's error shape, so `docker` prints "Error response from daemon: <message>". */
-static size_t format_error(char *out, size_t cap, int status, const char *message,
-			   bool close, bool head_only)
+size_t conn_format_error(char *out, size_t cap, int status, const char *message, bool close,
+			 bool head_only)
 {
 	char body[VERDICT_MESSAGE_MAX * 6 + 32], esc[VERDICT_MESSAGE_MAX * 6];
 	int blen, n;
@@ -448,13 +286,13 @@ static void local_response(struct conn *c, int status, const char *message, bool
 {
 	struct buf *o = &c->out;
 
-	if (!buf_ensure(c->srv, o)) {
+	if (!buf_ensure(&c->srv->bufs, o)) {
 		abort_conn(c, "out of memory");
 		return;
 	}
 	buf_room(o);
 	debuglog_refusal(status, message);
-	size_t n = format_error(o->data + o->end, o->cap - o->end, status, message, close,
+	size_t n = conn_format_error(o->data + o->end, o->cap - o->end, status, message, close,
 				c->rq_is_head);
 	o->end += n;
 	o->fwd += n;
@@ -507,7 +345,7 @@ static void upstream_failed(struct conn *c, const char *why)
 		c->rs = RS_NONE;
 		c->rq = RQ_HEAD;
 		c->in.fwd = 0;
-		buf_drop(c->srv, &c->in);
+		buf_drop(&c->srv->bufs, &c->in);
 		local_response(c, 502, msg, true, "error", why);
 	} else {
 		abort_conn(c, why);
@@ -516,31 +354,6 @@ static void upstream_failed(struct conn *c, const char *why)
 
 /* ---- request side ---- */
 
-static bool is_hijackable(const struct route_match *m)
-{
-	if (!m->def)
-		return false;
-	switch (m->def->action) {
-	case ACT_CONTAINER_ATTACH:
-	case ACT_CONTAINER_ATTACH_WS:
-	case ACT_EXEC_START:
-		return true;
-	default:
-		return m->def->section == SEC_SESSION || m->def->section == SEC_GRPC;
-	}
-}
-
-static bool is_form(const char *ct, size_t len)
-{
-	/* Media types compare case-insensitively, parameters aside. */
-	size_t n = 0;
-
-	while (n < len && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
-		n++;
-	return ct && (http_token_eq(ct, n, "application/x-www-form-urlencoded") ||
-		      http_token_eq(ct, n, "multipart/form-data"));
-}
-
 static void start_forward(struct conn *c, const struct forward_plan *plan)
 {
 	if (c->ufd < 0 && !upstream_connect(c))
@@ -548,9 +361,7 @@ static void start_forward(struct conn *c, const struct forward_plan *plan)
 	c->req.rule = plan->rule;
 	c->rq_keep_alive = plan->keep_alive;
 	c->rq_hijackable = plan->hijackable;
-	c->rq_body = plan->body;
-	c->rq_remaining = plan->remaining;
-	memset(&c->rq_chunk, 0, sizeof(c->rq_chunk));
+	relay_start(&c->rq_body, plan->body, plan->remaining);
 	c->in.fwd = plan->clear;
 	c->rq = plan->body == HTTP_BODY_NONE ? RQ_SENT : RQ_BODY;
 	c->rs = RS_HEAD;
@@ -589,69 +400,7 @@ static void refuse_held(struct conn *c, const struct forward_plan *plan, const s
 		       decision, v->rule);
 }
 
-static void lookup_begin(struct conn *c);
-
-/*
- * Running on the host, sockwall sees the paths dockerd will mount: a
- * symlink planted in a bindable directory must not lead to the socket.
- * Each host path whose real path differs is judged a second time by its
- * real path.  (Only a view at request time: a link planted between this
- * check and the container's start is not seen, see README.)  Returns the
- * buffer the added paths live in, for the caller to free.
- */
-static char *add_resolved_paths(struct body_facts *facts)
-{
-	size_t n = facts->n_paths;
-	char *store = malloc(n * PATH_MAX);
-
-	if (!store)
-		return NULL;
-	for (size_t i = 0; i < n && facts->n_paths < INSPECT_MAX_ITEMS; i++) {
-		const struct host_path *hp = &facts->paths[i];
-		char path[PATH_MAX], *real = store + i * PATH_MAX;
-		size_t len = hp->path.len;
-
-		if (len == 0 || len + 2 > sizeof(path) || memchr(hp->path.p, '\0', len))
-			continue;
-		size_t off = hp->path.p[0] == '/' ? 0 : 1;
-		path[0] = '/';
-		memcpy(path + off, hp->path.p, len);
-		path[len + off] = '\0';
-		/* A missing tail is created by dockerd under the deepest existing parent. */
-		char *end = path + len + off, *cut = end;
-		bool found = false;
-		for (;;) {
-			if (realpath(path, real)) {
-				found = true;
-				break;
-			}
-			char *slash = strrchr(path, '/');
-			if (errno != ENOENT || !slash || slash == path)
-				break;
-			if (cut != end)
-				*cut = '/';
-			cut = slash;
-			*slash = '\0';
-		}
-		if (!found || real[0] != '/')
-			continue;
-		size_t rlen = strlen(real);
-		if (cut != end) {
-			*cut = '/';
-			if (rlen + strlen(cut) >= PATH_MAX)
-				continue;
-			strcpy(real + rlen, cut);
-			rlen += strlen(cut);
-		}
-		if (rlen == len && memcmp(real, hp->path.p, len) == 0)
-			continue;
-		facts->paths[facts->n_paths++] = (struct host_path){
-			.path = { real, rlen }, .origin = hp->origin, .read_only = hp->read_only,
-			.resolved = true, .from = i
-		};
-	}
-	return store;
-}
+static void lookup_went(struct conn *c, enum lookup_state st, const char *why);
 
 /*
  * Holds an inspected request whole in `in`: head and body, Content-Length
@@ -711,17 +460,17 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 	}
 	/* The client has shut its side: the rest of the body will not come
 	 * (as for a head, answer now rather than at the head timeout). */
-	if (c->client_eof) {
+	if (c->client.eof) {
 		local_response(c, 400, "sockwall: incomplete request body", true, "error",
 			       "incomplete request body");
 		return -1;
 	}
-	if (!buf_grow(c->srv, in, need)) {
+	if (!buf_grow(&c->srv->bufs, in, need)) {
 		abort_conn(c, "out of memory");
 		return -1;
 	}
 	/* The client waits for this before it sends what we must read. */
-	if (req->expect_continue && !c->sent_continue && buf_ensure(c->srv, &c->out)) {
+	if (req->expect_continue && !c->sent_continue && buf_ensure(&c->srv->bufs, &c->out)) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 		buf_room(&c->out);
 		memcpy(c->out.data + c->out.end, cont, sizeof(cont) - 1);
@@ -733,83 +482,63 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 	return 0;
 }
 
-static void scratch_release(struct server *srv, char *scratch, bool pooled)
-{
-	if (pooled)
-		pool_put(&srv->big_scratch, scratch);
-	else
-		free(scratch);
-}
-
 /*
  * Routes the filters read: hold an inspected body whole (up to
- * SOCKWALL_MAX_BODY), read it as dockerd will, judge, and either answer,
- * forward, or ask dockerd which containers the request names.
+ * SOCKWALL_MAX_BODY), have it judged, and either answer, forward, or ask
+ * dockerd which containers the request names.
  */
 static bool request_filter(struct conn *c, const struct http_request *req, size_t head_len,
-			   const struct route_match *m, struct forward_plan *plan)
+			   const struct route_match *m, const struct head_judgement *h,
+			   struct forward_plan *plan)
 {
-	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
-	struct body_facts facts;
-	struct filter_refs refs;
-	struct verdict v;
+	struct body_judgement j;
+	const char *body = NULL;
+	size_t body_len = 0, scratch_size = 0, strings_at = 0;
 	char *scratch = NULL;
 	bool pooled = false;
-	const char *why;
 
-	memset(&facts, 0, sizeof(facts));
-	if (inspect_wants_body(m->def->action) && req->body != HTTP_BODY_NONE) {
-		size_t total, body_len;
+	if (h->wants_body) {
+		size_t total;
 		int held = hold_body(c, req, head_len, &total);
 		if (held <= 0)
 			return held < 0;
 		/* Strings the inspector decodes go after the body in scratch. */
 		body_len = total - head_len;
-		/* the chunked body decoded, its strings, jsmn's tokens */
-		size_t scratch_size = 3 * big_size(cfg);
-		pooled = 2 * body_len + 2 <= scratch_size;
-		scratch = pooled ? big_get(c->srv, &c->srv->big_scratch, scratch_size)
-				 : malloc(2 * body_len + 2);
+		scratch = buf_scratch_get(&c->srv->bufs, 2 * body_len + 2, &scratch_size, &pooled);
 		if (!scratch) {
 			abort_conn(c, "out of memory");
 			return true;
 		}
-		const char *body = in->data + in->start + head_len;
+		body = in->data + in->start + head_len;
 		if (req->body == HTTP_BODY_CHUNKED) {
 			body_len = http_chunked_decode(body, body_len, scratch);
 			body = scratch;
 		}
-		size_t strings_at = total - head_len + 1;
-		if (inspect_body(m->def->action, body, body_len, scratch + strings_at,
-				 pooled ? scratch_size - strings_at : strings_at, &facts, &why) < 0) {
-			char msg[VERDICT_MESSAGE_MAX];
-			snprintf(msg, sizeof(msg), "sockwall: refused request body: %s", why);
-			scratch_release(c->srv, scratch, pooled);
-			plan->clear = total;
-			plan->body = HTTP_BODY_NONE;
-			if (audited(c, "inspect")) {
-				start_forward(c, plan);
-				return true;
-			}
-			local_response(c, 400, msg, true, "error", why);
-			return true;
-		}
+		strings_at = total - head_len + 1;
+		scratch_size -= strings_at;
 		plan->clear = total;
 		plan->body = HTTP_BODY_NONE;
 		plan->remaining = 0;
 	}
-	char *resolved = NULL;
-	if (facts.n_paths && !c->srv->self_id[0])
-		resolved = add_resolved_paths(&facts);
-	enum decision d = filter_judge(&c->pol->filters, &c->pol->acl, m, &facts, &refs, &v);
-	free(resolved);
-	scratch_release(c->srv, scratch, pooled);
-	if (d == DECISION_DENY) {
-		refuse_held(c, plan, &v, v.status == 400 ? "error" : "deny");
+	/* Running on the host, sockwall sees the paths dockerd will mount. */
+	judge_body(&c->pol->acl, &c->pol->filters, m, body, body_len,
+		   scratch ? scratch + strings_at : NULL, scratch_size, !c->srv->self_id[0], &j);
+	if (scratch)
+		buf_scratch_put(&c->srv->bufs, scratch, pooled);
+	if (j.malformed) {
+		if (audited(c, j.v.rule)) {
+			start_forward(c, plan);
+			return true;
+		}
+		local_response(c, 400, j.v.message, true, "error", j.reason);
 		return true;
 	}
-	if (refs.n == 0) {
+	if (j.v.decision == DECISION_DENY) {
+		refuse_held(c, plan, &j.v, j.v.status == 400 ? "error" : "deny");
+		return true;
+	}
+	if (j.refs.n == 0) {
 		start_forward(c, plan);
 		return true;
 	}
@@ -818,30 +547,23 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 		abort_conn(c, "out of memory");
 		return true;
 	}
+	const char *why = NULL;
 	c->pending->plan = *plan;
-	c->pending->refs = refs;
 	c->rq = RQ_LOOKUP;
-	lookup_begin(c);
+	lookup_went(c, lookup_start(&c->pending->q, &j.refs, &c->pol->filters,
+				    c->srv->cfg->socket_path, c->srv->self_id, &why), why);
 	return true;
-}
-
-static void lookup_close(struct conn *c)
-{
-	if (c->lfd < 0)
-		return;
-	loop_del(c->srv->loop, c->lfd);
-	close(c->lfd);
-	c->lfd = -1;
 }
 
 static void pending_free(struct conn *c)
 {
-	lookup_close(c);
-	if (c->pending) {
-		free(c->pending->resp);
-		free(c->pending);
-		c->pending = NULL;
-	}
+	if (!c->pending)
+		return;
+	if (c->pending->q.fd >= 0)
+		loop_del(c->srv->loop, c->pending->q.fd);
+	lookup_free(&c->pending->q);
+	free(c->pending);
+	c->pending = NULL;
 }
 
 /* Fail closed: a request we could not verify does not pass. */
@@ -856,132 +578,46 @@ static void lookup_failed(struct conn *c, const char *why)
 	refuse_held(c, &plan, &v, "error");
 }
 
-static void lookup_finish(struct conn *c)
-{
-	struct pending *pd = c->pending;
-	struct verdict v;
-	struct forward_plan plan = pd->plan;
-	enum decision d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id,
-					    &pd->refs, pd->answers, &v);
-
-	pending_free(c);
-	if (d == DECISION_DENY)
-		refuse_held(c, &plan, &v, "deny");
-	else
-		start_forward(c, &plan);
-}
-
-/* Opens the connection for the next reference, or judges when all are answered. */
-static void lookup_begin(struct conn *c)
+/* After a question was asked or all were answered: watch, fail, or judge. */
+static void lookup_went(struct conn *c, enum lookup_state st, const char *why)
 {
 	struct pending *pd = c->pending;
 
-	if (pd->next == pd->refs.n) {
-		lookup_finish(c);
-		return;
+	if (st == LOOKUP_WANT_WRITE && loop_add(c->srv->loop, pd->q.fd, POLLOUT, conn_event, c) < 0) {
+		lookup_close(&pd->q);
+		st = LOOKUP_FAILED;
+		why = "the Docker daemon is unreachable";
 	}
-	const struct container_ref *r = &pd->refs.refs[pd->next];
-	/* The proxy's own container is best asked for by the ID it runs as. */
-	bool proxy = r->kind == REF_PROXY_IMAGE || r->kind == REF_PROXY_POD;
-	const char *ref = proxy && c->srv->self_id[0] ? c->srv->self_id : r->ref;
-	pd->req_len = daemon_lookup_request(pd->req, sizeof(pd->req), r->kind, ref);
-	pd->req_sent = 0;
-	pd->resp_len = 0;
-	if (pd->req_len == 0) {
-		lookup_failed(c, "reference too long");
-		return;
+	if (st == LOOKUP_FAILED) {
+		lookup_failed(c, why);
+	} else if (st == LOOKUP_DONE) {
+		struct verdict v;
+		struct forward_plan plan = pd->plan;
+		enum decision d = filter_judge_refs(&c->pol->filters, &c->pol->acl, c->srv->self_id,
+						    &pd->q.refs, pd->q.answers, &v);
+		pending_free(c);
+		if (d == DECISION_DENY)
+			refuse_held(c, &plan, &v, "deny");
+		else
+			start_forward(c, &plan);
 	}
-	int fd = net_connect_unix(c->srv->cfg->socket_path);
-	if (fd < 0 || loop_add(c->srv->loop, fd, POLLOUT, conn_event, c) < 0) {
-		if (fd >= 0)
-			close(fd);
-		lookup_failed(c, "the Docker daemon is unreachable");
-		return;
-	}
-	c->lfd = fd;
 }
 
-/*
- * What an answer leads to: a shared container's (or a written one's) local
- * volumes may be binds of the socket, and the containers it shares
- * namespaces or volumes with hold what it holds.  Each is asked once.
- */
-static int follow_refs(struct pending *pd, const struct container_ref *r,
-		       const struct ref_answer *a)
-{
-	if (r->kind != REF_SHARE && !r->writes)
-		return 0;
-	for (size_t i = 0; i < a->n_volumes + a->n_shares; i++) {
-		bool volume = i < a->n_volumes;
-		const char *name = volume ? a->volumes[i] : a->shares[i - a->n_volumes];
-		bool known = false;
-		for (size_t k = 0; k < pd->refs.n && !known; k++)
-			known = pd->refs.refs[k].kind == (volume ? REF_VOLUME : REF_SHARE) &&
-				strcmp(pd->refs.refs[k].ref, name) == 0;
-		if (known)
-			continue;
-		if (pd->refs.n == FILTER_MAX_REFS)
-			return -1;
-		struct container_ref *n = &pd->refs.refs[pd->refs.n++];
-		memset(n, 0, sizeof(*n));
-		n->kind = volume ? REF_VOLUME : REF_SHARE;
-		n->parent = volume ? pd->next : REF_NO_PARENT;
-		snprintf(n->ref, sizeof(n->ref), "%s", name);
-	}
-	return 0;
-}
-
-static bool lookup_step(struct conn *c)
+static bool lookup_io(struct conn *c)
 {
 	struct pending *pd = c->pending;
+	const char *why = NULL;
 
-	if (!pd || c->lfd < 0)
+	if (!pd || pd->q.fd < 0)
 		return false;
-	if (pd->req_sent < pd->req_len) {
-		ssize_t n = send(c->lfd, pd->req + pd->req_sent, pd->req_len - pd->req_sent,
-				 MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-			return false;
-		if (n <= 0) {
-			lookup_failed(c, "write to the Docker daemon failed");
-			return true;
-		}
-		pd->req_sent += (size_t)n;
-		return true;
-	}
-	if (pd->resp_len == pd->resp_cap) {
-		size_t cap = pd->resp_cap ? pd->resp_cap * 2 : 16384;
-		char *bigger = cap <= LOOKUP_MAX_ANSWER ? realloc(pd->resp, cap) : NULL;
-		if (!bigger) {
-			lookup_failed(c, "answer too large");
-			return true;
-		}
-		pd->resp = bigger;
-		pd->resp_cap = cap;
-	}
-	ssize_t n = recv(c->lfd, pd->resp + pd->resp_len, pd->resp_cap - pd->resp_len, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+	enum lookup_state st = lookup_step(&pd->q, &why);
+	if (st == LOOKUP_WANT_READ || st == LOOKUP_WANT_WRITE)
 		return false;
-	if (n > 0) {
-		pd->resp_len += (size_t)n;
-		return true;
-	}
-	/* HTTP/1.0: the answer ends when dockerd closes. */
-	lookup_close(c);
-	const struct container_ref *r = &pd->refs.refs[pd->next];
-	struct ref_answer *a = &pd->answers[pd->next];
-	int parsed = n < 0 ? -1 : daemon_parse_answer(r->kind, pd->resp, pd->resp_len, a);
-	debuglog_lookup(r, pd->req, pd->req_len, pd->resp, pd->resp_len, parsed, a);
-	if (parsed < 0) {
-		lookup_failed(c, "unexpected answer from the Docker daemon");
-		return true;
-	}
-	if (follow_refs(pd, r, a) < 0) {
-		lookup_failed(c, "too many references to check");
-		return true;
-	}
-	pd->next++;
-	lookup_begin(c);
+	loop_del(c->srv->loop, pd->q.fd);
+	lookup_close(&pd->q);
+	if (st == LOOKUP_ANSWERED)
+		st = lookup_next(&pd->q, &why);
+	lookup_went(c, st, why);
 	return true;
 }
 
@@ -992,16 +628,12 @@ static bool lookup_step(struct conn *c)
  */
 static void choose_policy(struct conn *c)
 {
-#if SOCKWALL_TLS
-	if (c->tls && !c->cn_policy_chosen) {
+	if (stream_is_tls(&c->client) && !c->cn_policy_chosen) {
 		const struct config *cfg = c->srv->cfg;
 		c->cn_policy_chosen = true;
-		c->pol = config_policy(cfg, config_policy_for_cn(cfg, tls_peer_cn(c->tls),
+		c->pol = config_policy(cfg, config_policy_for_cn(cfg, stream_peer_cn(&c->client),
 								 c->listener->spec->policy));
 	}
-#else
-	(void)c;
-#endif
 }
 
 static bool request_head(struct conn *c)
@@ -1009,8 +641,6 @@ static bool request_head(struct conn *c)
 	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
 	struct http_request req;
-	struct route_match *m;
-	struct verdict v;
 	const char *why;
 
 	/* One request at a time: the previous answer must be out first. */
@@ -1018,7 +648,7 @@ static bool request_head(struct conn *c)
 		return false;
 	size_t avail = buf_used(in);
 	if (avail == 0) {
-		if (c->client_eof) {
+		if (c->client.eof) {
 			c->close_after = true;
 			return true;
 		}
@@ -1034,7 +664,7 @@ static bool request_head(struct conn *c)
 				       "error", "head too large");
 			return true;
 		}
-		if (c->client_eof) {
+		if (c->client.eof) {
 			local_response(c, 400, "sockwall: incomplete request", true, "error",
 				       "incomplete request");
 			return true;
@@ -1057,39 +687,30 @@ static bool request_head(struct conn *c)
 	}
 	record_begin(c, req.method, req.method_len, req.target, req.target_len);
 	c->rq_is_head = http_token_eq(req.method, req.method_len, "HEAD");
+	choose_policy(c);
 	/* A route match holds the decoded path: scratch for this call only. */
-	struct route_match match;
-	m = &match;
-	if (route_resolve(req.method, req.method_len, req.target, req.target_len, m, &why) < 0) {
+	struct route_match m;
+	struct head_judgement h;
+	if (judge_head(&c->pol->acl, &c->pol->filters, c->listener->health_only, &req, &m, &h,
+		       &why) < 0) {
 		char msg[VERDICT_MESSAGE_MAX];
 		snprintf(msg, sizeof(msg), "sockwall: refused request target: %s", why);
 		local_response(c, 400, msg, true, "error", why);
 		return true;
 	}
-	choose_policy(c);
-	policy_judge(&c->pol->acl, req.method, req.method_len, m, &v);
-	if (c->listener->health_only && (!m->def || m->def->section != SEC_PING)) {
-		v.decision = DECISION_DENY;
-		v.status = 403;
-		v.rule = "health-channel";
-		snprintf(v.message, sizeof(v.message),
-			 "sockwall: the health channel serves /_ping only");
-	}
-	c->req.rule = v.rule;
-	debuglog_route(c->pol->name, req.method, req.method_len, m, &v);
-	if (v.decision == DECISION_DENY && !audited(c, v.rule)) {
+	const struct verdict *v = &h.toggles;
+	c->req.rule = v->rule;
+	debuglog_route(c->pol->name, req.method, req.method_len, &m, v);
+	if (v->decision == DECISION_DENY && !audited(c, v->rule)) {
 		bool close = req.body != HTTP_BODY_NONE || req.expect_continue || !req.keep_alive;
 		in->start += (size_t)n;
 		c->head_started_ms = 0;
 		c->req.bytes_in = (uint64_t)n;
-		local_response(c, v.status ? v.status : 403, v.message, close, "deny", v.rule);
+		local_response(c, v->status ? v->status : 403, v->message, close, "deny", v->rule);
 		return true;
 	}
-	if (is_form(req.content_type, req.content_type_len)) {
-		local_response(c, 400,
-			       "sockwall: form bodies are refused: dockerd would read their fields "
-			       "ahead of the query string",
-			       true, "error", "form body");
+	if (h.refusal) {
+		local_response(c, 400, h.refusal, true, "error", "form body");
 		return true;
 	}
 	struct forward_plan plan = {
@@ -1097,11 +718,11 @@ static bool request_head(struct conn *c)
 		.body = req.body,
 		.remaining = req.content_length,
 		.keep_alive = req.keep_alive,
-		.hijackable = is_hijackable(m),
-		.rule = v.rule,
+		.hijackable = h.hijackable,
+		.rule = v->rule,
 	};
-	if (m->def && filter_applies(&c->pol->filters, m->def->action))
-		return request_filter(c, &req, (size_t)n, m, &plan);
+	if (h.filtered)
+		return request_filter(c, &req, (size_t)n, &m, &h, &plan);
 	start_forward(c, &plan);
 	return true;
 }
@@ -1112,29 +733,21 @@ static bool request_body(struct conn *c)
 	size_t avail = buf_unexamined(in);
 
 	if (avail == 0) {
-		if (c->client_eof) {
+		if (c->client.eof) {
 			abort_conn(c, "client closed during the request body");
 			return true;
 		}
 		return false;
 	}
-	if (c->rq_body == HTTP_BODY_LENGTH) {
-		size_t take = avail < c->rq_remaining ? avail : (size_t)c->rq_remaining;
-		in->fwd += take;
-		c->rq_remaining -= take;
-		if (c->rq_remaining == 0)
-			c->rq = RQ_SENT;
-		return true;
-	}
-	ssize_t used = http_chunked_scan(&c->rq_chunk, in->data + in->start + in->fwd, avail);
-	if (used < 0) {
+	size_t took;
+	enum relay_result r = relay_body(&c->rq_body, in, &took);
+	if (r == RELAY_MALFORMED) {
 		abort_conn(c, "malformed chunked request body");
 		return true;
 	}
-	in->fwd += (size_t)used;
-	if (c->rq_chunk.done)
+	if (r == RELAY_DONE)
 		c->rq = RQ_SENT;
-	return used > 0 || c->rq == RQ_SENT;
+	return took > 0 || r == RELAY_DONE;
 }
 
 static bool request_step(struct conn *c)
@@ -1145,10 +758,10 @@ static bool request_step(struct conn *c)
 	case RQ_BODY:
 		return request_body(c);
 	case RQ_LOOKUP:
-		return lookup_step(c);
+		return lookup_io(c);
 	case RQ_TUNNEL:
 		if (c->upstream_shut && buf_used(&c->in)) {
-			buf_drop(c->srv, &c->in); /* nowhere left to send it */
+			buf_drop(&c->srv->bufs, &c->in); /* nowhere left to send it */
 			return true;
 		}
 		c->in.fwd = buf_used(&c->in);
@@ -1159,7 +772,7 @@ static bool request_step(struct conn *c)
 		 * have seen it (a tunnel's half-close; a streaming request ends).
 		 * Pipelined requests still buffered come first.
 		 */
-		if (c->client_eof && !buf_used(&c->in) && !c->upstream_shut && c->ufd >= 0) {
+		if (c->client.eof && !buf_used(&c->in) && !c->upstream_shut && c->ufd >= 0) {
 			shutdown(c->ufd, SHUT_WR);
 			c->upstream_shut = true;
 			return true;
@@ -1206,7 +819,7 @@ static bool upstream_write(struct conn *c)
 	if (c->rq == RQ_TUNNEL) {
 		/* dockerd stopped reading stdin; its output may still come. */
 		c->upstream_shut = true;
-		buf_drop(c->srv, in);
+		buf_drop(&c->srv->bufs, in);
 		return true;
 	}
 	upstream_failed(c, "write to the Docker daemon failed");
@@ -1221,12 +834,12 @@ static bool upstream_read(struct conn *c)
 
 	if (c->ufd < 0 || !c->u_readable || c->upstream_eof)
 		return false;
-	if (!buf_ensure(c->srv, out)) {
+	if (!buf_ensure(&c->srv->bufs, out)) {
 		abort_conn(c, "out of memory");
 		return true;
 	}
 	if (c->out_filled && out->cap == BUF_SIZE && !buf_used(out))
-		buf_enlarge(c->srv, out);
+		buf_enlarge(&c->srv->bufs, out);
 	size_t room = buf_room(out);
 	if (room == 0)
 		return false;
@@ -1304,10 +917,8 @@ static bool response_head(struct conn *c)
 		}
 		return true;
 	}
-	c->rs_body = resp.body;
-	c->rs_remaining = resp.content_length;
+	relay_start(&c->rs_body, resp.body, resp.content_length);
 	c->rs_keep_alive = resp.keep_alive;
-	memset(&c->rs_chunk, 0, sizeof(c->rs_chunk));
 	c->rs = resp.body == HTTP_BODY_NONE ? RS_DONE : RS_BODY;
 	return true;
 }
@@ -1315,44 +926,25 @@ static bool response_head(struct conn *c)
 static bool response_body(struct conn *c)
 {
 	struct buf *out = &c->out;
-	size_t avail = buf_unexamined(out);
-	size_t take = 0;
+	size_t took;
+	enum relay_result r = relay_body(&c->rs_body, out, &took);
 
-	switch (c->rs_body) {
-	case HTTP_BODY_LENGTH:
-		take = avail < c->rs_remaining ? avail : (size_t)c->rs_remaining;
-		c->rs_remaining -= take;
-		if (c->rs_remaining == 0)
-			c->rs = RS_DONE;
-		break;
-	case HTTP_BODY_CHUNKED: {
-		ssize_t used = http_chunked_scan(&c->rs_chunk, out->data + out->start + out->fwd,
-						 avail);
-		if (used < 0) {
-			/* Relay what was sound, then end: the client sees a cut body. */
-			c->rs_keep_alive = false;
-			c->rs = RS_DONE;
-			out->end = out->start + out->fwd;
-			return true;
-		}
-		take = (size_t)used;
-		if (c->rs_chunk.done)
-			c->rs = RS_DONE;
-		break;
+	if (r == RELAY_MALFORMED) {
+		/* Relay what was sound, then end: the client sees a cut body. */
+		c->rs_keep_alive = false;
+		c->rs = RS_DONE;
+		out->end = out->start + out->fwd;
+		return true;
 	}
-	case HTTP_BODY_CLOSE:
-	case HTTP_BODY_NONE:
-		take = avail;
-		break;
-	}
-	out->fwd += take;
+	if (r == RELAY_DONE)
+		c->rs = RS_DONE;
 	if (c->rs == RS_BODY && c->upstream_eof && buf_unexamined(out) == 0) {
 		/* Close-delimited bodies end here; others were cut short. */
 		c->rs_keep_alive = false;
 		c->rs = RS_DONE;
 		return true;
 	}
-	return take > 0 || c->rs == RS_DONE;
+	return took > 0 || c->rs == RS_DONE;
 }
 
 /* Whether the connection ends with the response in flight. */
@@ -1424,192 +1016,43 @@ static bool response_step(struct conn *c)
  */
 static void start_linger(struct conn *c)
 {
-	shutdown(c->cfd, SHUT_WR);
-	buf_drop(c->srv, &c->in);
-	buf_drop(c->srv, &c->out);
+	shutdown(c->client.fd, SHUT_WR);
+	buf_drop(&c->srv->bufs, &c->in);
+	buf_drop(&c->srv->bufs, &c->out);
 	c->lingering = true;
 	c->linger_deadline_ms = loop_now(c->srv->loop) + LINGER_MS;
 }
 
-#if SOCKWALL_TLS
-/*
- * TLS: BearSSL does no I/O.  Records move between the socket and the
- * engine here; application bytes move between the engine and the two
- * buffers in tls_client_read / tls_client_write.
- */
-static bool tls_records(struct conn *c)
-{
-	struct tls_conn *tc = c->tls;
-	bool progress = false;
-	unsigned char *p;
-	size_t len;
-
-	if (c->c_readable && !c->raw_eof && (p = tls_recvrec_buf(tc, &len))) {
-		ssize_t n = recv(c->cfd, p, len, 0);
-		if (n > 0) {
-			tls_recvrec_ack(tc, (size_t)n);
-			if ((size_t)n < len)
-				c->c_readable = false; /* drained: see client_read */
-			progress = true;
-		} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-			c->raw_eof = true;
-			progress = true;
-		} else if (errno != EINTR) {
-			c->c_readable = false;
-		}
-	}
-	if (!c->c_wblocked && (p = tls_sendrec_buf(tc, &len))) {
-		ssize_t n = send(c->cfd, p, len, MSG_NOSIGNAL);
-		if (n > 0) {
-			tls_sendrec_ack(tc, (size_t)n);
-			progress = true;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			c->c_wblocked = true;
-		} else if (n < 0 && errno != EINTR) {
-			abort_conn(c, "client went away");
-			return true;
-		}
-	}
-	return progress;
-}
-
-/*
- * A refused handshake ends with a word to the client (see tls_refusal),
- * sent once, best effort.  Then the connection lingers like any closing
- * one: what the client still sends (the rest of its flight) is read and
- * dropped until it closes, so that the kernel does not answer unread bytes
- * with a reset that could discard the word.
- */
-static bool tls_tell_refusal(struct conn *c, int err)
-{
-	unsigned char word[256];
-	size_t n = tls_refusal(c->tls, err, word, sizeof(word));
-
-	if (n == 0 || send(c->cfd, word, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n)
-		return false;
-	c->close_after = true;
-	start_linger(c);
-	return true;
-}
-
 /* A handshake that failed leaves no request to log: say why on its own line. */
-static void tls_failed(struct conn *c, int err)
+static void tls_failed(struct conn *c)
 {
 	char reason[96];
 
-	snprintf(reason, sizeof(reason), "tls: %s", tls_error_name(err));
+	snprintf(reason, sizeof(reason), "tls: %s", stream_error_name(&c->client));
 	if (!c->req.active)
 		record_begin(c, "", 0, "", 0);
 	record_log(c, "error", reason);
-	if (!tls_tell_refusal(c, err))
+	if (!stream_tell_refusal(&c->client)) {
 		c->dead = true;
+		return;
+	}
+	c->close_after = true;
+	start_linger(c);
 }
-
-static bool tls_client_read(struct conn *c)
-{
-	struct tls_conn *tc = c->tls;
-	struct buf *in = &c->in;
-	bool progress = tls_records(c);
-	unsigned char *p;
-	size_t len;
-	int err = 0;
-
-	if (c->dead || c->client_eof)
-		return progress;
-	if ((p = tls_recvapp_buf(tc, &len))) {
-		if (!buf_ensure(c->srv, in)) {
-			abort_conn(c, "out of memory");
-			return true;
-		}
-		size_t room = buf_room(in);
-		if (room == 0)
-			return progress;
-		size_t take = len < room ? len : room;
-		if (c->rq == RQ_HEAD && !c->head_started_ms && !buf_used(in))
-			c->head_started_ms = loop_now(c->srv->loop);
-		memcpy(in->data + in->end, p, take);
-		in->end += take;
-		tls_recvapp_ack(tc, take);
-		return true;
-	}
-	if (tls_closed(tc, &err)) {
-		if (err || !tls_handshake_done(tc)) {
-			tls_failed(c, err);
-			return true;
-		}
-		c->client_eof = true; /* a full close after close_notify */
-		return true;
-	}
-	if (tls_peer_closed(tc) || c->raw_eof) {
-		c->client_eof = true; /* close_notify alone is a half-close */
-		return true;
-	}
-	return progress;
-}
-
-static bool tls_client_write(struct conn *c)
-{
-	struct tls_conn *tc = c->tls;
-	struct buf *out = &c->out;
-	bool progress = false;
-	unsigned char *p;
-	size_t len;
-
-	if (out->fwd && !c->tls_closing && (p = tls_sendapp_buf(tc, &len))) {
-		size_t take = len < out->fwd ? len : out->fwd;
-		memcpy(p, out->data + out->start, take);
-		tls_sendapp_ack(tc, take);
-		tls_flush(tc);
-		out->start += take;
-		out->fwd -= take;
-		if (c->req.active)
-			c->req.bytes_out += take;
-		progress = true;
-	}
-	return tls_records(c) || progress;
-}
-#endif
 
 static bool client_read(struct conn *c)
 {
-	struct buf *in = &c->in;
+	bool empty = !buf_used(&c->in);
+	size_t got;
+	enum stream_result r = stream_read(&c->client, &c->srv->bufs, &c->in, &got);
 
-#if SOCKWALL_TLS
-	if (c->tls)
-		return tls_client_read(c);
-#endif
-	if (!c->c_readable || c->client_eof)
-		return false;
-	if (!buf_ensure(c->srv, in)) {
-		abort_conn(c, "out of memory");
-		return true;
-	}
-	size_t room = buf_room(in);
-	if (room == 0)
-		return false;
-	ssize_t n = recv(c->cfd, in->data + in->end, room, 0);
-	if (n > 0) {
-		if (c->rq == RQ_HEAD && !c->head_started_ms && !buf_used(in))
-			c->head_started_ms = loop_now(c->srv->loop);
-		in->end += (size_t)n;
-		/* A short read drained the socket: poll says when there is more,
-		 * which saves the read that would only return EAGAIN. */
-		if ((size_t)n < room)
-			c->c_readable = false;
-		return true;
-	}
-	if (n == 0) {
-		c->client_eof = true;
-		return true;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		c->c_readable = false;
-		return false;
-	}
-	if (errno == EINTR)
-		return true;
-	abort_conn(c, "client connection reset");
-	return true;
+	if (got && empty && c->rq == RQ_HEAD && !c->head_started_ms)
+		c->head_started_ms = loop_now(c->srv->loop);
+	if (r == STREAM_FAILED)
+		abort_conn(c, c->client.why);
+	else if (r == STREAM_REFUSED)
+		tls_failed(c);
+	return r != STREAM_IDLE;
 }
 
 /*
@@ -1628,31 +1071,14 @@ static bool sends_last(const struct conn *c)
 
 static bool client_write(struct conn *c)
 {
-	struct buf *out = &c->out;
+	size_t sent;
+	enum stream_result r = stream_write(&c->client, &c->out, sends_last(c), &sent);
 
-#if SOCKWALL_TLS
-	if (c->tls)
-		return tls_client_write(c);
-#endif
-	if (out->fwd == 0 || c->c_wblocked)
-		return false;
-	ssize_t n = send(c->cfd, out->data + out->start, out->fwd,
-			 MSG_NOSIGNAL | (sends_last(c) ? MSG_MORE : 0));
-	if (n > 0) {
-		out->start += (size_t)n;
-		out->fwd -= (size_t)n;
-		if (c->req.active)
-			c->req.bytes_out += (uint64_t)n;
-		return true;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		c->c_wblocked = true;
-		return false;
-	}
-	if (n < 0 && errno == EINTR)
-		return true;
-	abort_conn(c, "client went away");
-	return true;
+	if (c->req.active)
+		c->req.bytes_out += sent;
+	if (r == STREAM_FAILED)
+		abort_conn(c, c->client.why);
+	return r != STREAM_IDLE;
 }
 
 /*
@@ -1666,17 +1092,10 @@ static bool close_step(struct conn *c)
 		return false;
 	if (c->rs != RS_NONE && c->rs != RS_TUNNEL)
 		return false;
-#if SOCKWALL_TLS
 	/* TLS says goodbye first (close_notify), then the socket does. */
-	size_t pending_records;
-	if (c->tls && !c->tls_closing && tls_handshake_done(c->tls)) {
-		tls_close(c->tls);
-		c->tls_closing = true;
-		return true;
-	}
-	if (c->tls && !c->raw_eof && tls_sendrec_buf(c->tls, &pending_records))
-		return false;
-#endif
+	int notify = stream_close_notify(&c->client);
+	if (notify)
+		return notify > 0;
 	log_done(c);
 	close_upstream(c);
 	/*
@@ -1686,11 +1105,12 @@ static bool close_step(struct conn *c)
 	 * instead of waiting for the client's FIN (three syscalls and a
 	 * wake-up less per connection).
 	 */
-	if (c->client_closes && !buf_used(&c->in) && !c->c_readable && !c->tls) {
+	if (c->client_closes && !buf_used(&c->in) && !c->client.readable &&
+	    !stream_is_tls(&c->client)) {
 		c->dead = true;
 		return true;
 	}
-	if (c->client_eof) {
+	if (c->client.eof) {
 		c->dead = true; /* the client has closed: close() alone says goodbye */
 		return true;
 	}
@@ -1703,13 +1123,13 @@ static void linger_read(struct conn *c)
 	char scratch[4096];
 
 	for (;;) {
-		ssize_t n = recv(c->cfd, scratch, sizeof(scratch), 0);
+		ssize_t n = recv(c->client.fd, scratch, sizeof(scratch), 0);
 		if (n > 0)
 			continue;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			c->c_readable = false;
+			c->client.readable = false;
 			return;
 		}
 		c->dead = true;
@@ -1721,7 +1141,7 @@ static void linger_read(struct conn *c)
  * A request read whole and sent on: until its answer comes, the client has
  * nothing to say but a close (or pipelined bytes that wait their turn).  A
  * client not watched yet, i.e. one that sent its request as it connected
- * (see conn_accept), is left unwatched while the answer takes less than
+ * (see conn_open), is left unwatched while the answer takes less than
  * QUIET_MS from the connect: most take far less, and the connection is then
  * never added to the epoll set (an epoll_ctl less).  A slower answer, or a
  * keep-alive client after its first answer, is watched as before.
@@ -1730,7 +1150,7 @@ static bool client_quiet(const struct conn *c)
 {
 	struct loop *loop = c->srv->loop;
 
-	return c->rq == RQ_SENT && c->rs == RS_HEAD && !loop_events(loop, c->cfd) &&
+	return c->rq == RQ_SENT && c->rs == RS_HEAD && !loop_events(loop, c->client.fd) &&
 	       loop_now(loop) < c->idle_since_ms + QUIET_MS;
 }
 
@@ -1738,29 +1158,15 @@ static void update_poll(struct conn *c)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct loop *loop = c->srv->loop;
-	short ce = 0, ue = 0;
+	short ce, ue = 0;
 	int64_t deadline = 0;
 
 	if (c->lingering) {
-		loop_set_events(loop, c->cfd, POLLIN);
-		loop_set_deadline(loop, c->cfd, c->linger_deadline_ms);
+		loop_set_events(loop, c->client.fd, POLLIN);
+		loop_set_deadline(loop, c->client.fd, c->linger_deadline_ms);
 		return;
 	}
-#if SOCKWALL_TLS
-	if (c->tls) {
-		size_t len;
-		if (!c->raw_eof && tls_recvrec_buf(c->tls, &len))
-			ce |= POLLIN;
-		if (c->c_wblocked && tls_sendrec_buf(c->tls, &len))
-			ce |= POLLOUT;
-	} else
-#endif
-	{
-		if (!c->client_eof && (!c->in.data || buf_used(&c->in) < c->in.cap))
-			ce |= POLLIN;
-		if (c->out.fwd && c->c_wblocked)
-			ce |= POLLOUT;
-	}
+	ce = stream_events(&c->client, !c->in.data || buf_used(&c->in) < c->in.cap, c->out.fwd);
 	/* A client not watched yet, whose request is out, need not be until its
 	 * answer comes or QUIET_MS pass (see client_quiet). */
 	if (ce == POLLIN && client_quiet(c)) {
@@ -1774,17 +1180,17 @@ static void update_poll(struct conn *c)
 			ue |= POLLOUT;
 		loop_set_events(loop, c->ufd, ue);
 	}
-	loop_set_events(loop, c->cfd, ce);
-	if (c->lfd >= 0)
-		loop_set_events(loop, c->lfd,
-				c->pending->req_sent < c->pending->req_len ? POLLOUT : POLLIN);
+	loop_set_events(loop, c->client.fd, ce);
+	if (c->pending && c->pending->q.fd >= 0)
+		loop_set_events(loop, c->pending->q.fd,
+				c->pending->q.req_sent < c->pending->q.req_len ? POLLOUT : POLLIN);
 
 	if (c->rs == RS_NONE) {
 		/* Between requests: release buffers, and time the wait. */
 		if (!buf_used(&c->in))
-			buf_release(c->srv, &c->in);
+			buf_release(&c->srv->bufs, &c->in);
 		if (!buf_used(&c->out))
-			buf_release(c->srv, &c->out);
+			buf_release(&c->srv->bufs, &c->out);
 		if (c->head_started_ms && !buf_used(&c->out))
 			deadline = c->head_started_ms + cfg->head_timeout_ms;
 		else if (!c->served_one)
@@ -1792,31 +1198,27 @@ static void update_poll(struct conn *c)
 		else if (cfg->idle_timeout_ms)
 			deadline = c->idle_since_ms + cfg->idle_timeout_ms;
 	}
-#if SOCKWALL_TLS
-	if (c->tls && !tls_handshake_done(c->tls))
+	if (stream_handshaking(&c->client))
 		deadline = c->idle_since_ms + cfg->tls_handshake_timeout_ms;
-#endif
 	/* Streams and tunnels never time out: they end when either side ends them. */
-	loop_set_deadline(loop, c->cfd, deadline);
+	loop_set_deadline(loop, c->client.fd, deadline);
 }
 
 static void conn_timeout(struct conn *c)
 {
-	if (!c->lingering && c->rs == RS_HEAD && !loop_events(c->srv->loop, c->cfd))
+	if (!c->lingering && c->rs == RS_HEAD && !loop_events(c->srv->loop, c->client.fd))
 		return; /* QUIET_MS passed (see client_quiet): update_poll watches it now */
 	if (c->lingering || c->rs != RS_NONE) {
 		c->dead = true;
 		return;
 	}
-#if SOCKWALL_TLS
-	if (c->tls && !tls_handshake_done(c->tls)) {
+	if (stream_handshaking(&c->client)) {
 		if (!c->req.active)
 			record_begin(c, "", 0, "", 0);
 		record_log(c, "error", "tls: handshake timeout (SOCKWALL_TLS_HANDSHAKE_TIMEOUT)");
 		c->dead = true;
 		return;
 	}
-#endif
 	if (c->head_started_ms && buf_used(&c->in) && !buf_used(&c->out)) {
 		local_response(c, 408,
 			       "sockwall: request head not received in time (SOCKWALL_HEAD_TIMEOUT)",
@@ -1832,7 +1234,7 @@ static void conn_pump(struct conn *c)
 
 	do {
 		if (c->lingering) {
-			if (c->c_readable)
+			if (c->client.readable)
 				linger_read(c);
 			break;
 		}
@@ -1870,18 +1272,18 @@ static void conn_event(struct loop *loop, int fd, int revents, void *ctx)
 	(void)loop;
 	if (revents & LOOP_TIMEOUT)
 		conn_timeout(c);
-	if (fd == c->cfd) {
+	if (fd == c->client.fd) {
 		if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
-			c->c_readable = true;
+			c->client.readable = true;
 		if (revents & (POLLOUT | POLLHUP | POLLERR))
-			c->c_wblocked = false;
+			c->client.wblocked = false;
 	} else if (fd == c->ufd) {
 		if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
 			c->u_readable = true;
 		if (revents & (POLLOUT | POLLHUP | POLLERR))
 			c->u_wblocked = false;
 	}
-	/* The lookup connection (c->lfd) is simply retried on every wake-up. */
+	/* The lookup connection is simply retried on every wake-up. */
 	if (c->dead) {
 		conn_free(c);
 		return;
@@ -1889,114 +1291,56 @@ static void conn_event(struct loop *loop, int fd, int revents, void *ctx)
 	conn_pump(c);
 }
 
-/* ---- accepting ---- */
+/* ---- opening and closing ---- */
 
-static void reject_busy(const struct listener *l, int fd, const char *client)
+int conn_open(struct server *srv, const struct listener *l, int cfd,
+	      const struct sockaddr_in6 *peer)
 {
-	char resp[512];
-	size_t n = format_error(resp, sizeof(resp), 503,
-				"sockwall: too many connections (SOCKWALL_MAX_CONNS)", true, false);
-	ssize_t w = send(fd, resp, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	(void)w;
-	struct request_log line = { .listener = l->spec->url,
-				    .policy = config_policy(l->srv->cfg, l->spec->policy)->name,
-				    .client = client, .method = "-",
-				    .method_len = 1, .target = "-", .target_len = 1,
-				    .decision = "error", .reason = "connection limit",
-				    .status = 503 };
-	log_request(&line);
-	shutdown(fd, SHUT_WR);
-	close(fd);
+	struct loop *loop = srv->loop;
+	struct conn *c = NULL;
+
+	/* Each client costs two descriptors: itself and its upstream. */
+	if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
+	    !(c = conn_new(srv)) || loop_add(loop, cfd, 0, conn_event, c) < 0) {
+		conn_release(srv, c);
+		return -1;
+	}
+	if (stream_open(&c->client, cfd, l->spec->kind == LISTEN_TLS ? srv->tls : NULL) < 0) {
+		loop_del(loop, cfd);
+		conn_release(srv, c);
+		return -1;
+	}
+	c->srv = srv;
+	c->listener = l;
+	c->pol = config_policy(srv->cfg, l->spec->policy);
+	c->ufd = -1;
+	c->idle_since_ms = loop_now(loop);
+	c->peer = *peer;
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	/*
+	 * A TCP client is accepted once its first bytes are in (see
+	 * TCP_DEFER_ACCEPT in net.c): read them now rather than watch for
+	 * them.  A client that sent its request at once and gets its answer
+	 * soon is then never watched at all (see update_poll).  A unix
+	 * client is accepted at connect(2), usually before it has written.
+	 */
+	if (l->spec->kind == LISTEN_UNIX) {
+		update_poll(c);
+		return 0;
+	}
+	c->client.readable = true;
+	conn_pump(c);
+	return 0;
 }
 
-void conn_accept(struct loop *loop, int fd, int revents, void *ctx)
-{
-	struct listener *l = ctx;
-	struct server *srv = l->srv;
-
-	if ((revents & LOOP_TIMEOUT) && l->paused) {
-		l->paused = false;
-		loop_set_events(loop, fd, POLLIN);
-		return;
-	}
-	if (!(revents & POLLIN))
-		return;
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_in6 peer;
-		socklen_t peer_len = sizeof(peer);
-		int cfd = accept4(fd, (struct sockaddr *)&peer, &peer_len,
-				  SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
-				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* Level-triggered poll would spin: pause this listener. */
-				log_msg(LOGL_WARNING, "%s: accept: %s; pausing accepts for %d ms",
-					l->spec->url, strerror(errno), ACCEPT_PAUSE_MS);
-				l->paused = true;
-				loop_set_events(loop, fd, 0);
-				loop_set_deadline(loop, fd, loop_now(loop) + ACCEPT_PAUSE_MS);
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_msg(LOGL_ERR, "%s: accept: %s", l->spec->url, strerror(errno));
-			}
-			return;
-		}
-		/* TCP_NODELAY comes from the listener (see net.c). */
-		struct conn *c = NULL;
-		/* Each client costs two descriptors: itself and its upstream. */
-		if (srv->nconns >= srv->max_conns || cfd + 1 >= loop->max_fds ||
-		    !(c = conn_new(srv)) || loop_add(loop, cfd, 0, conn_event, c) < 0) {
-			char client[64];
-			net_peer_format(cfd, (struct sockaddr *)&peer, client, sizeof(client));
-			conn_release(srv, c);
-			reject_busy(l, cfd, client);
-			continue;
-		}
-#if SOCKWALL_TLS
-		if (l->spec->kind == LISTEN_TLS && !(c->tls = tls_conn_new(srv->tls))) {
-			char client[64];
-			net_peer_format(cfd, (struct sockaddr *)&peer, client, sizeof(client));
-			loop_del(loop, cfd);
-			conn_release(srv, c);
-			reject_busy(l, cfd, client);
-			continue;
-		}
-#endif
-		c->srv = srv;
-		c->listener = l;
-		c->pol = config_policy(srv->cfg, l->spec->policy);
-		c->cfd = cfd;
-		c->ufd = -1;
-		c->lfd = -1;
-		c->idle_since_ms = loop_now(loop);
-		c->peer = peer;
-		c->next = srv->conns;
-		if (srv->conns)
-			srv->conns->prev = c;
-		srv->conns = c;
-		srv->nconns++;
-		/*
-		 * A TCP client is accepted once its first bytes are in (see
-		 * TCP_DEFER_ACCEPT in net.c): read them now rather than watch for
-		 * them.  A client that sent its request at once and gets its answer
-		 * soon is then never watched at all (see update_poll).  A unix
-		 * client is accepted at connect(2), usually before it has written.
-		 */
-		if (l->spec->kind == LISTEN_UNIX) {
-			update_poll(c);
-			continue;
-		}
-		c->c_readable = true;
-		conn_pump(c);
-	}
-}
-
-void server_drain(struct server *srv)
+void conn_close_idle(struct server *srv)
 {
 	struct conn *c = srv->conns, *next;
 
-	srv->draining = true;
 	for (; c; c = next) {
 		next = c->next;
 		if (c->rs == RS_NONE && !buf_used(&c->in) && !buf_used(&c->out)) {
@@ -2006,13 +1350,10 @@ void server_drain(struct server *srv)
 	}
 }
 
-void server_close_all(struct server *srv)
+void conn_close_all(struct server *srv)
 {
 	while (srv->conns)
 		conn_free(srv->conns);
-	pool_free(&srv->bufs);
+	buf_pools_free(&srv->bufs);
 	pool_free(&srv->conn_pool);
-	pool_free(&srv->big_bufs);
-	pool_free(&srv->big_scratch);
-	pool_free(&srv->stream_bufs);
 }

@@ -15,11 +15,13 @@
 #ifndef SOCKWALL_CONN_H
 #define SOCKWALL_CONN_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "loop.h"
-#include "pool.h"
+#include "buf.h"
 
 struct conn;
 
@@ -41,22 +43,26 @@ struct server {
 	struct conn *conns; /* doubly linked, for draining */
 	int nconns;
 	int max_conns;
-	bool draining;
+	bool draining; /* stopping: connections close after their response */
 	char self_id[65]; /* the proxy's own container, when it runs in one */
 	struct tls_server *tls; /* loaded when a tls:// listener is configured */
-	struct pool bufs;  /* released buffers kept for reuse (set up on first use) */
+	struct buf_pools bufs; /* released buffers kept for reuse */
 	struct pool conn_pool; /* closed connections' structs, the same way */
-	struct pool big_bufs, big_scratch; /* for inspected bodies held whole */
-	struct pool stream_bufs; /* large response bodies' larger buffers */
 };
 
-/* Loop handler for a listening socket; ctx is the struct listener. */
-void conn_accept(struct loop *loop, int fd, int revents, void *ctx);
+/* A client accepted on l becomes a connection; -1 when there is no room
+ * for one (the caller answers 503 and closes cfd). */
+int conn_open(struct server *srv, const struct listener *l, int cfd,
+	      const struct sockaddr_in6 *peer);
 
-/* SIGTERM: close idle connections now, the others after their response. */
-void server_drain(struct server *srv);
+/* Closes the connections with nothing in flight (the stop; see draining). */
+void conn_close_idle(struct server *srv);
 
-/* Frees every connection (at exit). */
-void server_close_all(struct server *srv);
+/* Frees every connection and the buffers kept (at exit). */
+void conn_close_all(struct server *srv);
+
+/* Docker's error shape, so `docker` prints "Error response from daemon: <message>". */
+size_t conn_format_error(char *out, size_t cap, int status, const char *message, bool close,
+			 bool head_only);
 
 #endif

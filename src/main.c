@@ -18,16 +18,17 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "conn.h"
 #include "daemon.h"
 #include "filter.h"
 #include "inspect.h"
+#include "judge.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
 #include "policy.h"
 #include "route.h"
 #include "routeshow.h"
+#include "server.h"
 #include "sockhint.h"
 #include "tls.h"
 
@@ -108,64 +109,6 @@ static const char usage[] =
 	"  get one start-up line each (--check-config prints them too)\n"
 	"  SOCKWALL_IGNORE_VARS=NAME,PREFIX*  names another program in this environment reads\n";
 
-/* The self-pipe turns a signal into a poll event. */
-struct signals {
-	int pipe_rd, pipe_wr;
-	struct server *srv;
-	int64_t stop_at_ms;
-};
-
-static int signal_pipe_wr = -1;
-
-static void on_signal(int sig)
-{
-	unsigned char b = (unsigned char)sig;
-	int saved = errno;
-	ssize_t w = write(signal_pipe_wr, &b, 1);
-
-	(void)w;
-	errno = saved;
-}
-
-static void close_listeners(struct server *srv)
-{
-	for (size_t i = 0; i < srv->n_listeners; i++) {
-		struct listener *l = &srv->listeners[i];
-		if (l->fd < 0)
-			continue;
-		loop_del(srv->loop, l->fd);
-		close(l->fd);
-		l->fd = -1;
-		net_unlink_listener(l->spec);
-	}
-}
-
-static void on_signal_pipe(struct loop *loop, int fd, int revents, void *ctx)
-{
-	struct signals *s = ctx;
-	unsigned char b[16];
-
-	if (revents & POLLIN) {
-		while (read(fd, b, sizeof(b)) > 0)
-			;
-		if (!s->srv->draining) {
-			log_msg(LOGL_NOTICE, "stopping: no new connections; %d in flight",
-				s->srv->nconns);
-			close_listeners(s->srv);
-			server_drain(s->srv);
-			s->stop_at_ms = loop_now(loop) + s->srv->cfg->shutdown_timeout_ms;
-		}
-	}
-	if (!s->srv->draining)
-		return;
-	if (s->srv->nconns == 0 || loop_now(loop) >= s->stop_at_ms) {
-		loop->stop = 1;
-		return;
-	}
-	/* Check again shortly whether the last connection has gone. */
-	loop_set_deadline(loop, fd, loop_now(loop) + 50);
-}
-
 /* What the running proxy will ask dockerd about a reference, and why:
  * "ask dockerd what <noun> '<ref>' <verb> (refused if <why>)". */
 static void print_question(const struct container_ref *r)
@@ -216,20 +159,25 @@ static void print_question(const struct container_ref *r)
 
 /*
  * --explain METHOD PATH [BODY-FILE]: the verdict the proxy would give,
- * offline: toggles, body inspection and filters; what only dockerd can
- * tell (which container a reference means) is listed, not asked.
+ * offline, from the judge the proxy calls (judge.h); what only dockerd can
+ * tell (which container a reference means) is listed, not asked.  Host
+ * paths are resolved as the proxy resolves them: when not in a container.
  */
 static int explain(const struct config *cfg, const struct policy_set *pol, const char *method,
 		   const char *target, const char *body_file)
 {
+	struct http_request req = { .method = method, .method_len = strlen(method),
+				    .target = target, .target_len = strlen(target),
+				    .body = body_file ? HTTP_BODY_LENGTH : HTTP_BODY_NONE };
 	struct route_match m;
-	struct verdict v;
+	struct head_judgement h;
+	struct body_judgement j;
 	const char *why;
-	char *body = NULL, *scratch = NULL;
+	char *body = NULL, *scratch = NULL, self_id[65];
 	size_t len = 0;
 	int rc = 1;
 
-	if (route_resolve(method, strlen(method), target, strlen(target), &m, &why) < 0) {
+	if (judge_head(&pol->acl, &pol->filters, false, &req, &m, &h, &why) < 0) {
 		printf("refuse 400: %s\n", why);
 		return 1;
 	}
@@ -239,19 +187,16 @@ static int explain(const struct config *cfg, const struct policy_set *pol, const
 	printf("route: %s %s (%s)\n", method, shown,
 	       m.def ? section_name(m.def->section) : "no section");
 	printf("policy: %s\n", pol->name);
-	policy_judge(&pol->acl, method, strlen(method), &m, &v);
-	if (v.decision == DECISION_DENY) {
-		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
+	if (h.toggles.decision == DECISION_DENY) {
+		printf("deny %d by %s\n%s\n", h.toggles.status, h.toggles.rule, h.toggles.message);
 		return 1;
 	}
-	printf("toggles: allow by %s\n", v.rule);
-	if (!m.def || !filter_applies(&pol->filters, m.def->action)) {
+	printf("toggles: allow by %s\n", h.toggles.rule);
+	if (!h.filtered) {
 		printf("allow\n");
 		return 0;
 	}
-	struct body_facts facts;
-	memset(&facts, 0, sizeof(facts));
-	if (body_file) {
+	if (h.wants_body) {
 		FILE *f = fopen(body_file, "re");
 		if (!f) {
 			fprintf(stderr, "sockwall: --explain: %s: %s\n", body_file, strerror(errno));
@@ -267,18 +212,18 @@ static int explain(const struct config *cfg, const struct policy_set *pol, const
 		scratch = malloc(len + 1);
 		if (!scratch)
 			goto out;
-		if (inspect_body(m.def->action, body, len, scratch, len + 1, &facts, &why) < 0) {
-			printf("refuse 400: %s\n", why);
-			goto out;
-		}
 	}
-	struct filter_refs refs;
-	if (filter_judge(&pol->filters, &pol->acl, &m, &facts, &refs, &v) == DECISION_DENY) {
-		printf("deny %d by %s\n%s\n", v.status, v.rule, v.message);
+	daemon_self_id(self_id);
+	if (judge_body(&pol->acl, &pol->filters, &m, body, len, scratch, len + 1, !self_id[0],
+		       &j) == DECISION_DENY) {
+		if (j.malformed)
+			printf("refuse 400: %s\n", j.reason);
+		else
+			printf("deny %d by %s\n%s\n", j.v.status, j.v.rule, j.v.message);
 		goto out;
 	}
-	for (size_t i = 0; i < refs.n; i++)
-		print_question(&refs.refs[i]);
+	for (size_t i = 0; i < j.refs.n; i++)
+		print_question(&j.refs.refs[i]);
 	printf("allow\n");
 	rc = 0;
 out:
@@ -445,12 +390,6 @@ static int descriptor_budget(void)
 	return 1024;
 }
 
-static bool is_loopback(const struct listen_spec *l)
-{
-	return l->kind == LISTEN_UNIX || strncmp(l->host, "127.", 4) == 0 ||
-	       strcmp(l->host, "::1") == 0;
-}
-
 int main(int argc, char **argv)
 {
 	static struct config cfg;
@@ -538,9 +477,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sockwall: out of memory\n");
 		return 1;
 	}
-	srv.cfg = &cfg;
-	srv.loop = &loop;
-	srv.max_conns = cfg.max_conns;
 	daemon_self_id(srv.self_id);
 	char hint[512];
 	if (sockhint_probe(hint, sizeof(hint), cfg.socket_path))
@@ -549,13 +485,7 @@ int main(int argc, char **argv)
 		log_msg(LOGL_NOTICE, "running in container %s (the ID in its own "
 			"/proc/self/mountinfo): it is protected like the one named "
 			"PROXY_CONTAINER_NAME=%s", srv.self_id, cfg.policy.filters.proxy_container_name);
-	if (srv.max_conns > (max_fds - 16) / 2) {
-		srv.max_conns = (max_fds - 16) / 2;
-		log_msg(LOGL_WARNING,
-			"SOCKWALL_MAX_CONNS=%d exceeds the descriptor limit (%d); using %d",
-			cfg.max_conns, max_fds, srv.max_conns);
-	}
-
+	server_init(&srv, &cfg, &loop, max_fds);
 #if SOCKWALL_TLS
 	for (size_t i = 0; i < cfg.n_listeners && !srv.tls; i++) {
 		if (cfg.listeners[i].kind != LISTEN_TLS)
@@ -573,64 +503,11 @@ int main(int argc, char **argv)
 				"controls what this policy allows", cfg.listeners[i].url);
 	}
 #endif
-	/* TLS-only: --healthcheck has no plain listener to ask, give it one,
-	 * before the listeners open (a healthcheck may come as soon as they do). */
-	static struct listen_spec health_spec = { .kind = LISTEN_UNIX, .url = "health" };
-	if (only_tls(&cfg)) {
-		char name[64];
-		net_health_name(&cfg, name, sizeof(name));
-		int fd = net_listen_abstract(name);
-		if (fd < 0) {
-			log_msg(LOGL_WARNING, "health channel @%s: %s (--healthcheck will fail)", name,
-				strerror(errno));
-		} else {
-			struct listener *l = &srv.listeners[srv.n_listeners++];
-			l->srv = &srv;
-			l->fd = fd;
-			l->spec = &health_spec;
-			l->health_only = true;
-			loop_add(&loop, fd, POLLIN, conn_accept, l);
-		}
-	}
-
-	for (size_t i = 0; i < cfg.n_listeners; i++) {
-		char err[256];
-		int fd = net_listen(&cfg.listeners[i], err, sizeof(err));
-		if (fd < 0) {
-			fprintf(stderr, "sockwall: cannot listen on %s\n", err);
-			close_listeners(&srv);
-			return 1;
-		}
-		struct listener *l = &srv.listeners[srv.n_listeners++];
-		l->srv = &srv;
-		l->fd = fd;
-		l->spec = &cfg.listeners[i];
-		loop_add(&loop, fd, POLLIN, conn_accept, l);
-		log_msg(LOGL_NOTICE, "listening on %s (policy %s)", l->spec->url,
-			config_policy(&cfg, l->spec->policy)->name);
-		if (l->spec->kind == LISTEN_TCP && !is_loopback(l->spec))
-			log_msg(LOGL_WARNING,
-				"%s is plain TCP on a non-loopback address: whoever reaches it "
-				"controls what this policy allows",
-				l->spec->url);
-	}
-
-	int sp[2];
-	static struct signals sig;
-	if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) < 0) {
-		fprintf(stderr, "sockwall: pipe: %s\n", strerror(errno));
+	/* TLS-only: --healthcheck has no plain listener to ask, give it one. */
+	if (server_listen(&srv, only_tls(&cfg)) < 0)
 		return 1;
-	}
-	sig.pipe_rd = sp[0];
-	sig.pipe_wr = sp[1];
-	sig.srv = &srv;
-	signal_pipe_wr = sp[1];
-	loop_add(&loop, sp[0], POLLIN, on_signal_pipe, &sig);
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	if (server_catch_signals(&srv) < 0)
+		return 1;
 
 	log_msg(LOGL_NOTICE, "sockwall %s upstream=unix://%s", SOCKWALL_VERSION, cfg.socket_path);
 	for (size_t i = 0; i <= cfg.n_policies; i++) {
@@ -643,8 +520,7 @@ int main(int argc, char **argv)
 	}
 
 	int rc = loop_run(&loop);
-	close_listeners(&srv);
-	server_close_all(&srv);
+	server_close(&srv);
 	log_msg(LOGL_NOTICE, "stopped");
 	loop_free(&loop);
 #if SOCKWALL_TLS

@@ -11,7 +11,8 @@
  * narrow the accepted leaves, checked during the handshake.
  *
  * Built only with TLS=1 (the default); `make TLS=0` leaves it out and a
- * tls:// listener is then a configuration error.
+ * tls:// listener is then a configuration error.  Inside: tls_load.c loads
+ * the files, x509.c checks client certificates, tls.c drives the engine.
  */
 #ifndef SOCKWALL_TLS_H
 #define SOCKWALL_TLS_H
@@ -114,6 +115,8 @@ const char *tls_error_name(int error);
  * without clientAuth or anyExtendedKeyUsage: dockerd refuses those too.
  */
 #define TLS_ERR_NOT_CLIENT_CERT 1028 /* "certificate not for client authentication" */
+/* A client certificate over 64 KiB (as Go refuses them), or no memory to read it. */
+#define TLS_ERR_CERT_TOO_LARGE 1029
 
 /*
  * What to tell a client whose handshake failed with error, instead of a

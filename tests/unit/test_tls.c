@@ -103,6 +103,9 @@ static const char gen_script[] =
 	"san=$(i=0; while [ $i -lt 800 ]; do printf 'DNS:host%d.example.com,' $i; i=$((i + 1)); done)\n"
 	"eku eku_big_srv ca \"subjectAltName=${san}DNS:last.example.com\\nextendedKeyUsage=serverAuth\\n\"\n"
 	"eku eku_big_cli ca \"subjectAltName=${san}DNS:last.example.com\\nextendedKeyUsage=clientAuth\\n\"\n"
+	/* Over 64 KiB, Go's limit for a whole Certificate message. */
+	"san=$(i=0; while [ $i -lt 3100 ]; do printf 'DNS:host%d.example.com,' $i; i=$((i + 1)); done)\n"
+	"eku eku_huge ca \"subjectAltName=${san}DNS:last.example.com\\nextendedKeyUsage=clientAuth\\n\"\n"
 	"for c in inter_srv inter_cli srvca cltca; do\n"
 	"  q openssl ecparam -name prime256v1 -genkey -out $c.key\n"
 	"done\n"
@@ -124,6 +127,7 @@ static const char gen_script[] =
 	"done\n"
 	"for c in ca inter alice bob carol mallory old future twocn srv_rsa inter_srv inter_cli \\\n"
 	"    eku_srv eku_cli eku_both eku_any eku_code eku_crit eku_none eku_v1 eku_big_srv eku_big_cli \\\n"
+	"    eku_huge \\\n"
 	"    dave erin frank gina; do\n"
 	"  q openssl x509 -in $c.pem -outform der -out $c.crt.der\n"
 	"  [ -e $c.key.der ] || cp eku.key.der $c.key.der\n"
@@ -486,6 +490,8 @@ static void test_loading(void)
 		   "SOCKWALL_TLS_ALLOW_PINS needs SOCKWALL_TLS_CA (client certificates)");
 	load_fails("srv_rsa.pem", "srv_rsa.key", "ca.pem", "alice,,bob", NULL,
 		   "SOCKWALL_TLS_ALLOW_CN: empty name in the list");
+	load_fails("srv_rsa.pem", "srv_rsa.key", "ca.pem", "alice, ", NULL,
+		   "SOCKWALL_TLS_ALLOW_CN: empty name in the list");
 	load_fails("srv_rsa.pem", "srv_rsa.key", "ca.pem", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q",
 		   NULL, "SOCKWALL_TLS_ALLOW_CN: more than 16 names");
 	load_fails("srv_rsa.pem", "srv_rsa.key", "ca.pem", NULL, "abc",
@@ -821,6 +827,8 @@ static void test_eku(void)
 		     BR_TLS12, no, "");
 	connect_case("17 KB certificate, EKU clientAuth", &rsa, "eku_big_cli", NULL, BR_TLS12,
 		     BR_TLS12, 0, "eku");
+	connect_case("certificate over 64 KiB", &rsa, "eku_huge", NULL, BR_TLS12, BR_TLS12,
+		     TLS_ERR_CERT_TOO_LARGE, "");
 	/*
 	 * BearSSL refuses any critical extension it does not know, EKU
 	 * included, before our check (Go would take this one).
