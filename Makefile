@@ -36,7 +36,7 @@ TEST_TLS     = -DSOCKWALL_TLS=1
 TEST_TLS_LIB = -lbearssl
 endif
 
-.PHONY: FORCE all deps run test unit integration integration-poll integration-asan bench soak cross clean
+.PHONY: FORCE all deps docs run test unit integration integration-poll integration-asan bench soak cross clean
 
 all: deps build/sockwall
 
@@ -88,6 +88,10 @@ run: all
 
 unit: deps $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
+
+# docs/configuration.md is rendered from src/settings.c; test_settings fails when stale.
+docs: $(TEST_DIR)/test_settings
+	$(TEST_DIR)/test_settings --write
 
 integration: all
 	scripts/integration.sh

@@ -8,25 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
 
-#include "presets.h"
+#include "config_read.h"
 #include "route.h"
-
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
+#include "settings.h"
+#include "text.h"
 
 #define DEFAULT_LISTEN "tcp://[::]:2375"
 #define MAX_HEAD_LIMIT 65536
 
-struct problems {
-	char *buf;
-	size_t len, used;
-	int count;
-};
-
-static void problem(struct problems *p, const char *fmt, ...)
+void problem(struct problems *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -40,17 +31,14 @@ static void problem(struct problems *p, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	size_t wrote = (size_t)n < room ? (size_t)n : room - 1;
 	/* One line per problem: values quoted in it may hold anything. */
-	for (size_t i = p->used; i < p->used + wrote; i++)
-		if ((unsigned char)p->buf[i] < 0x20 || p->buf[i] == 0x7f)
-			p->buf[i] = '?';
-	p->used += wrote;
+	text_scrub(p->buf + p->used);
+	p->used += (size_t)n < room ? (size_t)n : room - 1;
 	p->buf[p->used++] = '\n';
 	p->buf[p->used] = '\0';
 }
 
-static const char *env_get(char *const *envp, const char *name)
+const char *env_get(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -60,29 +48,15 @@ static const char *env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
-static int parse_bool(const char *v)
-{
-	static const char *const yes[] = { "1", "true", "yes", "on" };
-	static const char *const no[] = { "0", "false", "no", "off" };
-
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0)
-			return 1;
-		if (strcasecmp(v, no[i]) == 0)
-			return 0;
-	}
-	return -1;
-}
-
 /* Returns the toggle's value, def when unset; a bad value is a problem. */
-static bool read_bool(char *const *envp, const char *name, bool def, struct problems *p)
+bool read_bool(char *const *envp, const char *name, bool def, struct problems *p)
 {
 	const char *v = env_get(envp, name);
 	int b;
 
 	if (!v)
 		return def;
-	b = parse_bool(v);
+	b = envcheck_toggle_word(v);
 	if (b < 0) {
 		problem(p, "%s=%s: expected 1/0, true/false, yes/no or on/off", name, v);
 		return def;
@@ -90,15 +64,24 @@ static bool read_bool(char *const *envp, const char *name, bool def, struct prob
 	return b;
 }
 
-static enum toggle_state read_tristate(char *const *envp, const char *name, struct problems *p)
+/* A row of the settings table: its default is the table's. */
+bool read_switch(char *const *envp, const char *name, struct problems *p)
+{
+	return read_bool(envp, name, envcheck_toggle_word(settings_find(name)->def) == 1, p);
+}
+
+enum toggle_state read_tristate(char *const *envp, const char *name, struct problems *p)
 {
 	if (!env_get(envp, name))
 		return TOGGLE_UNSET;
 	return read_bool(envp, name, false, p) ? TOGGLE_ON : TOGGLE_OFF;
 }
 
-/* "10", "10s", "500ms", "2m" -> milliseconds; zero allowed when allow_zero. */
-static int read_duration(char *const *envp, const char *name, int def_ms, bool allow_zero,
+/*
+ * "10", "10s", "500ms", "2m" -> milliseconds; zero allowed when allow_zero.
+ * Unset or bad, the table's default (read as if set: envp NULL).
+ */
+static int read_duration(char *const *envp, const char *name, bool allow_zero,
 			 struct problems *p)
 {
 	const char *v = env_get(envp, name);
@@ -107,7 +90,7 @@ static int read_duration(char *const *envp, const char *name, int def_ms, bool a
 	long mult = 1000;
 
 	if (!v)
-		return def_ms;
+		v = settings_find(name)->def;
 	if (!isdigit((unsigned char)v[0]))
 		goto bad;
 	n = strtoul(v, &end, 10);
@@ -123,10 +106,11 @@ static int read_duration(char *const *envp, const char *name, int def_ms, bool a
 bad:
 	problem(p, "%s=%s: expected a duration such as 30, 30s, 500ms or 2m%s", name, v,
 		allow_zero ? " (0 disables)" : ", above zero");
-	return def_ms;
+	return read_duration(NULL, name, allow_zero, p);
 }
 
-static long read_number(char *const *envp, const char *name, long def, long min, long max,
+/* Unset or bad, the table's default. */
+static long read_number(char *const *envp, const char *name, long min, long max,
 			struct problems *p)
 {
 	const char *v = env_get(envp, name);
@@ -134,11 +118,11 @@ static long read_number(char *const *envp, const char *name, long def, long min,
 	long n;
 
 	if (!v)
-		return def;
+		v = settings_find(name)->def;
 	n = isdigit((unsigned char)v[0]) ? strtol(v, &end, 10) : -1;
 	if (n < min || n > max || *end != '\0') {
 		problem(p, "%s=%s: expected a number from %ld to %ld", name, v, min, max);
-		return def;
+		return read_number(NULL, name, min, max, p);
 	}
 	return n;
 }
@@ -345,7 +329,7 @@ static void load_tls(struct config *cfg, char *const *envp, struct problems *p)
 	cfg->tls_allow_cn = env_get(envp, "SOCKWALL_TLS_ALLOW_CN");
 	cfg->tls_allow_pins = env_get(envp, "SOCKWALL_TLS_ALLOW_PINS");
 	cfg->tls_handshake_timeout_ms =
-		read_duration(envp, "SOCKWALL_TLS_HANDSHAKE_TIMEOUT", 10000, false, p);
+		read_duration(envp, "SOCKWALL_TLS_HANDSHAKE_TIMEOUT", false, p);
 	for (size_t i = 0; i < cfg->n_listeners; i++)
 		tls_listener |= cfg->listeners[i].kind == LISTEN_TLS;
 #if !SOCKWALL_TLS
@@ -360,405 +344,6 @@ static void load_tls(struct config *cfg, char *const *envp, struct problems *p)
 		problem(p, "SOCKWALL_TLS_*: set, but SOCKWALL_LISTEN has no tls:// listener");
 	if ((cfg->tls_allow_cn || cfg->tls_allow_pins) && !cfg->tls_ca)
 		problem(p, "SOCKWALL_TLS_ALLOW_CN/PINS: need SOCKWALL_TLS_CA (client certificates)");
-}
-
-static const char *const sockwall_vars[] = {
-	"SOCKWALL_LISTEN",       "SOCKWALL_HEAD_TIMEOUT", "SOCKWALL_IDLE_TIMEOUT",
-	"SOCKWALL_SHUTDOWN_TIMEOUT", "SOCKWALL_MAX_CONNS", "SOCKWALL_MAX_HEAD",
-	"SOCKWALL_LOG_FORMAT",   "SOCKWALL_UNIX_MODE",    "SOCKWALL_UNIX_GROUP",
-	"SOCKWALL_MAX_BODY",     "SOCKWALL_TLS_CERT",     "SOCKWALL_TLS_KEY",
-	"SOCKWALL_TLS_CA",       "SOCKWALL_TLS_ALLOW_CN", "SOCKWALL_TLS_ALLOW_PINS",
-	"SOCKWALL_TLS_HANDSHAKE_TIMEOUT", "SOCKWALL_POLICY", "SOCKWALL_MODE",
-	"SOCKWALL_TLS_POLICY_BY_CN",
-	"SOCKWALL_LOOP", "SOCKWALL_IGNORE_VARS",
-};
-
-static const struct {
-	const char *key;
-	size_t offset;
-} pattern_keys[] = {
-	{ "DKRPRX__VOLUMES__ALLOWED_NAMES", offsetof(struct filters, vol_allowed_names) },
-	{ "DKRPRX__VOLUMES__DENIED_NAMES", offsetof(struct filters, vol_denied_names) },
-	{ "DKRPRX__VOLUMES__ALLOWED_PATHS", offsetof(struct filters, vol_allowed_paths) },
-	{ "DKRPRX__VOLUMES__DENIED_PATHS", offsetof(struct filters, vol_denied_paths) },
-	{ "DKRPRX__VOLUMES__ALLOWED_DRIVERS", offsetof(struct filters, vol_allowed_drivers) },
-	{ "DKRPRX__CONTAINERS__ALLOWED_IMAGES", offsetof(struct filters, ctr_allowed_images) },
-	{ "DKRPRX__CONTAINERS__DENIED_IMAGES", offsetof(struct filters, ctr_denied_images) },
-	{ "DKRPRX__CONTAINERS__ALLOWED_NAMES", offsetof(struct filters, ctr_allowed_names) },
-	{ "DKRPRX__CONTAINERS__DENIED_NAMES", offsetof(struct filters, ctr_denied_names) },
-	{ "DKRPRX__IMAGES__ALLOWED_REPOS", offsetof(struct filters, img_allowed_repos) },
-	{ "DKRPRX__IMAGES__DENIED_REPOS", offsetof(struct filters, img_denied_repos) },
-	{ "DKRPRX__IMAGES__ALLOWED_TAGS", offsetof(struct filters, img_allowed_tags) },
-	{ "DKRPRX__IMAGES__DENIED_TAGS", offsetof(struct filters, img_denied_tags) },
-	{ "DKRPRX__NETWORKS__ALLOWED_NAMES", offsetof(struct filters, net_allowed_names) },
-	{ "DKRPRX__NETWORKS__DENIED_NAMES", offsetof(struct filters, net_denied_names) },
-	{ "DKRPRX__NETWORKS__ALLOWED_DRIVERS", offsetof(struct filters, net_allowed_drivers) },
-};
-
-static const char *const dkrprx_flags[] = {
-	"DKRPRX__DISABLE_DEFAULTS", "DKRPRX__CONTAINERS__DENY_PRIVILEGED",
-	"DKRPRX__CONTAINERS__DENY_HOST_NETWORK", "DKRPRX__CONTAINERS__HARDENED",
-	"DKRPRX__CONTAINERS__REQUIRE_LABELS",
-};
-
-/* "k=v,k2" -> required labels (a key alone requires presence). */
-static void parse_labels(struct filters *f, const char *spec, struct problems *p)
-{
-	const char *item = spec;
-
-	while (*item) {
-		const char *end = strchr(item, ',');
-		size_t len = end ? (size_t)(end - item) : strlen(item);
-		const char *eq = memchr(item, '=', len);
-		size_t klen = eq ? (size_t)(eq - item) : len;
-		size_t vlen = eq ? len - klen - 1 : 0;
-
-		if (klen == 0 || klen >= FILTER_NAME_MAX || vlen >= FILTER_NAME_MAX ||
-		    f->n_require_labels == FILTER_MAX_LABELS) {
-			problem(p, "DKRPRX__CONTAINERS__REQUIRE_LABELS=%s: expected key=value,... "
-				   "(at most %d)", spec, FILTER_MAX_LABELS);
-			return;
-		}
-		char (*kv)[FILTER_NAME_MAX] = f->require_labels[f->n_require_labels++];
-		memcpy(kv[0], item, klen);
-		kv[0][klen] = '\0';
-		if (eq)
-			memcpy(kv[1], eq + 1, vlen);
-		kv[1][vlen] = '\0';
-		if (!end)
-			break;
-		item = end + 1;
-	}
-}
-
-static void read_name(char *const *envp, const char *key, char *out, size_t cap,
-		      struct problems *p)
-{
-	const char *v = env_get(envp, key);
-
-	if (!v)
-		return;
-	if (strlen(v) >= cap || strchr(v, '/'))
-		problem(p, "%s=%s: expected a container or network name", key, v);
-	else
-		strcpy(out, v);
-}
-
-/* ---- FILTERS_CONFIG: a JSON file with the DKRPRX__ sections ---- */
-
-#define FILE_MAX (1 << 20)
-#define FILE_KEYS 64
-
-struct file_env {
-	char *entries[FILE_KEYS + 1]; /* "DKRPRX__...=value", NULL-terminated */
-	size_t n;
-	char *arena;
-	size_t used, cap;
-};
-
-static char *arena_put(struct file_env *fe, const char *s, size_t len)
-{
-	if (fe->used + len + 1 > fe->cap)
-		return NULL;
-	char *out = fe->arena + fe->used;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	fe->used += len + 1;
-	return out;
-}
-
-/* JSON string body -> bytes; false on an escape we do not take (surrogates). */
-static bool json_unescape(const char *s, size_t len, char *out, size_t *olen)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '\\') {
-			out[o++] = s[i];
-			continue;
-		}
-		if (++i == len)
-			return false;
-		switch (s[i]) {
-		case '"': case '\\': case '/': out[o++] = s[i]; break;
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
-		case 'u': {
-			unsigned cp = 0;
-			if (len - i < 5)
-				return false;
-			for (int k = 1; k <= 4; k++) {
-				char c = s[i + k];
-				cp <<= 4;
-				if (c >= '0' && c <= '9') cp |= (unsigned)(c - '0');
-				else if (c >= 'a' && c <= 'f') cp |= (unsigned)(c - 'a' + 10);
-				else if (c >= 'A' && c <= 'F') cp |= (unsigned)(c - 'A' + 10);
-				else return false;
-			}
-			i += 4;
-			if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
-				return false;
-			if (cp < 0x80) {
-				out[o++] = (char)cp;
-			} else if (cp < 0x800) {
-				out[o++] = (char)(0xc0 | (cp >> 6));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			} else {
-				out[o++] = (char)(0xe0 | (cp >> 12));
-				out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			}
-			break;
-		}
-		default:
-			return false;
-		}
-	}
-	*olen = o;
-	return true;
-}
-
-static bool known_dkrprx(const char *key)
-{
-	for (size_t i = 0; i < sizeof(pattern_keys) / sizeof(*pattern_keys); i++)
-		if (strcmp(key, pattern_keys[i].key) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(dkrprx_flags) / sizeof(*dkrprx_flags); i++)
-		if (strcmp(key, dkrprx_flags[i]) == 0)
-			return true;
-	return false;
-}
-
-static int tok_skip(const jsmntok_t *t, int i, int count)
-{
-	int end = i + 1;
-
-	for (int pending = t[i].size; pending > 0 && end < count; end++)
-		pending += t[end].size - 1;
-	return end;
-}
-
-/*
- * One setting's JSON value -> the string the same DKRPRX__ variable would
- * hold: a list joins with ',' (a ',' inside an item is escaped), an object
- * becomes "k=v,...", true/false stay words.
- */
-static bool file_value(const char *js, const jsmntok_t *t, int i, int count, char *out,
-		       size_t cap)
-{
-	size_t o = 0, n;
-	char tmp[4096];
-
-	if (t[i].type == JSMN_STRING) {
-		size_t len = (size_t)(t[i].end - t[i].start);
-		if (len >= cap || !json_unescape(js + t[i].start, len, out, &n))
-			return false;
-		out[n] = '\0';
-		return true;
-	}
-	if (t[i].type == JSMN_PRIMITIVE) {
-		size_t len = (size_t)(t[i].end - t[i].start);
-		if (len >= cap || (js[t[i].start] != 't' && js[t[i].start] != 'f'))
-			return false;
-		memcpy(out, js + t[i].start, len);
-		out[len] = '\0';
-		return true;
-	}
-	int end = tok_skip(t, i, count);
-	bool object = t[i].type == JSMN_OBJECT;
-	for (int j = i + 1; j < end; j = tok_skip(t, j, count)) {
-		size_t len = (size_t)(t[j].end - t[j].start);
-		if (t[j].type != JSMN_STRING || len >= sizeof(tmp) ||
-		    !json_unescape(js + t[j].start, len, tmp, &n))
-			return false;
-		if (o && o + 1 < cap)
-			out[o++] = ',';
-		/* Escape only the commas the list splitter would split on: one
-		 * inside "{1,3}" must stay bare (musl's regcomp refuses "{1\\,3}"),
-		 * and inside "[,;]" a backslash would be one more bracket member. */
-		for (size_t k = 0, stop = object ? n : pattern_item_len(tmp, n); k < n; k++) {
-			if (o + 3 >= cap)
-				return false;
-			if (k == stop) {
-				out[o++] = '\\';
-				stop = k + 1 + pattern_item_len(tmp + k + 1, n - k - 1);
-			}
-			out[o++] = tmp[k];
-		}
-		if (object) {
-			int v = j + 1;
-			len = (size_t)(t[v].end - t[v].start);
-			if (v >= end || t[v].type != JSMN_STRING || len >= sizeof(tmp) ||
-			    !json_unescape(js + t[v].start, len, tmp, &n) || o + n + 2 >= cap)
-				return false;
-			out[o++] = '=';
-			memcpy(out + o, tmp, n);
-			o += n;
-		}
-	}
-	out[o] = '\0';
-	return true;
-}
-
-/* Adds the file's settings that the environment does not set itself. */
-static void read_filters_file(const char *path, char *const *envp, struct file_env *fe,
-			      struct problems *p)
-{
-	FILE *fp = fopen(path, "re");
-	char *js = NULL;
-	jsmntok_t *t = NULL;
-	size_t len;
-	jsmn_parser parser;
-
-	if (!fp) {
-		problem(p, "FILTERS_CONFIG=%s: cannot read it", path);
-		return;
-	}
-	js = malloc(FILE_MAX + 1);
-	fe->cap = 2 * FILE_MAX + 4096;
-	fe->arena = malloc(fe->cap);
-	if (!js || !fe->arena)
-		goto nomem;
-	len = fread(js, 1, FILE_MAX + 1, fp);
-	if (len > FILE_MAX) {
-		problem(p, "FILTERS_CONFIG=%s: larger than 1 MiB", path);
-		goto out;
-	}
-	jsmn_init(&parser);
-	int count = jsmn_parse(&parser, js, len, NULL, 0);
-	if (count <= 0) {
-		problem(p, "FILTERS_CONFIG=%s: not valid JSON", path);
-		goto out;
-	}
-	t = malloc(sizeof(*t) * (size_t)count);
-	if (!t)
-		goto nomem;
-	jsmn_init(&parser);
-	if (jsmn_parse(&parser, js, len, t, (unsigned)count) != count || t[0].type != JSMN_OBJECT) {
-		problem(p, "FILTERS_CONFIG=%s: expected a JSON object", path);
-		goto out;
-	}
-	for (int i = 1; i + 1 < count; i = tok_skip(t, i + 1, count)) {
-		char section[64], key[160], value[8192];
-		size_t slen = (size_t)(t[i].end - t[i].start);
-		if (t[i].type != JSMN_STRING || slen >= sizeof(section) - 1)
-			goto bad_key;
-		memcpy(section, js + t[i].start, slen);
-		section[slen] = '\0';
-		if (strcmp(section, "disable_defaults") == 0) {
-			snprintf(key, sizeof(key), "DKRPRX__DISABLE_DEFAULTS");
-			goto one_setting;
-		}
-		if (t[i + 1].type != JSMN_OBJECT ||
-		    (strcmp(section, "volumes") != 0 && strcmp(section, "containers") != 0 &&
-		     strcmp(section, "images") != 0 && strcmp(section, "networks") != 0))
-			goto bad_key;
-		int end = tok_skip(t, i + 1, count);
-		for (int j = i + 2; j + 1 < end; j = tok_skip(t, j + 1, count)) {
-			size_t klen = (size_t)(t[j].end - t[j].start);
-			if (t[j].type != JSMN_STRING || klen >= 64) {
-				problem(p, "FILTERS_CONFIG=%s: bad key in section \"%s\"", path, section);
-				continue;
-			}
-			int n = snprintf(key, sizeof(key), "DKRPRX__%s__%.*s", section, (int)klen,
-					 js + t[j].start);
-			for (int k = 0; k < n; k++)
-				key[k] = (char)toupper((unsigned char)key[k]);
-			if (!known_dkrprx(key)) {
-				problem(p, "FILTERS_CONFIG=%s: unknown setting \"%s.%.*s\"", path,
-					section, (int)klen, js + t[j].start);
-				continue;
-			}
-			if (env_get(envp, key))
-				continue; /* the environment wins, key by key */
-			if (!file_value(js, t, j + 1, count, value, sizeof(value))) {
-				problem(p, "FILTERS_CONFIG=%s: \"%s.%.*s\" has a value of the wrong shape",
-					path, section, (int)klen, js + t[j].start);
-				continue;
-			}
-			char line[8400];
-			int ln = snprintf(line, sizeof(line), "%s=%s", key, value);
-			char *entry = fe->n < FILE_KEYS ? arena_put(fe, line, (size_t)ln) : NULL;
-			if (!entry) {
-				problem(p, "FILTERS_CONFIG=%s: too many settings", path);
-				goto out;
-			}
-			fe->entries[fe->n++] = entry;
-		}
-		continue;
-one_setting:
-		if (!env_get(envp, key) && file_value(js, t, i + 1, count, value, sizeof(value))) {
-			char line[256];
-			int ln = snprintf(line, sizeof(line), "%s=%s", key, value);
-			char *entry = fe->n < FILE_KEYS ? arena_put(fe, line, (size_t)ln) : NULL;
-			if (entry)
-				fe->entries[fe->n++] = entry;
-		}
-		continue;
-bad_key:
-		problem(p, "FILTERS_CONFIG=%s: unknown section \"%.*s\" (volumes, containers, "
-			   "images, networks, disable_defaults)", path, (int)slen, js + t[i].start);
-	}
-	goto out;
-nomem:
-	problem(p, "FILTERS_CONFIG=%s: out of memory", path);
-out:
-	free(t);
-	free(js);
-	fclose(fp);
-}
-
-static void load_filters(struct filters *f, const char *socket_path, char *const *envp_in,
-			 struct problems *p)
-{
-	char err[256];
-	struct file_env fe = { .n = 0 };
-	char **merged = NULL;
-	char *const *envp = envp_in;
-	const char *file = env_get(envp_in, "FILTERS_CONFIG");
-
-	if (file) {
-		read_filters_file(file, envp_in, &fe, p);
-		size_t n = 0;
-		while (envp_in[n])
-			n++;
-		merged = calloc(n + fe.n + 1, sizeof(*merged));
-		if (merged) {
-			memcpy(merged, envp_in, n * sizeof(*merged));
-			memcpy(merged + n, fe.entries, fe.n * sizeof(*merged));
-			envp = merged;
-		}
-	}
-
-	filters_defaults(f, socket_path);
-	/* dockerd chooses its default cgroup namespace by the same test
-	 * (linux/magic.h's CGROUP2_SUPER_MAGIC; musl ships no kernel headers) */
-	struct statfs cg;
-	f->cgroup_v2 = statfs("/sys/fs/cgroup", &cg) == 0 && cg.f_type == 0x63677270;
-	f->defaults = !read_bool(envp, "DKRPRX__DISABLE_DEFAULTS", false, p);
-	f->deny_privileged = read_bool(envp, "DKRPRX__CONTAINERS__DENY_PRIVILEGED", false, p);
-	f->deny_host_network = read_bool(envp, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK", false, p);
-	f->hardened = read_bool(envp, "DKRPRX__CONTAINERS__HARDENED", false, p);
-	const char *v = env_get(envp, "DKRPRX__CONTAINERS__REQUIRE_LABELS");
-	if (v)
-		parse_labels(f, v, p);
-	read_name(envp, "PROXY_CONTAINER_NAME", f->proxy_container_name,
-		  sizeof(f->proxy_container_name), p);
-	read_name(envp, "PROXY_NETWORK_NAME", f->proxy_network_name,
-		  sizeof(f->proxy_network_name), p);
-	for (size_t i = 0; i < sizeof(pattern_keys) / sizeof(*pattern_keys); i++) {
-		v = env_get(envp, pattern_keys[i].key);
-		if (!v)
-			continue;
-		struct pattern_list *pl = (struct pattern_list *)((char *)f + pattern_keys[i].offset);
-		if (pattern_list_compile(pl, v, err, sizeof(err)) < 0)
-			problem(p, "%s: %s", pattern_keys[i].key, err);
-	}
-	free(merged);
-	free(fe.arena);
 }
 
 void config_free(struct config *cfg)
@@ -787,186 +372,6 @@ int config_policy_for_cn(const struct config *cfg, const char *cn, int listener_
 	return listener_policy;
 }
 
-static const struct {
-	const char *name;
-	enum log_level level;
-} log_levels[] = {
-	{ "emerg", LOGL_EMERG }, { "alert", LOGL_ALERT },     { "crit", LOGL_CRIT },
-	{ "err", LOGL_ERR },     { "error", LOGL_ERR },       { "warning", LOGL_WARNING },
-	{ "warn", LOGL_WARNING }, { "notice", LOGL_NOTICE },  { "info", LOGL_INFO },
-	{ "debug", LOGL_DEBUG },
-};
-
-/*
- * SOCKWALL_POLICY=<name>: the preset's settings go beneath the explicit
- * environment, which wins setting by setting.  Returns the merged array
- * (to free) or NULL when there is no preset to apply.
- */
-static char **apply_preset(char *const *envp, struct problems *p)
-{
-	const char *name = env_get(envp, "SOCKWALL_POLICY");
-	const char *const *preset;
-	size_t n = 0, k = 0;
-
-	if (!name)
-		return NULL;
-	preset = preset_find(name);
-	if (!preset) {
-		char names[512] = "";
-		for (const char *const *it = preset_names(); *it; it++) {
-			if (strlen(names) + strlen(*it) + 2 < sizeof(names)) {
-				strcat(names, *names ? ", " : "");
-				strcat(names, *it);
-			}
-		}
-		problem(p, "SOCKWALL_POLICY=%s: no such preset (%s)", name, names);
-		return NULL;
-	}
-	while (envp && envp[n])
-		n++;
-	while (preset[k])
-		k++;
-	char **merged = calloc(n + k + 1, sizeof(*merged));
-	if (!merged) {
-		problem(p, "SOCKWALL_POLICY=%s: out of memory", name);
-		return NULL;
-	}
-	if (n)
-		memcpy(merged, envp, n * sizeof(*merged));
-	for (size_t i = 0; i < k; i++) {
-		char key[128];
-		size_t klen = strcspn(preset[i], "=");
-		if (klen >= sizeof(key))
-			continue;
-		memcpy(key, preset[i], klen);
-		key[klen] = '\0';
-		if (!env_get(envp, key))
-			merged[n++] = (char *)preset[i];
-	}
-	return merged;
-}
-
-static void load_acl(struct acl *acl, char *const *envp, struct problems *p)
-{
-	acl_defaults(acl);
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
-		acl->section[s] = read_bool(envp, section_name((enum section)s), acl->section[s], p);
-	acl->post = read_bool(envp, "POST", false, p);
-	acl->delete_ = read_tristate(envp, "DELETE", p);
-	acl->put = read_tristate(envp, "PUT", p);
-	acl->allow_start = read_bool(envp, "ALLOW_START", false, p);
-	acl->allow_stop = read_bool(envp, "ALLOW_STOP", false, p);
-	acl->allow_restarts = read_bool(envp, "ALLOW_RESTARTS", false, p);
-	acl->allow_pause = read_bool(envp, "ALLOW_PAUSE", false, p);
-	acl->allow_unpause = read_bool(envp, "ALLOW_UNPAUSE", false, p);
-	acl->allow_archive = read_bool(envp, "ALLOW_ARCHIVE", false, p);
-	acl->allow_export = read_bool(envp, "ALLOW_EXPORT", false, p);
-	acl->allow_logs = read_bool(envp, "ALLOW_LOGS", true, p);
-	acl->allow_top = read_bool(envp, "ALLOW_TOP", true, p);
-	acl->allow_changes = read_bool(envp, "ALLOW_CHANGES", true, p);
-	acl->allow_plugin_privileges = read_bool(envp, "ALLOW_PLUGIN_PRIVILEGES", false, p);
-	acl->allow_url_fetch = read_bool(envp, "ALLOW_URL_FETCH", false, p);
-	acl->allow_swarm_unlockkey = read_bool(envp, "ALLOW_SWARM_UNLOCKKEY", false, p);
-	acl->allow_image_load = read_bool(envp, "ALLOW_IMAGE_LOAD", false, p);
-	acl->libpod_allow_start = read_bool(envp, "LIBPOD_ALLOW_START", false, p);
-	acl->libpod_allow_stop = read_bool(envp, "LIBPOD_ALLOW_STOP", false, p);
-	acl->libpod_allow_restarts = read_bool(envp, "LIBPOD_ALLOW_RESTARTS", false, p);
-	acl->libpod_allow_pause = read_bool(envp, "LIBPOD_ALLOW_PAUSE", false, p);
-	acl->libpod_allow_unpause = read_bool(envp, "LIBPOD_ALLOW_UNPAUSE", false, p);
-	acl->libpod_allow_pod_start = read_bool(envp, "LIBPOD_ALLOW_POD_START", false, p);
-	acl->libpod_allow_pod_stop = read_bool(envp, "LIBPOD_ALLOW_POD_STOP", false, p);
-	acl->libpod_allow_pod_restarts = read_bool(envp, "LIBPOD_ALLOW_POD_RESTARTS", false, p);
-	acl->libpod_allow_pod_pause = read_bool(envp, "LIBPOD_ALLOW_POD_PAUSE", false, p);
-	acl->libpod_allow_pod_unpause = read_bool(envp, "LIBPOD_ALLOW_POD_UNPAUSE", false, p);
-}
-
-/* The toggles, filters and mode of one policy, from an environment. */
-static void load_policy(struct policy_set *ps, const char *socket_path, char *const *envp,
-			struct problems *p)
-{
-	const char *v;
-
-	load_acl(&ps->acl, envp, p);
-	ps->audit = false;
-	if ((v = env_get(envp, "SOCKWALL_MODE"))) {
-		if (strcmp(v, "audit") == 0)
-			ps->audit = true;
-		else if (strcmp(v, "enforce") != 0)
-			problem(p, "SOCKWALL_MODE=%s: expected enforce or audit", v);
-	}
-	load_filters(&ps->filters, socket_path, envp, p);
-}
-
-/* ---- policy files and presets named by listeners and CNs ---- */
-
-#define POLICY_FILE_MAX 65536
-#define POLICY_FILE_LINES 256
-
-static const char *const acl_switches[] = {
-	"POST", "DELETE", "PUT", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "ALLOW_PAUSE",
-	"ALLOW_UNPAUSE", "ALLOW_ARCHIVE", "ALLOW_EXPORT", "ALLOW_LOGS", "ALLOW_TOP", "ALLOW_CHANGES",
-	"ALLOW_PLUGIN_PRIVILEGES", "ALLOW_URL_FETCH", "ALLOW_SWARM_UNLOCKKEY", "ALLOW_IMAGE_LOAD",
-	"LIBPOD_ALLOW_START", "LIBPOD_ALLOW_STOP", "LIBPOD_ALLOW_RESTARTS", "LIBPOD_ALLOW_PAUSE",
-	"LIBPOD_ALLOW_UNPAUSE", "LIBPOD_ALLOW_POD_START", "LIBPOD_ALLOW_POD_STOP",
-	"LIBPOD_ALLOW_POD_RESTARTS", "LIBPOD_ALLOW_POD_PAUSE", "LIBPOD_ALLOW_POD_UNPAUSE",
-};
-
-/* What a policy file may set: what decides a request, nothing about the process. */
-static bool policy_key(const char *key)
-{
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
-		if (strcmp(key, section_name((enum section)s)) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(acl_switches) / sizeof(*acl_switches); i++)
-		if (strcmp(key, acl_switches[i]) == 0)
-			return true;
-	return known_dkrprx(key) || strcmp(key, "FILTERS_CONFIG") == 0 ||
-	       strcmp(key, "SOCKWALL_POLICY") == 0 || strcmp(key, "SOCKWALL_MODE") == 0;
-}
-
-static const char *const process_others[] = {
-	"SOCKET_PATH", "LOG_LEVEL", "DISABLE_IPV6", "PROXY_CONTAINER_NAME", "PROXY_NETWORK_NAME",
-};
-
-static bool process_key(const char *key)
-{
-	for (size_t i = 0; i < sizeof(sockwall_vars) / sizeof(*sockwall_vars); i++)
-		if (strcmp(key, sockwall_vars[i]) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(process_others) / sizeof(*process_others); i++)
-		if (strcmp(key, process_others[i]) == 0)
-			return true;
-	return false;
-}
-
-#define LEN(a) (sizeof(a) / sizeof(*(a)))
-
-/* Every name sockwall reads, gathered from the lists that read them. */
-struct name_table {
-	const char *sections[SEC_COUNT];
-	const char *others[LEN(sockwall_vars) + LEN(pattern_keys) + LEN(dkrprx_flags) +
-			   LEN(process_others) + 1];
-	struct envnames en;
-};
-
-static void name_table(struct name_table *t)
-{
-	size_t n = 0, k = 0;
-
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
-		t->sections[n++] = section_name((enum section)s);
-	for (size_t i = 0; i < LEN(sockwall_vars); i++)
-		t->others[k++] = sockwall_vars[i];
-	for (size_t i = 0; i < LEN(pattern_keys); i++)
-		t->others[k++] = pattern_keys[i].key;
-	for (size_t i = 0; i < LEN(dkrprx_flags); i++)
-		t->others[k++] = dkrprx_flags[i];
-	for (size_t i = 0; i < LEN(process_others); i++)
-		t->others[k++] = process_others[i];
-	t->others[k++] = "FILTERS_CONFIG";
-	t->en = (struct envnames){ t->sections, n, acl_switches, LEN(acl_switches), t->others, k };
-}
-
 /* Toggle-like names sockwall does not read, and typos in its namespaces. */
 static void check_names(const struct envnames *en, char *const *envp, const char *ignore,
 			struct problems *p)
@@ -978,200 +383,6 @@ static void check_names(const struct envnames *en, char *const *envp, const char
 	for (; envp && *envp; envp++)
 		if (envcheck_entry(en, ignore, *envp, msg, sizeof(msg)))
 			problem(p, "%s", msg);
-}
-
-/* Moves the problems collected in sub into p, each line led by prefix. */
-static void problems_take(struct problems *p, const struct problems *sub, const char *prefix)
-{
-	int lines = 0;
-
-	for (const char *line = sub->buf; line && *line; lines++) {
-		const char *nl = strchr(line, '\n');
-		int len = nl ? (int)(nl - line) : (int)strlen(line);
-		problem(p, "%s%.*s", prefix, len, line);
-		line = nl ? nl + 1 : line + len;
-	}
-	p->count += sub->count > lines ? sub->count - lines : 0;
-}
-
-/*
- * An env-format policy file: NAME=value lines, '#' comments, blank lines;
- * a value may be wrapped in one pair of quotes.  Each line is checked on
- * its own, so every problem names the file and the line.
- */
-static void load_policy_file(struct policy_set *ps, const char *path, const char *socket_path,
-			     struct problems *p)
-{
-	FILE *fp = fopen(path, "re");
-	char *text = NULL, *entries[POLICY_FILE_LINES + 1];
-	int entry_line[POLICY_FILE_LINES];
-	size_t n = 0, len;
-	int before = p->count;
-
-	if (!fp) {
-		problem(p, "policy %s: cannot read it (%s)", path, strerror(errno));
-		return;
-	}
-	text = malloc(POLICY_FILE_MAX + 1);
-	len = text ? fread(text, 1, POLICY_FILE_MAX + 1, fp) : 0;
-	fclose(fp);
-	if (!text || len > POLICY_FILE_MAX) {
-		problem(p, "policy %s: %s", path, text ? "larger than 64 KiB" : "out of memory");
-		free(text);
-		return;
-	}
-	text[len] = '\0';
-	if (memchr(text, '\0', len)) {
-		problem(p, "policy %s: holds a NUL byte: not a text file", path);
-		free(text);
-		return;
-	}
-	int lineno = 0;
-	for (char *line = text, *next; line && *line; line = next) {
-		char prefix[POLICY_NAME_MAX + 32];
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		snprintf(prefix, sizeof(prefix), "policy %s:%d: ", path, lineno);
-		size_t l = strlen(line);
-		if (l && line[l - 1] == '\r')
-			line[--l] = '\0';
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (!*line || *line == '#')
-			continue;
-		char *eq = strchr(line, '=');
-		size_t klen = eq ? (size_t)(eq - line) : 0;
-		bool name_ok = klen > 0;
-		for (size_t i = 0; i < klen; i++)
-			name_ok &= isupper((unsigned char)line[i]) || isdigit((unsigned char)line[i]) ||
-				   line[i] == '_';
-		if (!name_ok) {
-			problem(p, "%sexpected NAME=value", prefix);
-			continue;
-		}
-		*eq = '\0';
-		char *value = eq + 1;
-		size_t vlen = strlen(value);
-		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
-			value[vlen - 1] = '\0';
-			memmove(eq + 1, value + 1, vlen - 1);
-		}
-		if (!policy_key(line)) {
-			struct name_table names;
-			name_table(&names);
-			const char *hint = envcheck_hint(&names.en, line, klen, true);
-			if (process_key(line))
-				problem(p, "%s%s applies to the whole process: set it in sockwall's "
-					   "environment, not in a policy file", prefix, line);
-			else
-				problem(p, "%s%s: unknown setting (see sockwall --help)%s%s%s", prefix,
-					line, hint ? "; did you mean " : "", hint ? hint : "",
-					hint ? "?" : "");
-			continue;
-		}
-		bool twice = false;
-		for (size_t i = 0; i < n && !twice; i++) {
-			if (strncmp(entries[i], line, klen) == 0 && entries[i][klen] == '=') {
-				problem(p, "%s%s is set twice (first on line %d)", prefix, line,
-					entry_line[i]);
-				twice = true;
-			}
-		}
-		*eq = '=';
-		if (twice)
-			continue;
-		if (n == POLICY_FILE_LINES) {
-			problem(p, "%smore than %d settings", prefix, POLICY_FILE_LINES);
-			break;
-		}
-		/* The value alone, read as the real load will read it. */
-		char sub_buf[1024];
-		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
-		char *one[] = { line, NULL };
-		sub_buf[0] = '\0';
-		if (strncmp(line, "SOCKWALL_POLICY=", 16) == 0) {
-			char **merged = apply_preset(one, &sub);
-			free(merged);
-		} else {
-			struct policy_set *scratch = calloc(1, sizeof(*scratch));
-			if (!scratch) {
-				problem(p, "%sout of memory", prefix);
-				break;
-			}
-			load_policy(scratch, socket_path, one, &sub);
-			filters_free(&scratch->filters);
-			free(scratch);
-		}
-		problems_take(p, &sub, prefix);
-		entry_line[n] = lineno;
-		entries[n++] = line;
-	}
-	entries[n] = NULL;
-	if (p->count == before) {
-		char prefix[POLICY_NAME_MAX + 32];
-		char sub_buf[2048];
-		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
-		sub_buf[0] = '\0';
-		char **merged = apply_preset(entries, &sub);
-		load_policy(ps, socket_path, merged ? merged : entries, &sub);
-		free(merged);
-		snprintf(prefix, sizeof(prefix), "policy %s: ", path);
-		problems_take(p, &sub, prefix);
-	}
-	free(text);
-}
-
-/*
- * A listener's or a CN's policy reference -> its index for config_policy
- * (each file or preset is loaded once); 0 after a problem.
- */
-static int policy_index(struct config *cfg, const char *ref, const char *where,
-			struct problems *p)
-{
-	for (size_t i = 0; i < cfg->n_policies; i++)
-		if (strcmp(cfg->policies[i]->name, ref) == 0)
-			return (int)i + 1;
-	if (strlen(ref) >= POLICY_NAME_MAX) {
-		problem(p, "%s: policy %.40s...: name or path too long", where, ref);
-		return 0;
-	}
-	if (cfg->n_policies == CONFIG_MAX_POLICIES) {
-		problem(p, "%s: more than %d different policies", where, CONFIG_MAX_POLICIES);
-		return 0;
-	}
-	struct policy_set *ps = calloc(1, sizeof(*ps));
-	if (!ps) {
-		problem(p, "%s: out of memory", where);
-		return 0;
-	}
-	strcpy(ps->name, ref);
-	int before = p->count;
-	if (strchr(ref, '/')) {
-		load_policy_file(ps, ref, cfg->socket_path, p);
-	} else {
-		char line[POLICY_NAME_MAX + 24];
-		char *one[] = { line, NULL };
-		char sub_buf[1024];
-		struct problems sub = { sub_buf, sizeof(sub_buf), 0, 0 };
-		snprintf(line, sizeof(line), "SOCKWALL_POLICY=%s", ref);
-		sub_buf[0] = '\0';
-		char **merged = apply_preset(one, &sub);
-		if (merged)
-			load_policy(ps, cfg->socket_path, merged, &sub);
-		free(merged);
-		char prefix[160];
-		snprintf(prefix, sizeof(prefix), "%s: ", where);
-		problems_take(p, &sub, prefix);
-	}
-	/* Who the proxy is does not change with the client. */
-	memcpy(ps->filters.proxy_container_name, cfg->policy.filters.proxy_container_name,
-	       sizeof(ps->filters.proxy_container_name));
-	memcpy(ps->filters.proxy_network_name, cfg->policy.filters.proxy_network_name,
-	       sizeof(ps->filters.proxy_network_name));
-	cfg->policies[cfg->n_policies++] = ps;
-	return p->count == before ? (int)cfg->n_policies : 0;
 }
 
 /* SOCKWALL_TLS_POLICY_BY_CN=ci-runner:portainer,backup:/etc/sockwall/backup.env */
@@ -1231,13 +442,13 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	char **merged = apply_preset(envp_in, &p);
 	char *const *envp = merged ? merged : envp_in;
 	const char *ignore = env_get(envp, "SOCKWALL_IGNORE_VARS");
-	struct name_table names;
-	name_table(&names);
+	struct setting_names names;
+	settings_names(&names);
 	check_names(&names.en, envp, ignore, &p);
 	/* the operator's own environment: presets hold sockwall's words only */
 	cfg->n_notes = envcheck_notes(&names.en, ignore, envp_in, cfg->notes, CONFIG_MAX_NOTES);
 
-	bool disable_ipv6 = read_bool(envp, "DISABLE_IPV6", false, &p);
+	bool disable_ipv6 = read_switch(envp, "DISABLE_IPV6", &p);
 	mode_t mode = 0660;
 	gid_t gid = 0;
 	bool has_gid = false;
@@ -1260,15 +471,15 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	else
 		strcpy(cfg->socket_path, v);
 
-	cfg->head_timeout_ms = read_duration(envp, "SOCKWALL_HEAD_TIMEOUT", 10000, false, &p);
-	cfg->idle_timeout_ms = read_duration(envp, "SOCKWALL_IDLE_TIMEOUT", 120000, true, &p);
+	cfg->head_timeout_ms = read_duration(envp, "SOCKWALL_HEAD_TIMEOUT", false, &p);
+	cfg->idle_timeout_ms = read_duration(envp, "SOCKWALL_IDLE_TIMEOUT", true, &p);
 	cfg->shutdown_timeout_ms =
-		read_duration(envp, "SOCKWALL_SHUTDOWN_TIMEOUT", 10000, true, &p);
-	cfg->max_conns = (int)read_number(envp, "SOCKWALL_MAX_CONNS", 1024, 1, 1000000, &p);
+		read_duration(envp, "SOCKWALL_SHUTDOWN_TIMEOUT", true, &p);
+	cfg->max_conns = (int)read_number(envp, "SOCKWALL_MAX_CONNS", 1, 1000000, &p);
 	cfg->max_head =
-		(size_t)read_number(envp, "SOCKWALL_MAX_HEAD", 32768, 1024, MAX_HEAD_LIMIT, &p);
+		(size_t)read_number(envp, "SOCKWALL_MAX_HEAD", 1024, MAX_HEAD_LIMIT, &p);
 
-	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1 << 20, 1024,
+	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1024,
 					    64L << 20, &p);
 	load_tls(cfg, envp, &p);
 	snprintf(cfg->policy.name, sizeof(cfg->policy.name), "env");
@@ -1294,18 +505,9 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 		problem(&p, "SOCKWALL_LOOP=%s: expected epoll or poll", v);
 
 	cfg->log_level = LOGL_INFO;
-	if ((v = env_get(envp, "LOG_LEVEL"))) {
-		bool found = false;
-		for (size_t i = 0; i < sizeof(log_levels) / sizeof(*log_levels); i++) {
-			if (strcasecmp(v, log_levels[i].name) == 0) {
-				cfg->log_level = log_levels[i].level;
-				found = true;
-			}
-		}
-		if (!found)
-			problem(&p, "LOG_LEVEL=%s: expected debug, info, notice, warning, err, crit, alert or emerg",
-				v);
-	}
+	if ((v = env_get(envp, "LOG_LEVEL")) && !log_level_named(v, &cfg->log_level))
+		problem(&p, "LOG_LEVEL=%s: expected debug, info, notice, warning, err, crit, alert or emerg",
+			v);
 	cfg->log_format = LOG_JSON;
 	if ((v = env_get(envp, "SOCKWALL_LOG_FORMAT"))) {
 		if (strcmp(v, "text") == 0)
@@ -1316,58 +518,4 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	/* Strings stay where they were (env or the preset tables): only the array goes. */
 	free(merged);
 	return p.count;
-}
-
-static void append(char *out, size_t out_len, size_t *used, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (*used + 1 >= out_len)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(out + *used, out_len - *used, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*used += (size_t)n < out_len - *used ? (size_t)n : out_len - *used - 1;
-}
-
-static const char *tristate(enum toggle_state t, bool post)
-{
-	if (t == TOGGLE_UNSET)
-		return post ? "1 (follows POST)" : "0 (follows POST)";
-	return t == TOGGLE_ON ? "1" : "0";
-}
-
-void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len)
-{
-	const struct acl *a = &pol->acl;
-	size_t used = 0;
-
-	out[0] = '\0';
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
-		append(out, out_len, &used, "%s=%d\n", section_name((enum section)s),
-		       a->section[s]);
-	append(out, out_len, &used, "POST=%d\nDELETE=%s\nPUT=%s\n", a->post,
-	       tristate(a->delete_, a->post), tristate(a->put, a->post));
-	append(out, out_len, &used,
-	       "ALLOW_START=%d\nALLOW_STOP=%d\nALLOW_RESTARTS=%d\nALLOW_PAUSE=%d\n"
-	       "ALLOW_UNPAUSE=%d\nALLOW_ARCHIVE=%d\nALLOW_EXPORT=%d\nALLOW_LOGS=%d\n"
-	       "ALLOW_TOP=%d\nALLOW_CHANGES=%d\nALLOW_PLUGIN_PRIVILEGES=%d\nALLOW_URL_FETCH=%d\n"
-	       "ALLOW_SWARM_UNLOCKKEY=%d\nALLOW_IMAGE_LOAD=%d\n",
-	       a->allow_start, a->allow_stop, a->allow_restarts, a->allow_pause,
-	       a->allow_unpause, a->allow_archive, a->allow_export, a->allow_logs,
-	       a->allow_top, a->allow_changes, a->allow_plugin_privileges, a->allow_url_fetch,
-	       a->allow_swarm_unlockkey, a->allow_image_load);
-	append(out, out_len, &used,
-	       "LIBPOD_ALLOW_START=%d\nLIBPOD_ALLOW_STOP=%d\nLIBPOD_ALLOW_RESTARTS=%d\n"
-	       "LIBPOD_ALLOW_PAUSE=%d\nLIBPOD_ALLOW_UNPAUSE=%d\nLIBPOD_ALLOW_POD_START=%d\n"
-	       "LIBPOD_ALLOW_POD_STOP=%d\nLIBPOD_ALLOW_POD_RESTARTS=%d\n"
-	       "LIBPOD_ALLOW_POD_PAUSE=%d\nLIBPOD_ALLOW_POD_UNPAUSE=%d\n",
-	       a->libpod_allow_start, a->libpod_allow_stop, a->libpod_allow_restarts,
-	       a->libpod_allow_pause, a->libpod_allow_unpause, a->libpod_allow_pod_start,
-	       a->libpod_allow_pod_stop, a->libpod_allow_pod_restarts, a->libpod_allow_pod_pause,
-	       a->libpod_allow_pod_unpause);
-	append(out, out_len, &used, "protections=%s\nSOCKWALL_MODE=%s\n",
-	       pol->filters.defaults ? "on" : "off (DKRPRX__DISABLE_DEFAULTS)",
-	       pol->audit ? "audit" : "enforce");
 }

@@ -13,10 +13,12 @@
 
 #include "envcheck.h"
 #include "filter.h"
+#include "log.h"
+#include "net.h"
 #include "policy.h"
 
 #define CONFIG_MAX_LISTENERS 8
-#define CONFIG_PATH_MAX 108 /* sun_path */
+#define CONFIG_PATH_MAX NET_PATH_MAX
 #define CONFIG_MAX_POLICIES 16  /* besides the process-wide one */
 #define CONFIG_MAX_CN_POLICIES 16
 #define POLICY_NAME_MAX 128
@@ -34,33 +36,10 @@ struct policy_set {
 	bool audit;                 /* SOCKWALL_MODE=audit: log denials, forward anyway */
 };
 
-enum listen_kind { LISTEN_TCP, LISTEN_UNIX, LISTEN_TLS };
-
-struct listen_spec {
-	enum listen_kind kind;
-	char host[64];             /* tcp, tls: numeric address, no brackets */
-	unsigned short port;       /* tcp, tls */
-	char path[CONFIG_PATH_MAX]; /* unix */
-	mode_t mode;               /* unix: permission bits of the socket file */
-	gid_t gid;                 /* unix: group of the socket file, when has_gid */
-	bool has_gid;
-	bool is_default;           /* the built-in [::]:2375, may fall back to IPv4 */
-	int policy;                /* ?policy=: index for config_policy, 0 = the environment's */
-	char url[320];             /* as written, for logs */
-};
-
 /* SOCKWALL_TLS_POLICY_BY_CN: a verified client leaf's CN -> a policy */
 struct cn_policy {
 	char cn[64];
 	int policy;
-};
-
-enum log_format { LOG_JSON, LOG_TEXT };
-
-/* syslog-style levels, as linuxserver's LOG_LEVEL */
-enum log_level {
-	LOGL_EMERG, LOGL_ALERT, LOGL_CRIT, LOGL_ERR, LOGL_WARNING, LOGL_NOTICE, LOGL_INFO,
-	LOGL_DEBUG
 };
 
 struct config {

@@ -550,8 +550,8 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 	const char *why = NULL;
 	c->pending->plan = *plan;
 	c->rq = RQ_LOOKUP;
-	lookup_went(c, lookup_start(&c->pending->q, &j.refs, &c->pol->filters,
-				    c->srv->cfg->socket_path, c->srv->self_id, &why), why);
+	lookup_went(c, lookup_start(&c->pending->q, &j.refs, c->srv->cfg->socket_path,
+				    c->srv->self_id, &why), why);
 	return true;
 }
 

@@ -21,27 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define ANCHOR_TEC 1u
-#define ANCHOR_LSIO 2u
-
-/* The anchors' switches that sockwall also reads (sections are all
- * tecnativa's, LIBPOD_* names all linuxserver's: see anchors_of). */
-static const struct {
-	const char *name;
-	unsigned anchors;
-} anchor_switches[] = {
-	{ "POST", ANCHOR_TEC | ANCHOR_LSIO },
-	{ "ALLOW_START", ANCHOR_TEC | ANCHOR_LSIO },
-	{ "ALLOW_STOP", ANCHOR_TEC | ANCHOR_LSIO },
-	{ "ALLOW_RESTARTS", ANCHOR_TEC | ANCHOR_LSIO },
-	{ "ALLOW_PAUSE", ANCHOR_LSIO },
-	{ "ALLOW_UNPAUSE", ANCHOR_LSIO },
-	{ "ALLOW_ARCHIVE", ANCHOR_LSIO },
-	{ "ALLOW_CHANGES", ANCHOR_LSIO },
-	{ "ALLOW_EXPORT", ANCHOR_LSIO },
-	{ "ALLOW_LOGS", ANCHOR_LSIO },
-	{ "ALLOW_TOP", ANCHOR_LSIO },
-};
+#include "text.h"
 
 static bool has_prefix(const char *s, size_t len, const char *prefix)
 {
@@ -73,8 +53,7 @@ static bool upper_name(const char *s, size_t len)
 	return true;
 }
 
-/* The words sockwall's toggles take: a near miss set to one is a typo. */
-static int toggle_word(const char *v)
+int envcheck_toggle_word(const char *v)
 {
 	static const char *const on[] = { "1", "true", "yes", "on" };
 	static const char *const off[] = { "0", "false", "no", "off" };
@@ -184,32 +163,13 @@ const char *envcheck_hint(const struct envnames *en, const char *name, size_t le
 	return NULL;
 }
 
-/* The next comma-separated item of *cursor, trimmed of spaces, its length
- * in *n; NULL at the end.  Empty items ("A,,B", a trailing comma) come
- * back with *n == 0. */
-static const char *next_item(const char **cursor, size_t *n)
-{
-	const char *item = *cursor;
-
-	if (!item || !*item)
-		return NULL;
-	*n = strcspn(item, ",");
-	*cursor = item[*n] ? item + *n + 1 : item + *n;
-	while (*n && *item == ' ') {
-		item++;
-		(*n)--;
-	}
-	while (*n && item[*n - 1] == ' ')
-		(*n)--;
-	return item;
-}
-
 bool envcheck_ignored(const char *ignore, const char *name, size_t len)
 {
-	const char *item;
-	size_t n;
+	struct str rest = { ignore, ignore ? strlen(ignore) : 0 }, it;
 
-	while ((item = next_item(&ignore, &n))) {
+	while (text_item(&rest, ',', true, &it)) {
+		const char *item = it.p;
+		size_t n = it.len;
 		if (n && item[n - 1] == '*') {
 			if (len >= n - 1 && memcmp(name, item, n - 1) == 0)
 				return true;
@@ -223,10 +183,11 @@ bool envcheck_ignored(const char *ignore, const char *name, size_t len)
 bool envcheck_ignore_list_ok(const struct envnames *en, const char *ignore, char *msg,
 			     size_t cap)
 {
-	const char *item;
-	size_t n;
+	struct str rest = { ignore, ignore ? strlen(ignore) : 0 }, it;
 
-	while ((item = next_item(&ignore, &n))) {
+	while (text_item(&rest, ',', true, &it)) {
+		const char *item = it.p;
+		size_t n = it.len;
 		if (n == 0)
 			continue;
 		size_t stem = item[n - 1] == '*' ? n - 1 : n;
@@ -278,7 +239,7 @@ bool envcheck_entry(const struct envnames *en, const char *ignore, const char *e
 		return false;
 	if (has_prefix(entry, len, "ALLOW_") || has_prefix(entry, len, "LIBPOD_"))
 		hint = envcheck_hint(en, entry, len, false);
-	else if (toggle_word(eq + 1) < 0 || !(hint = envcheck_hint(en, entry, len, false)))
+	else if (envcheck_toggle_word(eq + 1) < 0 || !(hint = envcheck_hint(en, entry, len, false)))
 		return false; /* not shaped like a toggle: another program's */
 	if (hint)
 		snprintf(msg, cap, "%.*s: unknown setting; did you mean %s? (if another program "
@@ -297,22 +258,18 @@ bool envcheck_entry(const struct envnames *en, const char *ignore, const char *e
 static unsigned anchors_of(const struct envnames *en, const char *name, size_t len)
 {
 	if (in_list(en->sections, en->n_sections, name, len))
-		return has_prefix(name, len, "LIBPOD_") ? ANCHOR_LSIO : ANCHOR_TEC | ANCHOR_LSIO;
-	if (!in_list(en->switches, en->n_switches, name, len))
-		return 0;
-	if (has_prefix(name, len, "LIBPOD_"))
-		return ANCHOR_LSIO;
-	for (size_t i = 0; i < sizeof(anchor_switches) / sizeof(*anchor_switches); i++)
-		if (same(name, len, anchor_switches[i].name))
-			return anchor_switches[i].anchors;
-	return 0; /* sockwall's own switch: nothing to compare with */
+		return has_prefix(name, len, "LIBPOD_") ? ENVCHECK_LSIO : ENVCHECK_TEC | ENVCHECK_LSIO;
+	for (size_t i = 0; i < en->n_switches; i++)
+		if (same(name, len, en->switches[i]))
+			return en->switch_anchors[i]; /* 0: sockwall's own, nothing to compare */
+	return 0;
 }
 
 static const char *anchor_words(unsigned anchors)
 {
-	if (anchors == (ANCHOR_TEC | ANCHOR_LSIO))
+	if (anchors == (ENVCHECK_TEC | ENVCHECK_LSIO))
 		return "tecnativa and linuxserver read";
-	return anchors == ANCHOR_TEC ? "tecnativa reads" : "linuxserver reads";
+	return anchors == ENVCHECK_TEC ? "tecnativa reads" : "linuxserver reads";
 }
 
 static const char *const haproxy_levels[] = {
@@ -386,7 +343,7 @@ static bool note_for(const struct envnames *en, const char *name, size_t len, co
 	}
 	if (same(name, len, "LOG_LEVEL"))
 		return log_level_note(v, note);
-	if (toggle_word(v) != 1 || strcmp(v, "1") == 0)
+	if (envcheck_toggle_word(v) != 1 || strcmp(v, "1") == 0)
 		return false;
 	if (same(name, len, "DISABLE_IPV6")) {
 		bool tec = strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0;

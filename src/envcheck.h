@@ -27,6 +27,9 @@
 #define ENVCHECK_NOTE_MAX 400
 
 /* What sockwall reads (pointers into config.c's and route.c's tables). */
+#define ENVCHECK_TEC 1u  /* tecnativa/docker-socket-proxy reads it */
+#define ENVCHECK_LSIO 2u /* linuxserver/socket-proxy reads it */
+
 struct envnames {
 	const char *const *sections; /* CONTAINERS, ..., LIBPOD_* when built in */
 	size_t n_sections;
@@ -34,6 +37,7 @@ struct envnames {
 	size_t n_switches;
 	const char *const *others;   /* SOCKWALL_*, DKRPRX__*, SOCKET_PATH, ... */
 	size_t n_others;
+	const unsigned char *switch_anchors; /* per switch: ENVCHECK_TEC/LSIO, 0 if none */
 };
 
 enum envnote_level { ENVNOTE_NOTICE, ENVNOTE_WARNING };
@@ -53,6 +57,10 @@ int envcheck_distance(const char *a, size_t alen, const char *b, size_t blen, in
 /* How far a name may be from a section or switch of this length and still
  * be taken for it: 1 up to 5 letters, 2 above. */
 int envcheck_near(size_t known_len);
+
+/* A toggle's word: 1 for 1/true/yes/on, 0 for 0/false/no/off (any case),
+ * -1 for anything else. */
+int envcheck_toggle_word(const char *v);
 
 /* Whether sockwall reads this name. */
 bool envcheck_known(const struct envnames *en, const char *name, size_t len);

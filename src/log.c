@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +13,18 @@ static enum log_format log_style = LOG_JSON;
 
 static const char *const level_names[] = { "emerg",   "alert",  "crit", "err",
 					   "warning", "notice", "info", "debug" };
+
+bool log_level_named(const char *name, enum log_level *level)
+{
+	for (int l = LOGL_EMERG; l <= LOGL_DEBUG; l++)
+		if (strcasecmp(name, level_names[l]) == 0 ||
+		    (l == LOGL_ERR && strcasecmp(name, "error") == 0) ||
+		    (l == LOGL_WARNING && strcasecmp(name, "warn") == 0)) {
+			*level = (enum log_level)l;
+			return true;
+		}
+	return false;
+}
 
 void log_init(enum log_level level, enum log_format format)
 {

@@ -9,7 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+enum log_format { LOG_JSON, LOG_TEXT };
+
+/* syslog-style levels, as linuxserver's LOG_LEVEL */
+enum log_level {
+	LOGL_EMERG, LOGL_ALERT, LOGL_CRIT, LOGL_ERR, LOGL_WARNING, LOGL_NOTICE, LOGL_INFO,
+	LOGL_DEBUG
+};
 
 struct request_log {
 	const char *listener;
@@ -25,6 +31,9 @@ struct request_log {
 	uint64_t bytes_in, bytes_out;
 	int64_t duration_us;
 };
+
+/* LOG_LEVEL's words (any case; "error" and "warn" too): false for others. */
+bool log_level_named(const char *name, enum log_level *level);
 
 /* Set once at start-up, before the loop runs. */
 void log_init(enum log_level level, enum log_format format);

@@ -39,12 +39,10 @@ static enum lookup_state ask(struct lookup *l, const char **why)
 }
 
 enum lookup_state lookup_start(struct lookup *l, const struct filter_refs *refs,
-			       const struct filters *f, const char *socket_path,
-			       const char *self_id, const char **why)
+			       const char *socket_path, const char *self_id, const char **why)
 {
 	l->refs = *refs;
 	l->next = 0;
-	l->filters = f;
 	l->socket_path = socket_path;
 	l->self_id = self_id;
 	l->fd = -1;

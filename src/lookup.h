@@ -27,7 +27,6 @@ struct lookup {
 	struct filter_refs refs; /* grows as answers name more to ask about */
 	struct ref_answer answers[FILTER_MAX_REFS];
 	size_t next; /* the reference being asked about */
-	const struct filters *filters;
 	const char *socket_path, *self_id;
 	int fd; /* -1 between questions */
 	char req[512];
@@ -38,8 +37,7 @@ struct lookup {
 
 /* self_id: the proxy's own container ID, or "". */
 enum lookup_state lookup_start(struct lookup *l, const struct filter_refs *refs,
-			       const struct filters *f, const char *socket_path,
-			       const char *self_id, const char **why);
+			       const char *socket_path, const char *self_id, const char **why);
 enum lookup_state lookup_step(struct lookup *l, const char **why);
 enum lookup_state lookup_next(struct lookup *l, const char **why);
 

@@ -29,6 +29,7 @@
 #include "route.h"
 #include "routeshow.h"
 #include "server.h"
+#include "settings.h"
 #include "sockhint.h"
 #include "tls.h"
 
@@ -42,72 +43,35 @@ static const char usage[] =
 	"usage: sockwall [--check-config | --healthcheck | --version | --help |\n"
 	"                 --explain [--listener NAME] [--cn CN] METHOD PATH [BODY-FILE]]\n"
 	"\n"
-	"A firewall for the Docker Engine API socket.  Configured from the environment:\n"
-	"\n"
-	"Sections (1/0, true/false, yes/no, on/off), as tecnativa/docker-socket-proxy:\n"
-	"  EVENTS=1 PING=1 VERSION=1   on by default\n"
-	"  AUTH BUILD COMMIT CONFIGS CONTAINERS DISTRIBUTION EXEC GRPC IMAGES INFO\n"
-	"  NETWORKS NODES PLUGINS SECRETS SERVICES SESSION SWARM SYSTEM TASKS VOLUMES\n"
-	"                              off by default; GET/HEAD on the section when on\n"
-	"  POST=0                      1 opens POST/PUT/DELETE on enabled sections\n"
-	"  DELETE, PUT                 unset: follow POST; 0 closes that method\n"
-	"Per-action (POST /containers/{id}/<action>, without POST=1), as linuxserver:\n"
-	"  ALLOW_START=0 ALLOW_STOP=0 ALLOW_RESTARTS=0 (restart, stop, kill)\n"
-	"  ALLOW_PAUSE=0 ALLOW_UNPAUSE=0\n"
-	"Container reads and writes that need their own switch (with CONTAINERS=1):\n"
-	"  ALLOW_ARCHIVE=0 ALLOW_EXPORT=0 ALLOW_LOGS=1 ALLOW_TOP=1; EXEC=1 for exec create\n"
-	"  ALLOW_CHANGES=1 (GET /containers/{id}/changes; linuxserver's default is 0)\n"
-	"  ALLOW_PLUGIN_PRIVILEGES=0 ALLOW_URL_FETCH=0 ALLOW_SWARM_UNLOCKKEY=0 ALLOW_IMAGE_LOAD=0\n"
-	"Network and daemon:\n"
-	"  SOCKWALL_LISTEN=tcp://[::]:2375   comma-separated tcp://HOST:PORT, tls://HOST:PORT,\n"
-	"                                    unix:///PATH[?mode=0660&group=GID]; any may add\n"
-	"                                    ?policy=PRESET or ?policy=/path/to/file.env\n"
-	"  DISABLE_IPV6=0                    1: the default listener is 0.0.0.0:2375\n"
-	"  SOCKWALL_UNIX_MODE=0660           default mode of unix listener sockets\n"
-	"  SOCKWALL_UNIX_GROUP=              default group (name or gid) of unix listener sockets\n"
-	"  SOCKET_PATH=/var/run/docker.sock  the Docker daemon's socket\n"
-	"Limits and timeouts (durations: 30, 30s, 500ms, 2m):\n"
-	"  SOCKWALL_HEAD_TIMEOUT=10s         a request head must arrive within this\n"
-	"  SOCKWALL_IDLE_TIMEOUT=120s        idle keep-alive connections close (0: never)\n"
-	"  SOCKWALL_SHUTDOWN_TIMEOUT=10s     on SIGTERM, in-flight requests get this long\n"
-	"  SOCKWALL_MAX_CONNS=1024           client connections at once (503 beyond)\n"
-	"  SOCKWALL_MAX_HEAD=32768           bytes in a request head (431 beyond)\n"
-	"  SOCKWALL_MAX_BODY=1048576         bytes of an inspected request body (413 beyond)\n"
-	"Body filters and protections (see README):\n"
-	"  DKRPRX__DISABLE_DEFAULTS=false    true: no socket/proxy-container/network protection\n"
-	"  PROXY_CONTAINER_NAME=docker-proxy PROXY_NETWORK_NAME=\n"
-	"  DKRPRX__VOLUMES__{ALLOWED,DENIED}_{NAMES,PATHS}, DKRPRX__VOLUMES__ALLOWED_DRIVERS\n"
-	"  DKRPRX__CONTAINERS__{ALLOWED,DENIED}_{IMAGES,NAMES}, DKRPRX__CONTAINERS__REQUIRE_LABELS\n"
-	"  DKRPRX__CONTAINERS__DENY_PRIVILEGED, DENY_HOST_NETWORK, HARDENED (true/false)\n"
-	"  DKRPRX__IMAGES__{ALLOWED,DENIED}_{REPOS,TAGS}\n"
-	"  DKRPRX__NETWORKS__{ALLOWED,DENIED}_NAMES, DKRPRX__NETWORKS__ALLOWED_DRIVERS\n"
-	"  FILTERS_CONFIG=                   JSON file with the same settings (env wins)\n"
-	"Logs (stderr, one line per request):\n"
-	"  LOG_LEVEL=info                    debug, info, notice, warning, err, crit, alert, emerg\n"
-	"  SOCKWALL_LOG_FORMAT=json          json or text\n"
-	"\n"
 	"  --check-config  validate the settings, print the effective table, exit 0 (or 2)\n"
 	"  --healthcheck   exit 0 if the running proxy answers GET /_ping with 200\n"
 	"  --explain       print the verdict for a request, offline (exit 0 allow, 1 deny);\n"
 	"                  --listener NAME (URL or unix path) and --cn CN pick the policy\n"
-	"mTLS (tls:// listeners):\n"
-	"  SOCKWALL_TLS_CERT= SOCKWALL_TLS_KEY=   server certificate chain and key (PEM)\n"
-	"  SOCKWALL_TLS_CA=                  client CA: client certificates required\n"
-	"  SOCKWALL_TLS_ALLOW_CN= SOCKWALL_TLS_ALLOW_PINS=  narrow the accepted clients\n"
-	"  SOCKWALL_TLS_POLICY_BY_CN=        CN:POLICY,...: a client's CN chooses its policy\n"
-	"  SOCKWALL_TLS_HANDSHAKE_TIMEOUT=10s\n"
-	"Presets and modes:\n"
-	"  SOCKWALL_POLICY=                  a preset from policies/ (explicit settings win)\n"
-	"  SOCKWALL_MODE=enforce             audit: forward everything, log what would be denied\n"
-	"  A policy file (?policy=/path): NAME=value lines of the section toggles, POST,\n"
+	"\n"
+	"A firewall for the Docker Engine API socket.  Configured from the environment\n"
+	"(docs/configuration.md has the same table):\n"
+	"\n";
+
+static const char usage_notes[] =
+	"A policy file (?policy=/path): NAME=value lines of the section toggles, POST,\n"
 	"  DELETE, PUT, ALLOW_*, DKRPRX__*, FILTERS_CONFIG, SOCKWALL_POLICY (a preset\n"
 	"  beneath the file) and SOCKWALL_MODE; it starts from the defaults, not from\n"
 	"  this environment, and keeps the default protections unless it turns them off.\n"
 	"Names: an unknown ALLOW_* or LIBPOD_* name, or a near miss of a toggle set to a\n"
 	"  toggle word (CONTAINER=1), stops the start-up with a \"did you mean\" hint; the\n"
 	"  anchors' names read differently here (true/yes/on, DISABLE_IPV6, LOG_LEVEL, TZ)\n"
-	"  get one start-up line each (--check-config prints them too)\n"
-	"  SOCKWALL_IGNORE_VARS=NAME,PREFIX*  names another program in this environment reads\n";
+	"  get one start-up line each (--check-config prints them too)\n";
+
+/* The flags, the settings table, the notes: to out (stdout or stderr). */
+static void print_usage(FILE *out)
+{
+	static char table[12288];
+	struct textbuf b = { table, sizeof(table), 0 };
+
+	table[0] = '\0';
+	settings_help(&b);
+	fprintf(out, "%s%s%s", usage, table, usage_notes);
+}
 
 /* What the running proxy will ask dockerd about a reference, and why:
  * "ask dockerd what <noun> '<ref>' <verb> (refused if <why>)". */
@@ -307,7 +271,7 @@ static int healthcheck(const struct config *cfg)
 		l = &cfg->listeners[i];
 	if (only_tls(cfg)) {
 		char name[64];
-		net_health_name(cfg, name, sizeof(name));
+		net_health_name(cfg->listeners, cfg->n_listeners, name, sizeof(name));
 		fd = net_connect_abstract(name);
 		if (fd < 0) {
 			fprintf(stderr, "sockwall: healthcheck: health channel @%s of %s: %s\n", name,
@@ -422,7 +386,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
+			print_usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("sockwall %s\n", SOCKWALL_VERSION);
@@ -432,7 +396,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--healthcheck") == 0) {
 			mode_health = 1;
 		} else {
-			fprintf(stderr, "sockwall: unknown argument '%s'\n%s", argv[i], usage);
+			fprintf(stderr, "sockwall: unknown argument '%s'\n", argv[i]);
+			print_usage(stderr);
 			return 2;
 		}
 	}

@@ -71,7 +71,7 @@ static int tcp_listen_at(int family, const char *host, unsigned short port)
  */
 static int make_parent_dirs(const char *path)
 {
-	char dir[CONFIG_PATH_MAX];
+	char dir[NET_PATH_MAX];
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
@@ -205,12 +205,12 @@ void net_unlink_listener(const struct listen_spec *l)
 		unlink(l->path);
 }
 
-void net_health_name(const struct config *cfg, char *out, size_t out_len)
+void net_health_name(const struct listen_spec *listeners, size_t n, char *out, size_t out_len)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the listener URLs */
 
-	for (size_t i = 0; i < cfg->n_listeners; i++)
-		for (const char *p = cfg->listeners[i].url; *p; p++)
+	for (size_t i = 0; i < n; i++)
+		for (const char *p = listeners[i].url; *p; p++)
 			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	snprintf(out, out_len, "sockwall/health/%016llx", (unsigned long long)h);
 }

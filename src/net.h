@@ -6,9 +6,26 @@
 #ifndef SOCKWALL_NET_H
 #define SOCKWALL_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
-#include "config.h"
+#define NET_PATH_MAX 108 /* sun_path */
+
+enum listen_kind { LISTEN_TCP, LISTEN_UNIX, LISTEN_TLS };
+
+struct listen_spec {
+	enum listen_kind kind;
+	char host[64];             /* tcp, tls: numeric address, no brackets */
+	unsigned short port;       /* tcp, tls */
+	char path[NET_PATH_MAX];   /* unix */
+	mode_t mode;               /* unix: permission bits of the socket file */
+	gid_t gid;                 /* unix: group of the socket file, when has_gid */
+	bool has_gid;
+	bool is_default;           /* the built-in [::]:2375, may fall back to IPv4 */
+	int policy;                /* ?policy=: config_policy's index, 0 = the environment's */
+	char url[320];             /* as written, for logs */
+};
 
 /* Returns a listening fd, or -1 with a message naming the listener in err. */
 int net_listen(const struct listen_spec *l, char *err, size_t err_len);
@@ -19,7 +36,7 @@ int net_listen(const struct listen_spec *l, char *err, size_t err_len);
  * is where `sockwall --healthcheck` runs) named after the listeners.
  * Only GET/HEAD /_ping is served on it.
  */
-void net_health_name(const struct config *cfg, char *out, size_t out_len);
+void net_health_name(const struct listen_spec *listeners, size_t n, char *out, size_t out_len);
 int net_listen_abstract(const char *name);
 int net_connect_abstract(const char *name);
 

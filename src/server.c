@@ -127,7 +127,7 @@ int server_listen(struct server *srv, bool health_channel)
 
 	if (health_channel) {
 		char name[64];
-		net_health_name(cfg, name, sizeof(name));
+		net_health_name(cfg->listeners, cfg->n_listeners, name, sizeof(name));
 		int fd = net_listen_abstract(name);
 		if (fd < 0)
 			log_msg(LOGL_WARNING, "health channel @%s: %s (--healthcheck will fail)", name,

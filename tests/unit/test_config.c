@@ -338,8 +338,10 @@ static struct envnames test_names(void)
 	static const char *const sections[] = { "CONTAINERS", "POST_X", "INFO", "EXEC" };
 	static const char *const switches[] = { "POST", "ALLOW_LOGS", "ALLOW_CHANGES" };
 	static const char *const others[] = { "SOCKWALL_LISTEN", "LOG_LEVEL" };
+	static const unsigned char anchors[] = { ENVCHECK_TEC | ENVCHECK_LSIO, ENVCHECK_LSIO,
+						 ENVCHECK_LSIO };
 
-	return (struct envnames){ sections, 4, switches, 3, others, 2 };
+	return (struct envnames){ sections, 4, switches, 3, others, 2, anchors };
 }
 
 static void test_edit_distance(void)
