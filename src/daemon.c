@@ -1,11 +1,9 @@
 #include "daemon.h"
 
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "http.h"
 #include "json.h"
@@ -79,55 +77,39 @@ static void read_mounts(const struct json_doc *d, int i, struct ref_answer *a)
 		return;
 	int end = json_skip(d, i);
 	for (int j = i + 1; j < end && !a->mounts_unknown; j = json_skip(d, j)) {
-		if (d->tok[j].type != JSMN_OBJECT)
-			continue;
-		int obj_end = json_skip(d, j);
-		bool bind = false, volume = false, local = false, rw = true;
-		int source = -1, name = -1;
-		for (int k = j + 1; k + 1 < obj_end; k = json_skip(d, k + 1)) {
-			const jsmntok_t *v = &d->tok[k + 1];
-			if (json_eq(d, k, "Type", false)) {
-				bind = json_eq(d, k + 1, "bind", false);
-				volume = json_eq(d, k + 1, "volume", false);
-			} else if (json_eq(d, k, "Source", false)) {
-				source = k + 1;
-			} else if (json_eq(d, k, "Name", false)) {
-				name = k + 1;
-			} else if (json_eq(d, k, "Driver", false)) {
-				local = json_eq(d, k + 1, "local", false) || json_eq(d, k + 1, "", false);
-			} else if (json_eq(d, k, "RW", false)) {
-				rw = !(v->type == JSMN_PRIMITIVE && d->js[v->start] == 'f');
-			}
-		}
-		if (bind && source >= 0 && !add_bind(d, source, !rw, a))
+		int type = json_get(d, j, "Type"), source = json_get(d, j, "Source");
+		int name = json_get(d, j, "Name"), driver = json_get(d, j, "Driver");
+		if (json_eq(d, type, "bind", false) && source >= 0 &&
+		    !add_bind(d, source, json_is_false(d, json_get(d, j, "RW")), a))
 			a->mounts_unknown = true;
-		if (volume && local && name >= 0) {
-			if (a->n_volumes == sizeof(a->volumes) / sizeof(*a->volumes) ||
-			    !json_cstr(d, name, a->volumes[a->n_volumes], FILTER_NAME_MAX))
-				a->mounts_unknown = true;
-			else
-				a->n_volumes++;
-		}
+		if (!json_eq(d, type, "volume", false) || name < 0 ||
+		    !(json_eq(d, driver, "local", false) || json_eq(d, driver, "", false)))
+			continue;
+		if (a->n_volumes == sizeof(a->volumes) / sizeof(*a->volumes) ||
+		    !json_cstr(d, name, a->volumes[a->n_volumes], FILTER_NAME_MAX))
+			a->mounts_unknown = true;
+		else
+			a->n_volumes++;
 	}
+}
+
+/* An optional string value: absent is "", anything else must fit. */
+static bool copy_option(const struct json_doc *d, int t, char *out, size_t cap)
+{
+	out[0] = '\0';
+	return t < 0 || json_cstr(d, t, out, cap);
 }
 
 /* Options of GET /volumes/{name}: what the local driver mounts. */
 static void read_volume_options(const struct json_doc *d, int i, struct ref_answer *a)
 {
-	char type[32] = "", o[256] = "", device[4096] = "";
-	bool readable = true;
+	char type[32], o[256], device[4096];
 
 	if (d->tok[i].type != JSMN_OBJECT)
 		return;
-	int end = json_skip(d, i);
-	for (int k = i + 1; k + 1 < end; k = json_skip(d, k + 1)) {
-		if (json_eq(d, k, "type", false))
-			readable &= json_cstr(d, k + 1, type, sizeof(type));
-		else if (json_eq(d, k, "o", false))
-			readable &= json_cstr(d, k + 1, o, sizeof(o));
-		else if (json_eq(d, k, "device", false))
-			readable &= json_cstr(d, k + 1, device, sizeof(device));
-	}
+	bool readable = copy_option(d, json_get(d, i, "type"), type, sizeof(type)) &
+			copy_option(d, json_get(d, i, "o"), o, sizeof(o)) &
+			copy_option(d, json_get(d, i, "device"), device, sizeof(device));
 	struct local_volume_opts opts = { { type, strlen(type) }, { o, strlen(o) },
 					  { device, strlen(device) } };
 	struct str any_driver = { NULL, 0 }; /* asked by name: whatever its driver */
@@ -143,9 +125,8 @@ static void read_volume_options(const struct json_doc *d, int i, struct ref_answ
 
 static bool nonempty_list(const struct json_doc *d, int t)
 {
-	const jsmntok_t *v = &d->tok[t];
-
-	return (v->type == JSMN_ARRAY || v->type == JSMN_OBJECT) && v->size > 0;
+	return t >= 0 && (d->tok[t].type == JSMN_ARRAY || d->tok[t].type == JSMN_OBJECT) &&
+	       d->tok[t].size > 0;
 }
 
 /* "container:<ref>": another container whose namespaces this one shares. */
@@ -153,7 +134,7 @@ static bool add_share(struct ref_answer *a, const struct json_doc *d, int t, siz
 {
 	char buf[FILTER_NAME_MAX + 16];
 
-	if (d->tok[t].type != JSMN_STRING)
+	if (t < 0 || d->tok[t].type != JSMN_STRING)
 		return true;
 	if (!json_cstr(d, t, buf, sizeof(buf)))
 		return false;
@@ -178,55 +159,39 @@ static bool add_share(struct ref_answer *a, const struct json_doc *d, int t, siz
  */
 static bool read_powers(const struct json_doc *d, int i, struct ref_answer *a)
 {
+	static const char *const shared_modes[] = { "NetworkMode", "PidMode", "IpcMode" };
 	struct ctr_powers *p = &a->powers;
 
 	if (d->tok[i].type != JSMN_OBJECT)
 		return d->tok[i].type == JSMN_PRIMITIVE; /* null */
-	int end = json_skip(d, i);
-	for (int k = i + 1; k + 1 < end; k = json_skip(d, k + 1)) {
-		int val = k + 1;
-		bool is_host = json_eq(d, val, "host", false);
-		if (json_eq(d, k, "Privileged", false))
-			p->privileged = json_is_true(d, val);
-		else if (json_eq(d, k, "NetworkMode", false))
-			p->host_net = is_host;
-		else if (json_eq(d, k, "PidMode", false))
-			p->host_pid = is_host;
-		else if (json_eq(d, k, "IpcMode", false))
-			p->host_ipc = is_host;
-		else if (json_eq(d, k, "UTSMode", false))
-			p->host_uts = is_host;
-		else if (json_eq(d, k, "UsernsMode", false))
-			p->host_userns = is_host;
-		else if (json_eq(d, k, "CapAdd", false))
-			p->cap_add = nonempty_list(d, val);
-		else if (json_eq(d, k, "Devices", false) || json_eq(d, k, "DeviceRequests", false) ||
-			 json_eq(d, k, "DeviceCgroupRules", false))
-			p->devices |= nonempty_list(d, val);
-		if ((json_eq(d, k, "NetworkMode", false) || json_eq(d, k, "PidMode", false) ||
-		     json_eq(d, k, "IpcMode", false)) &&
-		    !add_share(a, d, val, 10))
+	p->privileged = json_is_true(d, json_get(d, i, "Privileged"));
+	p->host_net = json_eq(d, json_get(d, i, "NetworkMode"), "host", false);
+	p->host_pid = json_eq(d, json_get(d, i, "PidMode"), "host", false);
+	p->host_ipc = json_eq(d, json_get(d, i, "IpcMode"), "host", false);
+	p->host_uts = json_eq(d, json_get(d, i, "UTSMode"), "host", false);
+	p->host_userns = json_eq(d, json_get(d, i, "UsernsMode"), "host", false);
+	p->cap_add = nonempty_list(d, json_get(d, i, "CapAdd"));
+	p->devices = nonempty_list(d, json_get(d, i, "Devices")) ||
+		     nonempty_list(d, json_get(d, i, "DeviceRequests")) ||
+		     nonempty_list(d, json_get(d, i, "DeviceCgroupRules"));
+	for (size_t k = 0; k < 3; k++)
+		if (!add_share(a, d, json_get(d, i, shared_modes[k]), 10))
 			return false;
-		if (json_eq(d, k, "VolumesFrom", false) && d->tok[val].type == JSMN_ARRAY) {
-			int vend = json_skip(d, val);
-			for (int j = val + 1; j < vend; j = json_skip(d, j))
-				if (!add_share(a, d, j, 0))
-					return false;
-		}
-	}
+	int from = json_get(d, i, "VolumesFrom");
+	if (from < 0 || d->tok[from].type != JSMN_ARRAY)
+		return true;
+	for (int j = from + 1; j < json_skip(d, from); j = json_skip(d, j))
+		if (!add_share(a, d, j, 0))
+			return false;
 	return true;
 }
 
 /* Config.Image of an inspect answer. */
 static bool read_image(const struct json_doc *d, int i, struct ref_answer *a)
 {
-	if (d->tok[i].type != JSMN_OBJECT)
-		return true;
-	int end = json_skip(d, i);
-	for (int k = i + 1; k + 1 < end; k = json_skip(d, k + 1))
-		if (json_eq(d, k, "Image", false))
-			return json_cstr(d, k + 1, a->image, sizeof(a->image));
-	return true;
+	int image = json_get(d, i, "Image");
+
+	return image < 0 || json_cstr(d, image, a->image, sizeof(a->image));
 }
 
 /* {"message": "..."} of a refusal, for the client: printable only. */
@@ -238,17 +203,12 @@ static void read_error(const char *js, size_t jlen, struct ref_answer *a)
 
 	if (json_parse(&d, js, jlen, NULL, 0) != NULL)
 		return;
-	for (int i = 1; d.tok[0].type == JSMN_OBJECT && i + 1 < d.n; i = json_skip(&d, i + 1)) {
-		if (!json_eq(&d, i, "message", false) || d.tok[i + 1].type != JSMN_STRING)
-			continue;
-		const jsmntok_t *m = &d.tok[i + 1];
-		if (!json_decode(&d, i + 1, msg, sizeof(msg), &n)) /* longer than we show */
-			text_printable(a->error, sizeof(a->error) - 4, js + m->start,
-				       (size_t)(m->end - m->start));
-		else
-			text_printable(a->error, sizeof(a->error) - 4, msg, n);
-		break;
-	}
+	int m = json_get(&d, 0, "message");
+	if (m >= 0 && json_decode(&d, m, msg, sizeof(msg), &n))
+		text_printable(a->error, sizeof(a->error) - 4, msg, n);
+	else if (m >= 0 && d.tok[m].type == JSMN_STRING) /* longer than we show */
+		text_printable(a->error, sizeof(a->error) - 4, js + d.tok[m].start,
+			       (size_t)(d.tok[m].end - d.tok[m].start));
 	json_free(&d);
 }
 
@@ -415,21 +375,11 @@ void daemon_self_id_from(const char *text, size_t len, char out[65])
 
 void daemon_self_id(char out[65])
 {
-	char buf[32768];
-	size_t got = 0;
-	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	size_t len;
+	char *text = text_read_file("/proc/self/mountinfo", 1 << 20, &len);
 
 	out[0] = '\0';
-	if (fd < 0)
-		return;
-	for (;;) {
-		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (got == sizeof(buf))
-			break;
-	}
-	close(fd);
-	daemon_self_id_from(buf, got, out);
+	if (text != NULL)
+		daemon_self_id_from(text, len, out);
+	free(text);
 }

@@ -13,48 +13,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "inspect_fields.h"
 #include "json.h"
 
 #define ERR_JSON "invalid JSON"
-
-/* ---- stage 3: the walk ---- */
-
-struct mount_spec {
-	struct str type, source, driver;
-	bool read_only;
-	struct local_volume_opts opts;
-};
-
-struct volume_req {
-	struct str name, driver;
-	struct local_volume_opts opts;
-};
-
-enum kind {
-	K_STR,         /* string or null */
-	K_BOOL,        /* true, false or null; true anywhere wins */
-	K_STRLIST,     /* []string */
-	K_STRSLICE,    /* moby's StrSlice: []string, or one string */
-	K_BINDS,       /* []string of "src:dst[:opts]" */
-	K_MOUNTS,      /* []mount.Mount */
-	K_COUNT_ARRAY, /* any array: its length is counted */
-	K_SYSTEM_PATHS,/* MaskedPaths/ReadonlyPaths: counted once when it lacks a default */
-	K_COUNT_MAP,   /* map[string]string: its size is counted */
-	K_MAP,         /* map[string]string: only validated */
-	K_LABELS,      /* map[string]string: recorded */
-	K_OPTS,        /* map[string]string: the local driver's options */
-	K_STRUCT,      /* a nested struct, fields in sub */
-	K_NETWORKS     /* []NetworkAttachmentConfig: each Target recorded */
-};
-
-struct field {
-	const char *name; /* the Go field name (JSON key) */
-	enum kind kind;
-	size_t off;       /* where the value goes, from the walk's base */
-	size_t off_n;     /* lists: where their count is */
-	const struct field *sub;
-};
 
 struct ctx {
 	struct json_doc doc;
@@ -63,181 +27,6 @@ struct ctx {
 	struct body_facts *facts;
 	bool service; /* mounts come from a service spec */
 	const char *why;
-};
-
-#define FACT(x) offsetof(struct body_facts, x)
-#define MOUNT(x) offsetof(struct mount_spec, x)
-#define VOLUME(x) offsetof(struct volume_req, x)
-
-static const struct field driver_fields[] = {
-	{ "Name", K_STR, MOUNT(driver), 0, NULL },
-	{ "Options", K_OPTS, MOUNT(opts), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field volume_options_fields[] = {
-	{ "DriverConfig", K_STRUCT, 0, 0, driver_fields },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field mount_fields[] = {
-	{ "Type", K_STR, MOUNT(type), 0, NULL },
-	{ "Source", K_STR, MOUNT(source), 0, NULL },
-	{ "ReadOnly", K_BOOL, MOUNT(read_only), 0, NULL },
-	{ "VolumeOptions", K_STRUCT, 0, 0, volume_options_fields },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-/* container.Resources, embedded in HostConfig and in UpdateConfig */
-#define RESOURCES_FIELDS                                                           \
-	{ "Devices", K_COUNT_ARRAY, FACT(n_devices), 0, NULL },                    \
-	{ "DeviceRequests", K_COUNT_ARRAY, FACT(n_device_requests), 0, NULL },     \
-	{ "DeviceCgroupRules", K_COUNT_ARRAY, FACT(n_device_cgroup_rules), 0, NULL }
-
-#define HOSTCONFIG_FIELDS                                                          \
-	{ "Binds", K_BINDS, 0, 0, NULL },                                          \
-	{ "Mounts", K_MOUNTS, 0, 0, NULL },                                        \
-	{ "Privileged", K_BOOL, FACT(privileged), 0, NULL },                       \
-	{ "NetworkMode", K_STR, FACT(network_mode), 0, NULL },                     \
-	{ "PidMode", K_STR, FACT(pid_mode), 0, NULL },                             \
-	{ "IpcMode", K_STR, FACT(ipc_mode), 0, NULL },                             \
-	{ "UTSMode", K_STR, FACT(uts_mode), 0, NULL },                             \
-	{ "UsernsMode", K_STR, FACT(userns_mode), 0, NULL },                       \
-	{ "CgroupnsMode", K_STR, FACT(cgroupns_mode), 0, NULL },                   \
-	{ "CapAdd", K_STRSLICE, FACT(cap_add), FACT(n_cap_add), NULL },            \
-	{ "SecurityOpt", K_STRLIST, FACT(security_opt), FACT(n_security_opt), NULL }, \
-	{ "VolumesFrom", K_STRLIST, FACT(volumes_from), FACT(n_volumes_from), NULL }, \
-	{ "Links", K_STRLIST, FACT(links), FACT(n_links), NULL },                  \
-	{ "Sysctls", K_COUNT_MAP, FACT(n_sysctls), 0, NULL },                      \
-	{ "MaskedPaths", K_SYSTEM_PATHS, FACT(n_masked_paths_set), 0, NULL },      \
-	{ "ReadonlyPaths", K_SYSTEM_PATHS, FACT(n_readonly_paths_set), 0, NULL },  \
-	RESOURCES_FIELDS
-
-static const struct field hostconfig_fields[] = {
-	HOSTCONFIG_FIELDS,
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-/* ContainerConfigWrapper: Config at the top level, HostConfig inside and,
- * deprecated but honoured, at the top level too. */
-static const struct field container_create_fields[] = {
-	{ "Image", K_STR, FACT(image), 0, NULL },
-	{ "Labels", K_LABELS, FACT(labels), FACT(n_labels), NULL },
-	{ "HostConfig", K_STRUCT, 0, 0, hostconfig_fields },
-	HOSTCONFIG_FIELDS,
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-/* A start body below API 1.24 is decoded into the same wrapper as a
- * create (runconfig's decodeHostConfig): HostConfig nested, or at the top
- * level.  Config fields in it are ignored by dockerd. */
-static const struct field container_start_fields[] = {
-	{ "HostConfig", K_STRUCT, 0, 0, hostconfig_fields },
-	HOSTCONFIG_FIELDS,
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-/* ExecConfig: Privileged gives the process every capability */
-static const struct field exec_create_fields[] = {
-	{ "Privileged", K_BOOL, FACT(privileged), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field container_update_fields[] = {
-	RESOURCES_FIELDS,
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field volume_create_fields[] = {
-	{ "Name", K_STR, VOLUME(name), 0, NULL },
-	{ "Driver", K_STR, VOLUME(driver), 0, NULL },
-	{ "DriverOpts", K_OPTS, VOLUME(opts), 0, NULL },
-	{ "Labels", K_MAP, 0, 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field network_create_fields[] = {
-	{ "Name", K_STR, FACT(name), 0, NULL },
-	{ "Driver", K_STR, FACT(driver), 0, NULL },
-	{ "Labels", K_MAP, 0, 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field network_connect_fields[] = {
-	{ "Container", K_STR, FACT(container), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-/* swarm.Privileges: what loosens the task's confinement is recorded */
-static const struct field selinux_fields[] = {
-	{ "Disable", K_BOOL, FACT(privileges.selinux_disable), 0, NULL },
-	{ "User", K_STR, FACT(privileges.selinux_user), 0, NULL },
-	{ "Role", K_STR, FACT(privileges.selinux_role), 0, NULL },
-	{ "Type", K_STR, FACT(privileges.selinux_type), 0, NULL },
-	{ "Level", K_STR, FACT(privileges.selinux_level), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field mode_fields_seccomp[] = {
-	{ "Mode", K_STR, FACT(privileges.seccomp_mode), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field mode_fields_apparmor[] = {
-	{ "Mode", K_STR, FACT(privileges.apparmor_mode), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field privileges_fields[] = {
-	{ "SELinuxContext", K_STRUCT, 0, 0, selinux_fields },
-	{ "Seccomp", K_STRUCT, 0, 0, mode_fields_seccomp },
-	{ "AppArmor", K_STRUCT, 0, 0, mode_fields_apparmor },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field container_spec_fields[] = {
-	{ "Image", K_STR, FACT(image), 0, NULL },
-	{ "Labels", K_LABELS, FACT(labels), FACT(n_labels), NULL },
-	{ "Mounts", K_MOUNTS, 0, 0, NULL },
-	{ "CapabilityAdd", K_STRLIST, FACT(cap_add), FACT(n_cap_add), NULL },
-	{ "Sysctls", K_COUNT_MAP, FACT(n_sysctls), 0, NULL },
-	{ "Privileges", K_STRUCT, 0, 0, privileges_fields },
-	{ "Secrets", K_COUNT_ARRAY, FACT(n_secrets), 0, NULL },
-	{ "Configs", K_COUNT_ARRAY, FACT(n_configs), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-/* NetworkAttachmentConfig: Target is a network name or ID */
-static const struct field network_attachment_fields[] = {
-	{ "Target", K_STR, 0, 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field reservations_fields[] = {
-	{ "GenericResources", K_COUNT_ARRAY, FACT(n_device_requests), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field resources_fields[] = {
-	{ "Reservations", K_STRUCT, 0, 0, reservations_fields },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field task_spec_fields[] = {
-	{ "ContainerSpec", K_STRUCT, 0, 0, container_spec_fields },
-	{ "Networks", K_NETWORKS, 0, 0, network_attachment_fields },
-	{ "Resources", K_STRUCT, 0, 0, resources_fields },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-/* ServiceSpec: Annotations (Name, Labels) embedded at the top level;
- * Networks at the top level is deprecated but still attached by swarm. */
-static const struct field service_spec_fields[] = {
-	{ "Name", K_STR, FACT(name), 0, NULL },
-	{ "Labels", K_LABELS, FACT(labels), FACT(n_labels), NULL },
-	{ "TaskTemplate", K_STRUCT, 0, 0, task_spec_fields },
-	{ "Networks", K_NETWORKS, 0, 0, network_attachment_fields },
-	{ NULL, K_STR, 0, 0, NULL }
 };
 
 static int fail(struct ctx *c, const char *why)
@@ -257,11 +46,6 @@ static int fail_name(struct ctx *c, const char *fmt, const char *name)
 static int bad_type(struct ctx *c, const struct field *f)
 {
 	return fail_name(c, "invalid type for %s", f->name);
-}
-
-static bool is_null(const struct ctx *c, int t)
-{
-	return json_is_null(&c->doc, t);
 }
 
 static const struct field *find_field(const struct ctx *c, int key, const struct field *fields)
@@ -310,27 +94,17 @@ static int decode(struct ctx *c, int t, struct str *out)
 /* A map value: the string, or "" for null (Go stores the zero value). */
 static int decode_value(struct ctx *c, int t, struct str *out)
 {
-	if (!is_null(c, t))
+	if (!json_is_null(&c->doc, t))
 		return decode(c, t, out);
 	out->p = "";
 	out->len = 0;
 	return 0;
 }
 
-/* ASCII letters without case: the words compared are ASCII. */
+/* Without case: the words compared are ASCII (and the locale is "C"). */
 static bool str_ieq(struct str s, const char *lit)
 {
-	size_t n = strlen(lit);
-
-	if (s.p == NULL || s.len != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char x = s.p[i], y = lit[i];
-		if ((x >= 'A' && x <= 'Z' ? x + ('a' - 'A') : x) !=
-		    (y >= 'A' && y <= 'Z' ? y + ('a' - 'A') : y))
-			return false;
-	}
-	return true;
+	return s.p != NULL && s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
 }
 
 static int add_path(struct ctx *c, struct str path, enum path_origin origin, bool read_only)
@@ -459,7 +233,7 @@ static int set_str(struct ctx *c, const struct field *f, char *base, int t)
 	struct str *slot = (struct str *)(void *)(base + f->off);
 	struct str v;
 
-	if (is_null(c, t))
+	if (json_is_null(&c->doc, t))
 		return 0; /* Go leaves the field alone */
 	if (c->doc.tok[t].type != JSMN_STRING)
 		return bad_type(c, f);
@@ -515,7 +289,7 @@ static int walk_strings(struct ctx *c, const struct field *f, char *base, int t)
 		return bad_type(c, f);
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++, j++) {
-		if (is_null(c, j))
+		if (json_is_null(&c->doc, j))
 			continue;
 		if (c->doc.tok[j].type != JSMN_STRING)
 			return bad_type(c, f);
@@ -534,7 +308,7 @@ static int walk_mounts(struct ctx *c, const struct field *f, int t)
 		return bad_type(c, f);
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++) {
-		if (is_null(c, j)) {
+		if (json_is_null(&c->doc, j)) {
 			j++;
 			continue;
 		}
@@ -542,7 +316,7 @@ static int walk_mounts(struct ctx *c, const struct field *f, int t)
 			return bad_type(c, f);
 		struct mount_spec m;
 		memset(&m, 0, sizeof(m));
-		j = walk_struct(c, j, mount_fields, (char *)&m);
+		j = walk_struct(c, j, inspect_mount_fields, (char *)&m);
 		if (j < 0 || judge_mount(c, &m) < 0)
 			return -1;
 	}
@@ -590,7 +364,7 @@ static int walk_map(struct ctx *c, const struct field *f, char *base, int t)
 		return -1;
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++, j += 2) {
-		if (!is_null(c, j + 1) && c->doc.tok[j + 1].type != JSMN_STRING)
+		if (!json_is_null(&c->doc, j + 1) && c->doc.tok[j + 1].type != JSMN_STRING)
 			return bad_type(c, f);
 		if (map_entry(c, f, base, j, j + 1) < 0)
 			return -1;
@@ -606,24 +380,10 @@ static int walk_count(struct ctx *c, const struct field *f, char *base, int t)
 	return walk_any(c, t);
 }
 
-/*
- * dockerd's default MaskedPaths and ReadonlyPaths (moby 20.10
- * oci/defaults.go; later versions only add entries).  A list given in a
- * body replaces them: it loosens unless it still holds every one.
- */
-static const char *const default_masked[] = {
-	"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-	"/sys/firmware", NULL
-};
-static const char *const default_readonly[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL
-};
-
 static int walk_system_paths(struct ctx *c, const struct field *f, char *base, int t)
 {
-	const char *const *want = strcmp(f->name, "MaskedPaths") == 0 ? default_masked
-								      : default_readonly;
+	const char *const *want = strcmp(f->name, "MaskedPaths") == 0 ? inspect_default_masked
+								      : inspect_default_readonly;
 	unsigned seen = 0, all = 0;
 
 	if (c->doc.tok[t].type != JSMN_ARRAY)
@@ -633,7 +393,7 @@ static int walk_system_paths(struct ctx *c, const struct field *f, char *base, i
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++, j++) {
 		struct str s;
-		if (is_null(c, j))
+		if (json_is_null(&c->doc, j))
 			continue;
 		if (c->doc.tok[j].type != JSMN_STRING)
 			return bad_type(c, f);
@@ -658,7 +418,7 @@ static int walk_networks(struct ctx *c, const struct field *f, int t)
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size && j >= 0; i++) {
 		struct str target = { NULL, 0 };
-		if (is_null(c, j)) {
+		if (json_is_null(&c->doc, j)) {
 			j++;
 			continue;
 		}
@@ -677,7 +437,7 @@ static int walk_networks(struct ctx *c, const struct field *f, int t)
 /* One field's value at token t; returns the index after it. */
 static int walk_field(struct ctx *c, const struct field *f, char *base, int t)
 {
-	if (is_null(c, t))
+	if (json_is_null(&c->doc, t))
 		return t + 1; /* "absent": Go keeps the zero value */
 	switch (f->kind) {
 	case K_STR:
@@ -736,44 +496,12 @@ static int walk_any(struct ctx *c, int t)
 	return j;
 }
 
-static const struct field *fields_for(enum route_action action)
-{
-	switch (action) {
-	case ACT_CONTAINER_CREATE:
-		return container_create_fields;
-	case ACT_CONTAINER_START:
-		/* below API 1.24 dockerd applies a HostConfig sent here */
-		return container_start_fields;
-	case ACT_CONTAINER_UPDATE:
-		return container_update_fields;
-	case ACT_CONTAINER_EXEC:
-		return exec_create_fields;
-	case ACT_VOLUME_CREATE:
-		return volume_create_fields;
-	case ACT_NETWORK_CREATE:
-		return network_create_fields;
-	case ACT_NETWORK_CONNECT:
-	case ACT_NETWORK_DISCONNECT:
-		return network_connect_fields;
-	case ACT_SERVICE_CREATE:
-	case ACT_SERVICE_UPDATE:
-		return service_spec_fields;
-	default:
-		return NULL;
-	}
-}
-
-bool inspect_wants_body(enum route_action action)
-{
-	return fields_for(action) != NULL;
-}
-
 static int walk_volume_create(struct ctx *c)
 {
 	struct volume_req v;
 
 	memset(&v, 0, sizeof(v));
-	if (walk_struct(c, 0, volume_create_fields, (char *)&v) < 0)
+	if (walk_struct(c, 0, inspect_volume_create_fields, (char *)&v) < 0)
 		return -1;
 	c->facts->name = v.name;
 	c->facts->driver = v.driver;
@@ -785,7 +513,7 @@ static int walk_body(struct ctx *c, enum route_action action)
 	if (action == ACT_VOLUME_CREATE)
 		return walk_volume_create(c);
 	c->service = action == ACT_SERVICE_CREATE || action == ACT_SERVICE_UPDATE;
-	return walk_struct(c, 0, fields_for(action), (char *)c->facts) < 0 ? -1 : 0;
+	return walk_struct(c, 0, inspect_fields_for(action), (char *)c->facts) < 0 ? -1 : 0;
 }
 
 static size_t skip_ws(const char *s, size_t len)

@@ -307,13 +307,7 @@ struct nest {
 	int depth;
 };
 
-/*
- * Tokens as jsmn (strict, with parent links) makes them: one per value and
- * one per key, in document order; a container's size counts its keys or
- * elements, a key's is 1 (its value); strings span their contents, without
- * the quotes; a value's parent is its key, or its array.  Tokens past cap
- * (all of them when tok is NULL) are only counted.
- */
+/* Tokens as json.h describes them; past cap (all when tok is NULL) only counted. */
 struct sink {
 	jsmntok_t *tok;
 	int n, cap;
@@ -438,7 +432,11 @@ static const char *scan_value(const char *s, size_t len, size_t *pos, struct nes
 	return open == '{' ? scan_key(s, len, pos, n, k) : NULL;
 }
 
-const char *json_scan(const char *s, size_t len, jsmntok_t *tok, int cap, int *count)
+/*
+ * Validates s[0..len) as one document and writes its tokens into tok as
+ * far as cap (tok NULL: only counts them); *count says how many there are.
+ */
+static const char *json_scan(const char *s, size_t len, jsmntok_t *tok, int cap, int *count)
 {
 	struct sink k = { .tok = tok, .cap = cap };
 	struct nest n = { .depth = 0 };
@@ -515,19 +513,40 @@ int json_skip(const struct json_doc *d, int t)
 	return j;
 }
 
+int json_get(const struct json_doc *d, int obj, const char *word)
+{
+	if (obj < 0 || d->tok[obj].type != JSMN_OBJECT)
+		return -1;
+	for (int k = obj + 1, i = 0; i < d->tok[obj].size; k = json_skip(d, k + 1), i++)
+		if (json_eq(d, k, word, false))
+			return k + 1;
+	return -1;
+}
+
+static bool is_literal(const struct json_doc *d, int t, char first)
+{
+	return t >= 0 && d->tok[t].type == JSMN_PRIMITIVE && d->js[d->tok[t].start] == first;
+}
+
 bool json_is_null(const struct json_doc *d, int t)
 {
-	return d->tok[t].type == JSMN_PRIMITIVE && d->js[d->tok[t].start] == 'n';
+	return is_literal(d, t, 'n');
 }
 
 bool json_is_true(const struct json_doc *d, int t)
 {
-	return d->tok[t].type == JSMN_PRIMITIVE && d->js[d->tok[t].start] == 't';
+	return is_literal(d, t, 't');
+}
+
+bool json_is_false(const struct json_doc *d, int t)
+{
+	return is_literal(d, t, 'f');
 }
 
 /* ---- strings ---- */
 
-int json_cmp(const struct json_doc *d, int a, int b, bool folded)
+/* Orders two string tokens by code point, exactly or folded. */
+static int json_cmp(const struct json_doc *d, int a, int b, bool folded)
 {
 	size_t i = (size_t)d->tok[a].start, iend = (size_t)d->tok[a].end;
 	size_t j = (size_t)d->tok[b].start, jend = (size_t)d->tok[b].end;
@@ -549,10 +568,10 @@ int json_cmp(const struct json_doc *d, int a, int b, bool folded)
 
 bool json_eq(const struct json_doc *d, int t, const char *word, bool folded)
 {
+	if (t < 0 || d->tok[t].type != JSMN_STRING)
+		return false;
 	size_t i = (size_t)d->tok[t].start, end = (size_t)d->tok[t].end;
 
-	if (d->tok[t].type != JSMN_STRING)
-		return false;
 	for (; *word != '\0'; word++) {
 		uint32_t cp;
 		if (i >= end || next_char(d->js, end, &i, &cp) != NULL)

@@ -50,18 +50,11 @@ struct json_doc {
 };
 
 /*
- * Validates js[0..len) as one document and writes its tokens into tok as
- * far as cap (tok NULL: only counts them); *n says how many there are.
- * Returns NULL, or why the text is refused ("invalid JSON", "invalid
- * JSON: lone UTF-16 surrogate in string", "JSON nested too deeply", ...).
- */
-const char *json_scan(const char *js, size_t len, jsmntok_t *tok, int cap, int *n);
-
-/*
- * json_scan into d: the tokens (and key room) in the caller's room, room_len
- * bytes at room (room may be NULL), when JSON_TOKEN_ROOM each fit, else in
- * one allocation.  Returns NULL, or why the text is refused (also for text
- * larger than JSON_MAX_TEXT, "out of memory"); d is then empty.
+ * Validates js[0..len) as one document and puts its tokens in d: in the
+ * caller's room (room_len bytes at room, which may be NULL) when
+ * JSON_TOKEN_ROOM each fit, else in one allocation.  Returns NULL, or why
+ * the text is refused ("invalid JSON", "invalid JSON: lone UTF-16
+ * surrogate in string", "JSON nested too deeply", ...); d is then empty.
  */
 const char *json_parse(struct json_doc *d, const char *js, size_t len, void *room,
 		       size_t room_len);
@@ -72,16 +65,18 @@ void json_free(struct json_doc *d);
 /* The index after token t and everything inside it. */
 int json_skip(const struct json_doc *d, int t);
 
-/* Whether token t is null, true (a literal; strings never are). */
+/* The value of the first key word (exact) of object obj; -1 when there is
+ * none or obj is no object.  The readers below take -1 as "absent". */
+int json_get(const struct json_doc *d, int obj, const char *word);
+
+/* Whether token t is the literal null, true or false (strings never are). */
 bool json_is_null(const struct json_doc *d, int t);
 bool json_is_true(const struct json_doc *d, int t);
+bool json_is_false(const struct json_doc *d, int t);
 
 /* String (or key) token t equals the ASCII word: exactly, or folded as Go
  * matches struct fields.  False for any other token. */
 bool json_eq(const struct json_doc *d, int t, const char *word, bool folded);
-
-/* Orders two string tokens by code point, exactly or folded. */
-int json_cmp(const struct json_doc *d, int a, int b, bool folded);
 
 /*
  * The key token of object obj that is given twice (exactly, or folded as

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "routeshow.h"
+#include "text.h"
 
 void acl_defaults(struct acl *acl)
 {
@@ -30,46 +31,6 @@ void acl_defaults(struct acl *acl)
 	acl->allow_changes = true;
 	acl->delete_ = TOGGLE_UNSET;
 	acl->put = TOGGLE_UNSET;
-}
-
-/* ---- bounded message building ---- */
-
-struct msg {
-	char *buf;
-	size_t cap, len;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void msg_add(struct msg *b, const char *fmt, ...)
-{
-	if (b->len + 1 >= b->cap)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		b->buf[b->len] = '\0';
-	else if ((size_t)n >= b->cap - b->len)
-		b->len = b->cap - 1; /* truncated; vsnprintf terminated it */
-	else
-		b->len += (size_t)n;
-}
-
-/* Client-controlled bytes, made printable and cut to fit: at most max
- * bytes of src go into dst (size max + 4), then "..." if there was more. */
-static void printable(char *dst, size_t max, const char *src, size_t len)
-{
-	size_t n = len < max ? len : max;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-		dst[i] = (c >= 0x20 && c <= 0x7e) ? (char)c : '?';
-	}
-	if (len > max) {
-		memcpy(dst + n, "...", 3);
-		n += 3;
-	}
-	dst[n] = '\0';
 }
 
 #define METHOD_SHOW 16
@@ -311,11 +272,11 @@ static void deny(struct verdict *v, const char *rule)
 void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		  const struct route_match *m, struct verdict *v)
 {
-	struct msg b = { v->message, sizeof(v->message), 0 };
+	struct textbuf b = { v->message, sizeof(v->message), 0 };
 	char meth[METHOD_SHOW + 4];
 
 	v->message[0] = '\0';
-	printable(meth, METHOD_SHOW, method ? method : "", method ? method_len : 0);
+	text_printable(meth, METHOD_SHOW, method ? method : "", method ? method_len : 0);
 
 	if (!m || !m->def) {
 		char path[PATH_SHOW + 4 + sizeof(m->version) + 2];
@@ -323,7 +284,7 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		size_t len = m ? m->path_len : 0;
 		if (len > ROUTE_PATH_MAX - 1)
 			len = ROUTE_PATH_MAX - 1;
-		printable(shown, PATH_SHOW, m ? m->path : "", len);
+		text_printable(shown, PATH_SHOW, m ? m->path : "", len);
 		/* m->version is ours (digits and a dot) and NUL-terminated
 		 * within its array; %.*s keeps us inside it regardless. */
 		snprintf(path, sizeof(path), "%s%.*s%s",
@@ -331,7 +292,7 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 			 m ? (int)sizeof(m->version) - 1 : 0,
 			 m ? m->version : "", shown);
 		deny(v, "unknown-route");
-		msg_add(&b, "sockwall: %s %s is denied: not an endpoint of the "
+		text_printf(&b, "sockwall: %s %s is denied: not an endpoint of the "
 			    "Docker API, no setting allows it", meth, path);
 		return;
 	}
@@ -342,14 +303,14 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 	enum method_kind mk = method_kind(method, method_len);
 	if (mk == M_OTHER || !method_is(method, method_len, d->method)) {
 		deny(v, "method");
-		msg_add(&b, "sockwall: %s %s is denied: method %s is never "
+		text_printf(&b, "sockwall: %s %s is denied: method %s is never "
 			    "allowed on this endpoint", meth, shown, meth);
 		return;
 	}
 
 	if (d->klass == ROUTE_REFUSED) {
 		deny(v, "not-inspected");
-		msg_add(&b, "sockwall: %s %s is refused: %s", meth, shown,
+		text_printf(&b, "sockwall: %s %s is refused: %s", meth, shown,
 			d->instead ? d->instead : "sockwall does not inspect this route");
 		return;
 	}
@@ -389,23 +350,23 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 
 	const struct need *n = &ns.v[first];
 	deny(v, n->rule);
-	msg_add(&b, "sockwall: %s %s is denied: set %s=1 ", meth, shown,
+	text_printf(&b, "sockwall: %s %s is denied: set %s=1 ", meth, shown,
 		n->rule);
 	if (n->purpose)
-		msg_add(&b, "%s", n->purpose);
+		text_printf(&b, "%s", n->purpose);
 	else
-		msg_add(&b, "to allow %.*s endpoints",
+		text_printf(&b, "to allow %.*s endpoints",
 			section_prefix_len(shown), shown);
 	if (missing > 1) {
-		msg_add(&b, " (");
+		text_printf(&b, " (");
 		for (size_t i = first + 1, k = 0; i < ns.n; i++) {
 			if (ns.v[i].met)
 				continue;
-			msg_add(&b, "%s%s=1", k++ ? " " : "", ns.v[i].rule);
+			text_printf(&b, "%s%s=1", k++ ? " " : "", ns.v[i].rule);
 		}
-		msg_add(&b, " %s also needed)", missing > 2 ? "are" : "is");
+		text_printf(&b, " %s also needed)", missing > 2 ? "are" : "is");
 	}
 	const char *hint = action_toggle_hint(d);
 	if (hint)
-		msg_add(&b, "; or set %s to allow only this action", hint);
+		text_printf(&b, "; or set %s to allow only this action", hint);
 }
