@@ -4,7 +4,7 @@
  * Paths are cleaned first (dot segments, "//", a trailing '/'): a
  * directory that contains a protected path exposes it as surely as the
  * path itself.  Pure: the real paths behind symlinks are added to the
- * facts by the caller (see conn.c).
+ * facts by the judge (judge_body, when the proxy runs on the host).
  */
 #ifndef SOCKWALL_HOSTPATH_H
 #define SOCKWALL_HOSTPATH_H

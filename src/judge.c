@@ -57,7 +57,7 @@ int judge_head(const struct acl *acl, const struct filters *f, bool health_only,
 /*
  * Each host path whose real path differs is judged a second time by its
  * real path.  (Only a view at request time: a link planted between this
- * check and the container's start is not seen, see README.)  Returns the
+ * check and the container's start is not seen, see docs/protections.md.)  Returns the
  * buffer the added paths live in, for the caller to free.
  */
 static char *add_resolved_paths(struct body_facts *facts)
