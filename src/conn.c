@@ -178,7 +178,7 @@ static void update_poll(struct conn *c)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct loop *loop = c->srv->loop;
-	short ce, ue = 0;
+	short ce;
 	int64_t deadline = 0;
 
 	if (c->lingering) {
@@ -193,13 +193,11 @@ static void update_poll(struct conn *c)
 		ce = 0;
 		deadline = c->idle_since_ms + QUIET_MS;
 	}
-	if (c->ufd >= 0) {
-		if (!c->upstream_eof && (!c->out.data || buf_used(&c->out) < c->out.cap))
-			ue |= POLLIN;
-		if (c->in.fwd && c->u_wblocked)
-			ue |= POLLOUT;
-		loop_set_events(loop, c->ufd, ue);
-	}
+	if (c->upstream.fd >= 0)
+		loop_set_events(loop, c->upstream.fd,
+				stream_events(&c->upstream,
+					      !c->out.data || buf_used(&c->out) < c->out.cap,
+					      c->in.fwd));
 	loop_set_events(loop, c->client.fd, ce);
 	if (c->pending && c->pending->q.fd >= 0)
 		loop_set_events(loop, c->pending->q.fd,
@@ -292,17 +290,10 @@ void conn_event(struct loop *loop, int fd, int revents, void *ctx)
 	(void)loop;
 	if (revents & LOOP_TIMEOUT)
 		conn_timeout(c);
-	if (fd == c->client.fd) {
-		if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
-			c->client.readable = true;
-		if (revents & (POLLOUT | POLLHUP | POLLERR))
-			c->client.wblocked = false;
-	} else if (fd == c->ufd) {
-		if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
-			c->u_readable = true;
-		if (revents & (POLLOUT | POLLHUP | POLLERR))
-			c->u_wblocked = false;
-	}
+	if (fd == c->client.fd)
+		stream_woken(&c->client, revents);
+	else if (fd == c->upstream.fd)
+		stream_woken(&c->upstream, revents);
 	/* The lookup connection is simply retried on every wake-up. */
 	if (c->dead) {
 		conn_free(c);
@@ -338,7 +329,7 @@ int conn_open(struct server *srv, const struct listener *l, int cfd,
 	c->srv = srv;
 	c->listener = l;
 	c->pol = config_policy(srv->cfg, l->spec->policy);
-	c->ufd = -1;
+	c->upstream = (struct stream){ .fd = -1, .error_is_eof = true };
 	c->idle_since_ms = loop_now(loop);
 	c->peer = *peer;
 	c->next = srv->conns;

@@ -36,13 +36,13 @@ static bool upstream_connect(struct conn *c)
 		local_response(c, 502, msg, true, "error", hinted ? hint : "upstream unreachable");
 		return false;
 	}
-	c->ufd = fd; /* its flags were cleared when the last one closed */
+	c->upstream.fd = fd; /* its flags were cleared when the last one closed */
 	return true;
 }
 
 static void start_forward(struct conn *c, const struct forward_plan *plan)
 {
-	if (c->ufd < 0 && !upstream_connect(c))
+	if (c->upstream.fd < 0 && !upstream_connect(c))
 		return;
 	c->req.rule = plan->rule;
 	c->rq_keep_alive = plan->keep_alive;
@@ -421,7 +421,7 @@ bool request_step(struct conn *c)
 	case RQ_LOOKUP:
 		return lookup_io(c);
 	case RQ_TUNNEL:
-		if (c->upstream_shut && buf_used(&c->in)) {
+		if (c->upstream.shut && buf_used(&c->in)) {
 			buf_drop(&c->srv->bufs, &c->in); /* nowhere left to send it */
 			return true;
 		}
@@ -433,9 +433,9 @@ bool request_step(struct conn *c)
 		 * have seen it (a tunnel's half-close; a streaming request ends).
 		 * Pipelined requests still buffered come first.
 		 */
-		if (c->client.eof && !buf_used(&c->in) && !c->upstream_shut && c->ufd >= 0) {
-			shutdown(c->ufd, SHUT_WR);
-			c->upstream_shut = true;
+		if (c->client.eof && !buf_used(&c->in) && !c->upstream.shut && c->upstream.fd >= 0) {
+			shutdown(c->upstream.fd, SHUT_WR);
+			c->upstream.shut = true;
 			return true;
 		}
 		return false;

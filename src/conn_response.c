@@ -11,13 +11,11 @@
 
 void close_upstream(struct conn *c)
 {
-	if (c->ufd < 0)
-		return;
-	loop_del(c->srv->loop, c->ufd);
-	close(c->ufd);
-	c->ufd = -1;
-	c->u_readable = c->u_wblocked = false;
-	c->upstream_eof = c->upstream_shut = false;
+	if (c->upstream.fd >= 0) {
+		loop_del(c->srv->loop, c->upstream.fd);
+		close(c->upstream.fd);
+	}
+	c->upstream = (struct stream){ .fd = -1, .error_is_eof = true };
 }
 
 /* The upstream failed before a byte of the response reached the client. */
@@ -49,32 +47,24 @@ static void upstream_failed(struct conn *c, const char *why)
 
 bool upstream_write(struct conn *c)
 {
-	struct buf *in = &c->in;
+	struct stream *u = &c->upstream;
+	size_t sent;
 
-	if (c->ufd < 0 || in->fwd == 0 || c->u_wblocked || c->upstream_shut)
+	if (u->fd < 0 || u->shut || c->in.fwd == 0 || u->wblocked)
 		return false;
-	bool fresh = !loop_events(c->srv->loop, c->ufd);
+	bool fresh = !loop_events(c->srv->loop, u->fd);
 	int64_t sent_us = fresh ? now_us() : 0;
-	ssize_t n = send(c->ufd, in->data + in->start, in->fwd, MSG_NOSIGNAL);
-	if (n > 0) {
-		in->start += (size_t)n;
-		in->fwd -= (size_t)n;
-		c->req.bytes_in += (uint64_t)n;
-		if (fresh && in->fwd == 0 && c->rq == RQ_SENT &&
-		    now_us() - sent_us >= ANSWER_GUESS_US)
-			c->u_readable = true;
-		return true;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		c->u_wblocked = true;
-		return false;
-	}
-	if (n < 0 && errno == EINTR)
-		return true;
+	enum stream_result r = stream_write(u, &c->in, false, &sent);
+	c->req.bytes_in += sent;
+	if (sent && fresh && c->in.fwd == 0 && c->rq == RQ_SENT &&
+	    now_us() - sent_us >= ANSWER_GUESS_US)
+		u->readable = true;
+	if (r != STREAM_FAILED)
+		return r == STREAM_MOVED;
 	if (c->rq == RQ_TUNNEL) {
 		/* dockerd stopped reading stdin; its output may still come. */
-		c->upstream_shut = true;
-		buf_drop(&c->srv->bufs, in);
+		u->shut = true;
+		buf_drop(&c->srv->bufs, &c->in);
 		return true;
 	}
 	upstream_failed(c, "write to the Docker daemon failed");
@@ -85,36 +75,16 @@ bool upstream_write(struct conn *c)
 
 bool upstream_read(struct conn *c)
 {
-	struct buf *out = &c->out;
+	size_t got;
 
-	if (c->ufd < 0 || !c->u_readable || c->upstream_eof)
+	if (c->upstream.fd < 0)
 		return false;
-	if (!buf_ensure(&c->srv->bufs, out)) {
-		abort_conn(c, "out of memory");
-		return true;
-	}
-	if (c->out_filled && out->cap == BUF_SIZE && !buf_used(out))
-		buf_enlarge(&c->srv->bufs, out);
-	size_t room = buf_room(out);
-	if (room == 0)
-		return false;
-	ssize_t n = recv(c->ufd, out->data + out->end, room, 0);
-	if (n > 0) {
-		out->end += (size_t)n;
-		if (c->rs == RS_BODY && buf_used(out) == out->cap)
-			c->out_filled = true;
-		if ((size_t)n < room)
-			c->u_readable = false; /* drained: see client_read */
-		return true;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		c->u_readable = false;
-		return false;
-	}
-	if (n < 0 && errno == EINTR)
-		return true;
-	c->upstream_eof = true; /* EOF, or a reset: either way nothing more comes */
-	return true;
+	enum stream_result r = stream_read(&c->upstream, &c->srv->bufs, &c->out, &got);
+	if (got && c->rs == RS_BODY && buf_used(&c->out) == c->out.cap)
+		c->upstream.enlarge = true;
+	if (r == STREAM_FAILED)
+		abort_conn(c, c->upstream.why);
+	return r != STREAM_IDLE;
 }
 
 static bool response_head(struct conn *c)
@@ -124,7 +94,7 @@ static bool response_head(struct conn *c)
 	struct http_response resp;
 
 	if (avail == 0) {
-		if (c->upstream_eof) {
+		if (c->upstream.eof) {
 			upstream_failed(c, "closed without a response");
 			return true;
 		}
@@ -132,7 +102,7 @@ static bool response_head(struct conn *c)
 	}
 	int n = http_parse_response(out->data + out->start + out->fwd, avail, c->rq_is_head, &resp);
 	if (n == HTTP_INCOMPLETE) {
-		if (c->upstream_eof || avail == out->cap) {
+		if (c->upstream.eof || avail == out->cap) {
 			upstream_failed(c, "incomplete response head");
 			return true;
 		}
@@ -191,7 +161,7 @@ static bool response_body(struct conn *c)
 	}
 	if (r == RELAY_DONE)
 		c->rs = RS_DONE;
-	if (c->rs == RS_BODY && c->upstream_eof && buf_unexamined(out) == 0) {
+	if (c->rs == RS_BODY && c->upstream.eof && buf_unexamined(out) == 0) {
 		/* Close-delimited bodies end here; others were cut short. */
 		c->rs_keep_alive = false;
 		c->rs = RS_DONE;
@@ -207,9 +177,9 @@ bool response_closes(const struct conn *c)
 
 static void finish_request(struct conn *c)
 {
-	c->out_filled = false;
+	c->upstream.enlarge = false;
 	log_done(c);
-	if (!c->rs_keep_alive || c->upstream_shut)
+	if (!c->rs_keep_alive || c->upstream.shut)
 		close_upstream(c);
 	if (response_closes(c))
 		c->close_after = true;
@@ -228,7 +198,7 @@ bool response_step(struct conn *c)
 	switch (c->rs) {
 	case RS_NONE:
 		/* Nothing asked: bytes or EOF from dockerd end this upstream. */
-		if (c->ufd >= 0 && (buf_unexamined(out) || c->upstream_eof)) {
+		if (c->upstream.fd >= 0 && (buf_unexamined(out) || c->upstream.eof)) {
 			out->end = out->start + out->fwd;
 			close_upstream(c);
 			return true;
@@ -250,7 +220,7 @@ bool response_step(struct conn *c)
 			out->fwd = buf_used(out);
 			return true;
 		}
-		if (c->upstream_eof && !buf_used(out) && !c->close_after) {
+		if (c->upstream.eof && !buf_used(out) && !c->close_after) {
 			/* dockerd ended the stream: flush done, close towards the client. */
 			log_done(c);
 			c->close_after = true;

@@ -64,8 +64,7 @@ struct conn {
 	struct server *srv;
 	const struct listener *listener;
 	const struct policy_set *pol; /* what judges its requests (see choose_policy) */
-	struct stream client;
-	int ufd; /* upstream */
+	struct stream client, upstream; /* upstream: plain, fd -1 when not connected */
 	struct buf in, out;
 	struct pending *pending;
 	bool cn_policy_chosen; /* TLS: SOCKWALL_TLS_POLICY_BY_CN was consulted */
@@ -73,14 +72,9 @@ struct conn {
 	enum rq_state rq;
 	enum rs_state rs;
 
-	bool u_readable;   /* poll said so; cleared on EAGAIN */
-	bool u_wblocked;   /* a write hit EAGAIN; cleared on POLLOUT */
-	bool upstream_eof; /* read returned 0 */
-	bool upstream_shut;            /* we shut upstream's write side */
-	bool close_after;              /* close once everything cleared is flushed */
+	bool close_after; /* close once everything cleared is flushed */
 	bool lingering, dead;
 
-	bool out_filled; /* a body read filled the buffer: see STREAM_BUF_SIZE */
 	struct relay_body rq_body, rs_body; /* where each half's body ends */
 	bool rq_is_head, rq_keep_alive, rs_keep_alive, rq_hijackable;
 

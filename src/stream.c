@@ -40,6 +40,8 @@ static enum stream_result plain_read(struct stream *s, struct buf_pools *bp, str
 		s->why = "out of memory";
 		return STREAM_FAILED;
 	}
+	if (s->enlarge && in->cap == BUF_SIZE && !buf_used(in))
+		buf_enlarge(bp, in);
 	size_t room = buf_room(in);
 	if (room == 0)
 		return STREAM_IDLE;
@@ -53,16 +55,16 @@ static enum stream_result plain_read(struct stream *s, struct buf_pools *bp, str
 			s->readable = false;
 		return STREAM_MOVED;
 	}
-	if (n == 0) {
-		s->eof = true;
-		return STREAM_MOVED;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		s->readable = false;
 		return STREAM_IDLE;
 	}
-	if (errno == EINTR)
+	if (n < 0 && errno == EINTR)
 		return STREAM_MOVED;
+	if (n == 0 || s->error_is_eof) {
+		s->eof = true;
+		return STREAM_MOVED;
+	}
 	s->why = "client connection reset";
 	return STREAM_FAILED;
 }
@@ -228,6 +230,14 @@ int stream_close_notify(struct stream *s)
 	(void)s;
 #endif
 	return 0;
+}
+
+void stream_woken(struct stream *s, int revents)
+{
+	if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
+		s->readable = true;
+	if (revents & (POLLOUT | POLLHUP | POLLERR))
+		s->wblocked = false;
 }
 
 short stream_events(const struct stream *s, bool app_room, bool app_pending)

@@ -1,9 +1,9 @@
 /*
- * stream: the client's bytes, plain or TLS, under the connection.  The
- * HTTP machine reads into and writes from its buffers through these calls
- * and never sees TLS: for a TLS client, records move between the socket
- * and BearSSL's engine here (the engine does no I/O, see tls.h), and
- * application bytes between the engine and the buffers.
+ * stream: one side of a connection, the client (plain or TLS) or dockerd
+ * (plain).  The HTTP machine reads into and writes from its buffers through
+ * these calls and never sees TLS: for a TLS client, records move between
+ * the socket and BearSSL's engine here (the engine does no I/O, see tls.h),
+ * and application bytes between the engine and the buffers.
  *
  * Each call does what it can without blocking and says whether anything
  * moved; readable/wblocked are the poll state the caller keeps up to date.
@@ -24,7 +24,10 @@ struct stream {
 	struct tls_conn *tls; /* NULL: plain */
 	bool readable;        /* poll said so; cleared on EAGAIN */
 	bool wblocked;        /* a write hit EAGAIN; cleared on POLLOUT */
-	bool eof;             /* the client's side ended (read 0, or close_notify) */
+	bool eof;             /* the peer's side ended (read 0, or close_notify) */
+	bool shut;            /* we shut our write side */
+	bool error_is_eof;    /* dockerd: a reset ends its output like an EOF */
+	bool enlarge;         /* a body read filled the buffer: see STREAM_BUF_SIZE */
 	bool raw_eof;         /* TLS: the socket itself ended */
 	bool closing;         /* TLS: our close_notify is on its way */
 	const char *why;      /* STREAM_FAILED: what to log */
@@ -43,7 +46,7 @@ int stream_open(struct stream *s, int fd, const struct tls_server *server);
 /* Frees the TLS state (the caller closes fd). */
 void stream_free(struct stream *s);
 
-/* Appends what the client sent to in (taking a buffer if it has none);
+/* Appends what the peer sent to in (taking a buffer if it has none);
  * *got says how many bytes. */
 enum stream_result stream_read(struct stream *s, struct buf_pools *bp, struct buf *in,
 			       size_t *got);
@@ -54,6 +57,9 @@ enum stream_result stream_write(struct stream *s, struct buf *out, bool more, si
 /* Before closing: TLS says goodbye (close_notify).  1: it was queued now;
  * -1: it is still being sent, wait; 0: nothing (more) to say. */
 int stream_close_notify(struct stream *s);
+
+/* What poll said about the stream's fd. */
+void stream_woken(struct stream *s, int revents);
 
 /* The poll events the stream waits for; app_room: the read buffer has
  * room, app_pending: out has bytes to send. */
