@@ -7,9 +7,13 @@
 #include <unistd.h>
 
 #include "conn_state.h"
+#include "net.h"
+#include "sockhint.h"
 
 #define LINGER_MS 2000
 #define QUIET_MS 50
+
+static loop_handler conn_event;
 
 static void conn_free(struct conn *c)
 {
@@ -246,8 +250,59 @@ static void conn_timeout(struct conn *c)
 	c->dead = true; /* idle keep-alive: a silent close is what HTTP expects */
 }
 
+static bool upstream_connect(struct conn *c)
+{
+	int fd = net_connect_unix(c->srv->cfg->socket_path);
+
+	/* Watched from update_poll on, if the answer is not read first (see
+	 * upstream_write). */
+	if (fd < 0 || loop_add(c->srv->loop, fd, 0, conn_event, c) < 0) {
+		int err = errno;
+		char msg[VERDICT_MESSAGE_MAX], hint[512];
+		/* Permission denied: the log line says which user: line fixes it;
+		 * the client (maybe remote) is only told to look there. */
+		bool hinted = sockhint_explain(hint, sizeof(hint), c->srv->cfg->socket_path, err);
+		snprintf(msg, sizeof(msg), "sockwall: cannot reach the Docker daemon at %s: %s%s",
+			 c->srv->cfg->socket_path, strerror(err),
+			 hinted ? " (the proxy's log says how to fix it)" : "");
+		if (fd >= 0)
+			close(fd);
+		local_response(c, 502, msg, true, "error", hinted ? hint : "upstream unreachable");
+		return false;
+	}
+	c->upstream.fd = fd; /* its flags were cleared when the last one closed */
+	return true;
+}
+
+/* Does what a step of a half asked for; whether anything moved. */
+static bool act(struct conn *c, enum step_act a, struct step *st)
+{
+	switch (a) {
+	case STEP_IDLE:
+		return false;
+	case STEP_MOVED:
+		break;
+	case STEP_ANSWER:
+		local_response(c, st->status, st->message, st->close, st->decision, st->reason);
+		break;
+	case STEP_ABORT:
+		abort_conn(c, st->reason);
+		break;
+	case STEP_FORWARD:
+		if (c->upstream.fd >= 0 || upstream_connect(c))
+			request_forward(c, &st->plan);
+		break;
+	case STEP_WATCH:
+		if (loop_add(c->srv->loop, st->fd, POLLOUT, conn_event, c) < 0)
+			return act(c, lookup_unwatched(c, st), st);
+		break;
+	}
+	return true;
+}
+
 static void conn_pump(struct conn *c)
 {
+	struct step st;
 	bool progress;
 
 	do {
@@ -263,13 +318,13 @@ static void conn_pump(struct conn *c)
 		 * the same read then leave in one send, not two (a send less,
 		 * and a peer woken once).
 		 */
-		while (!c->dead && request_step(c))
+		while (!c->dead && act(c, request_step(c, &st), &st))
 			progress = true;
-		progress |= !c->dead && upstream_write(c);
-		progress |= !c->dead && upstream_read(c);
+		progress |= !c->dead && act(c, upstream_write(c, &st), &st);
+		progress |= !c->dead && act(c, upstream_read(c, &st), &st);
 		/* A response done is logged on the next turn, after the
 		 * send, so that its line counts the bytes sent. */
-		while (!c->dead && response_step(c)) {
+		while (!c->dead && act(c, response_step(c, &st), &st)) {
 			progress = true;
 			if (c->rs == RS_DONE)
 				break;
@@ -283,7 +338,7 @@ static void conn_pump(struct conn *c)
 		update_poll(c);
 }
 
-void conn_event(struct loop *loop, int fd, int revents, void *ctx)
+static void conn_event(struct loop *loop, int fd, int revents, void *ctx)
 {
 	struct conn *c = ctx;
 

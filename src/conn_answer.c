@@ -1,5 +1,6 @@
 #include "conn_state.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -141,3 +142,18 @@ void local_response(struct conn *c, int status, const char *message, bool close,
 		c->close_after = true;
 }
 
+
+enum step_act step_answer(struct step *st, int status, bool close, const char *decision,
+			  const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->message, sizeof(st->message), fmt, ap);
+	va_end(ap);
+	st->status = status;
+	st->close = close;
+	st->decision = decision;
+	st->reason = reason;
+	return STEP_ANSWER;
+}

@@ -1,49 +1,25 @@
 #include "conn_state.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "debuglog.h"
 #include "filter.h"
 #include "http.h"
 #include "judge.h"
-#include "net.h"
 #include "policy.h"
 #include "route.h"
-#include "sockhint.h"
 
-static bool upstream_connect(struct conn *c)
+static enum step_act forward(struct step *st, const struct forward_plan *plan)
 {
-	int fd = net_connect_unix(c->srv->cfg->socket_path);
-
-	/* Watched from update_poll on, if the answer is not read first (see
-	 * upstream_write). */
-	if (fd < 0 || loop_add(c->srv->loop, fd, 0, conn_event, c) < 0) {
-		int err = errno;
-		char msg[VERDICT_MESSAGE_MAX], hint[512];
-		/* Permission denied: the log line says which user: line fixes it;
-		 * the client (maybe remote) is only told to look there. */
-		bool hinted = sockhint_explain(hint, sizeof(hint), c->srv->cfg->socket_path, err);
-		snprintf(msg, sizeof(msg), "sockwall: cannot reach the Docker daemon at %s: %s%s",
-			 c->srv->cfg->socket_path, strerror(err),
-			 hinted ? " (the proxy's log says how to fix it)" : "");
-		if (fd >= 0)
-			close(fd);
-		local_response(c, 502, msg, true, "error", hinted ? hint : "upstream unreachable");
-		return false;
-	}
-	c->upstream.fd = fd; /* its flags were cleared when the last one closed */
-	return true;
+	st->plan = *plan;
+	return STEP_FORWARD;
 }
 
-static void start_forward(struct conn *c, const struct forward_plan *plan)
+void request_forward(struct conn *c, const struct forward_plan *plan)
 {
-	if (c->upstream.fd < 0 && !upstream_connect(c))
-		return;
 	c->req.rule = plan->rule;
 	c->rq_keep_alive = plan->keep_alive;
 	c->rq_hijackable = plan->hijackable;
@@ -65,23 +41,21 @@ static bool audited(struct conn *c, const char *rule)
 }
 
 /* A refusal after the filters: the connection goes on only if the body was read whole. */
-static void refuse_held(struct conn *c, const struct forward_plan *plan, const struct verdict *v,
-			const char *decision)
+static enum step_act refuse_held(struct conn *c, const struct forward_plan *plan,
+				 const struct verdict *v, const char *decision, struct step *st)
 {
 	bool whole = plan->body == HTTP_BODY_NONE;
 
-	if (audited(c, v->rule)) {
-		start_forward(c, plan);
-		return;
-	}
+	if (audited(c, v->rule))
+		return forward(st, plan);
 	if (whole)
 		c->in.start += plan->clear;
 	c->in.fwd = 0;
 	c->req.bytes_in = plan->clear;
 	c->head_started_ms = 0;
 	c->rq = RQ_HEAD;
-	local_response(c, v->status ? v->status : 403, v->message, !whole || !plan->keep_alive,
-		       decision, v->rule);
+	return step_answer(st, v->status ? v->status : 403, !whole || !plan->keep_alive, decision,
+			   v->rule, "%s", v->message);
 }
 
 void pending_free(struct conn *c)
@@ -96,21 +70,21 @@ void pending_free(struct conn *c)
 }
 
 /* After a question was asked or all were answered: watch, fail, or judge. */
-static void lookup_went(struct conn *c, enum lookup_state st, const char *why)
+static enum step_act lookup_went(struct conn *c, enum lookup_state state, const char *why,
+				 struct step *st)
 {
 	struct pending *pd = c->pending;
 
-	if (st == LOOKUP_WANT_WRITE && loop_add(c->srv->loop, pd->q.fd, POLLOUT, conn_event, c) < 0) {
-		lookup_close(&pd->q);
-		st = LOOKUP_FAILED;
-		why = "the Docker daemon is unreachable";
+	if (state == LOOKUP_WANT_WRITE) {
+		st->fd = pd->q.fd;
+		return STEP_WATCH;
 	}
-	if (st != LOOKUP_FAILED && st != LOOKUP_DONE)
-		return;
+	if (state != LOOKUP_FAILED && state != LOOKUP_DONE)
+		return STEP_MOVED;
 	struct verdict v = { .decision = DECISION_DENY, .status = 502, .rule = "lookup" };
 	struct forward_plan plan = pd->plan;
 	enum decision d = DECISION_DENY;
-	if (st == LOOKUP_FAILED) /* fail closed: a request we could not verify does not pass */
+	if (state == LOOKUP_FAILED) /* fail closed: a request we could not verify does not pass */
 		snprintf(v.message, sizeof(v.message),
 			 "sockwall: cannot check which container this request names: %s", why);
 	else
@@ -118,19 +92,24 @@ static void lookup_went(struct conn *c, enum lookup_state st, const char *why)
 				      pd->q.answers, &v);
 	pending_free(c);
 	if (d == DECISION_DENY)
-		refuse_held(c, &plan, &v, st == LOOKUP_FAILED ? "error" : "deny");
-	else
-		start_forward(c, &plan);
+		return refuse_held(c, &plan, &v, state == LOOKUP_FAILED ? "error" : "deny", st);
+	return forward(st, &plan);
+}
+
+enum step_act lookup_unwatched(struct conn *c, struct step *st)
+{
+	lookup_close(&c->pending->q);
+	return lookup_went(c, LOOKUP_FAILED, "the Docker daemon is unreachable", st);
 }
 
 /*
  * Holds an inspected request whole in `in`: head and body, Content-Length
  * or chunked, up to SOCKWALL_MAX_BODY.  Returns 1 with *total (head and
- * body bytes) once all of it is here, 0 to wait for more, -1 when it wrote
- * to the client itself (an error, or the 100 Continue the client waits for).
+ * body bytes) once all of it is here, 0 to wait for more, -1 with st to act
+ * on (an error, or STEP_MOVED after the 100 Continue the client waits for).
  */
 static int hold_body(struct conn *c, const struct http_request *req, size_t head_len,
-		     size_t *total)
+		     size_t *total, struct step *st, enum step_act *act)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
@@ -150,8 +129,8 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 		struct http_chunked ch = { 0 };
 		ssize_t used = http_chunked_scan(&ch, in->data + in->start + head_len, have);
 		if (used < 0) {
-			local_response(c, 400, "sockwall: malformed chunked body", true, "error",
-				       "malformed chunked body");
+			*act = step_answer(st, 400, true, "error", "malformed chunked body",
+					   "sockwall: malformed chunked body");
 			return -1;
 		}
 		if (ch.done) {
@@ -172,12 +151,13 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 	/* The client has shut its side: the rest of the body will not come
 	 * (as for a head, answer now rather than at the head timeout). */
 	if (c->client.eof) {
-		local_response(c, 400, "sockwall: incomplete request body", true, "error",
-			       "incomplete request body");
+		*act = step_answer(st, 400, true, "error", "incomplete request body",
+				   "sockwall: incomplete request body");
 		return -1;
 	}
 	if (!buf_grow(&c->srv->bufs, in, need)) {
-		abort_conn(c, "out of memory");
+		st->reason = "out of memory";
+		*act = STEP_ABORT;
 		return -1;
 	}
 	/* The client waits for this before it sends what we must read. */
@@ -188,12 +168,13 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 		c->out.end += sizeof(cont) - 1;
 		c->out.fwd += sizeof(cont) - 1;
 		c->sent_continue = true;
+		*act = STEP_MOVED;
 		return -1;
 	}
 	return 0;
 too_large:
-	local_response(c, 413, "sockwall: request body too large (SOCKWALL_MAX_BODY)", true, "error",
-		       "body too large");
+	*act = step_answer(st, 413, true, "error", "body too large",
+			   "sockwall: request body too large (SOCKWALL_MAX_BODY)");
 	return -1;
 }
 
@@ -202,9 +183,10 @@ too_large:
  * SOCKWALL_MAX_BODY), have it judged, and either answer, forward, or ask
  * dockerd which containers the request names.
  */
-static bool request_filter(struct conn *c, const struct http_request *req, size_t head_len,
-			   const struct route_match *m, const struct head_judgement *h,
-			   struct forward_plan *plan)
+static enum step_act request_filter(struct conn *c, const struct http_request *req,
+				    size_t head_len, const struct route_match *m,
+				    const struct head_judgement *h, struct forward_plan *plan,
+				    struct step *st)
 {
 	struct buf *in = &c->in;
 	struct body_judgement j;
@@ -215,15 +197,15 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 
 	if (h->wants_body) {
 		size_t total;
-		int held = hold_body(c, req, head_len, &total);
-		if (held <= 0)
-			return held < 0;
+		enum step_act act = STEP_IDLE;
+		if (hold_body(c, req, head_len, &total, st, &act) <= 0)
+			return act;
 		/* Strings the inspector decodes go after the body in scratch. */
 		body_len = total - head_len;
 		scratch = buf_scratch_get(&c->srv->bufs, 2 * body_len + 2, &scratch_size, &pooled);
 		if (!scratch) {
-			abort_conn(c, "out of memory");
-			return true;
+			st->reason = "out of memory";
+			return STEP_ABORT;
 		}
 		body = in->data + in->start + head_len;
 		if (req->body == HTTP_BODY_CHUNKED) {
@@ -242,50 +224,42 @@ static bool request_filter(struct conn *c, const struct http_request *req, size_
 	if (scratch)
 		buf_scratch_put(&c->srv->bufs, scratch, pooled);
 	if (j.malformed) {
-		if (audited(c, j.v.rule)) {
-			start_forward(c, plan);
-			return true;
-		}
-		local_response(c, 400, j.v.message, true, "error", j.reason);
-		return true;
+		if (audited(c, j.v.rule))
+			return forward(st, plan);
+		snprintf(st->why, sizeof(st->why), "%s", j.reason); /* j.reason may point into j */
+		return step_answer(st, 400, true, "error", st->why, "%s", j.v.message);
 	}
-	if (j.v.decision == DECISION_DENY) {
-		refuse_held(c, plan, &j.v, j.v.status == 400 ? "error" : "deny");
-		return true;
-	}
-	if (j.refs.n == 0) {
-		start_forward(c, plan);
-		return true;
-	}
+	if (j.v.decision == DECISION_DENY)
+		return refuse_held(c, plan, &j.v, j.v.status == 400 ? "error" : "deny", st);
+	if (j.refs.n == 0)
+		return forward(st, plan);
 	c->pending = calloc(1, sizeof(*c->pending));
 	if (!c->pending) {
-		abort_conn(c, "out of memory");
-		return true;
+		st->reason = "out of memory";
+		return STEP_ABORT;
 	}
 	const char *why = NULL;
 	c->pending->plan = *plan;
 	c->rq = RQ_LOOKUP;
-	lookup_went(c, lookup_start(&c->pending->q, &j.refs, c->srv->cfg->socket_path,
-				    c->srv->self_id, &why), why);
-	return true;
+	return lookup_went(c, lookup_start(&c->pending->q, &j.refs, c->srv->cfg->socket_path,
+					   c->srv->self_id, &why), why, st);
 }
 
-static bool lookup_io(struct conn *c)
+static enum step_act lookup_io(struct conn *c, struct step *st)
 {
 	struct pending *pd = c->pending;
 	const char *why = NULL;
 
 	if (!pd || pd->q.fd < 0)
-		return false;
-	enum lookup_state st = lookup_step(&pd->q, &why);
-	if (st == LOOKUP_WANT_READ || st == LOOKUP_WANT_WRITE)
-		return false;
+		return STEP_IDLE;
+	enum lookup_state state = lookup_step(&pd->q, &why);
+	if (state == LOOKUP_WANT_READ || state == LOOKUP_WANT_WRITE)
+		return STEP_IDLE;
 	loop_del(c->srv->loop, pd->q.fd);
 	lookup_close(&pd->q);
-	if (st == LOOKUP_ANSWERED)
-		st = lookup_next(&pd->q, &why);
-	lookup_went(c, st, why);
-	return true;
+	if (state == LOOKUP_ANSWERED)
+		state = lookup_next(&pd->q, &why);
+	return lookup_went(c, state, why, st);
 }
 
 /*
@@ -303,7 +277,7 @@ static void choose_policy(struct conn *c)
 	}
 }
 
-static bool request_head(struct conn *c)
+static enum step_act request_head(struct conn *c, struct step *st)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
@@ -312,39 +286,33 @@ static bool request_head(struct conn *c)
 
 	/* One request at a time: the previous answer must be out first. */
 	if (c->rs != RS_NONE || c->in.fwd || buf_used(&c->out) || c->close_after || c->dead)
-		return false;
+		return STEP_IDLE;
 	size_t avail = buf_used(in);
 	if (avail == 0) {
 		if (c->client.eof) {
 			c->close_after = true;
-			return true;
+			return STEP_MOVED;
 		}
-		return false;
+		return STEP_IDLE;
 	}
 	req.method = NULL;
 	c->rq_is_head = false;
 	int n = http_parse_request(in->data + in->start, avail, &req);
-	if (n == HTTP_INCOMPLETE ? avail >= cfg->max_head : n > 0 && (size_t)n > cfg->max_head) {
-		local_response(c, 431, "sockwall: request head too large (SOCKWALL_MAX_HEAD)", true,
-			       "error", "head too large");
-		return true;
-	}
+	if (n == HTTP_INCOMPLETE ? avail >= cfg->max_head : n > 0 && (size_t)n > cfg->max_head)
+		return step_answer(st, 431, true, "error", "head too large",
+				   "sockwall: request head too large (SOCKWALL_MAX_HEAD)");
 	if (n == HTTP_INCOMPLETE) {
-		if (c->client.eof) {
-			local_response(c, 400, "sockwall: incomplete request", true, "error",
-				       "incomplete request");
-			return true;
-		}
-		return false;
+		if (c->client.eof)
+			return step_answer(st, 400, true, "error", "incomplete request",
+					   "sockwall: incomplete request");
+		return STEP_IDLE;
 	}
 	if (n == HTTP_MALFORMED) {
-		char msg[VERDICT_MESSAGE_MAX];
 		if (req.method)
 			record_begin(c, req.method, req.method_len, req.target ? req.target : "",
 				     req.target ? req.target_len : 0);
-		snprintf(msg, sizeof(msg), "sockwall: malformed request: %s", req.error);
-		local_response(c, req.error_status, msg, true, "error", req.error);
-		return true;
+		return step_answer(st, req.error_status, true, "error", req.error,
+				   "sockwall: malformed request: %s", req.error);
 	}
 	record_begin(c, req.method, req.method_len, req.target, req.target_len);
 	c->rq_is_head = http_token_eq(req.method, req.method_len, "HEAD");
@@ -353,12 +321,9 @@ static bool request_head(struct conn *c)
 	struct route_match m;
 	struct head_judgement h;
 	if (judge_head(&c->pol->acl, &c->pol->filters, c->listener->health_only, &req, &m, &h,
-		       &why) < 0) {
-		char msg[VERDICT_MESSAGE_MAX];
-		snprintf(msg, sizeof(msg), "sockwall: refused request target: %s", why);
-		local_response(c, 400, msg, true, "error", why);
-		return true;
-	}
+		       &why) < 0)
+		return step_answer(st, 400, true, "error", why, "sockwall: refused request target: %s",
+				   why);
 	const struct verdict *v = &h.toggles;
 	c->req.rule = v->rule;
 	debuglog_route(c->pol->name, req.method, req.method_len, &m, v);
@@ -367,13 +332,11 @@ static bool request_head(struct conn *c)
 		in->start += (size_t)n;
 		c->head_started_ms = 0;
 		c->req.bytes_in = (uint64_t)n;
-		local_response(c, v->status ? v->status : 403, v->message, close, "deny", v->rule);
-		return true;
+		return step_answer(st, v->status ? v->status : 403, close, "deny", v->rule, "%s",
+				   v->message);
 	}
-	if (h.refusal) {
-		local_response(c, 400, h.refusal, true, "error", "form body");
-		return true;
-	}
+	if (h.refusal)
+		return step_answer(st, 400, true, "error", "form body", "%s", h.refusal);
 	struct forward_plan plan = {
 		.clear = (size_t)n,
 		.body = req.body,
@@ -383,47 +346,46 @@ static bool request_head(struct conn *c)
 		.rule = v->rule,
 	};
 	if (h.filtered)
-		return request_filter(c, &req, (size_t)n, &m, &h, &plan);
-	start_forward(c, &plan);
-	return true;
+		return request_filter(c, &req, (size_t)n, &m, &h, &plan, st);
+	return forward(st, &plan);
 }
 
-static bool request_body(struct conn *c)
+static enum step_act request_body(struct conn *c, struct step *st)
 {
 	struct buf *in = &c->in;
 	size_t avail = buf_unexamined(in);
 
 	if (avail == 0) {
 		if (c->client.eof) {
-			abort_conn(c, "client closed during the request body");
-			return true;
+			st->reason = "client closed during the request body";
+			return STEP_ABORT;
 		}
-		return false;
+		return STEP_IDLE;
 	}
 	size_t took;
 	enum relay_result r = relay_body(&c->rq_body, in, &took);
 	if (r == RELAY_MALFORMED) {
-		abort_conn(c, "malformed chunked request body");
-		return true;
+		st->reason = "malformed chunked request body";
+		return STEP_ABORT;
 	}
 	if (r == RELAY_DONE)
 		c->rq = RQ_SENT;
-	return took > 0 || r == RELAY_DONE;
+	return took > 0 || r == RELAY_DONE ? STEP_MOVED : STEP_IDLE;
 }
 
-bool request_step(struct conn *c)
+enum step_act request_step(struct conn *c, struct step *st)
 {
 	switch (c->rq) {
 	case RQ_HEAD:
-		return request_head(c);
+		return request_head(c, st);
 	case RQ_BODY:
-		return request_body(c);
+		return request_body(c, st);
 	case RQ_LOOKUP:
-		return lookup_io(c);
+		return lookup_io(c, st);
 	case RQ_TUNNEL:
 		if (c->upstream.shut && buf_used(&c->in)) {
 			buf_drop(&c->srv->bufs, &c->in); /* nowhere left to send it */
-			return true;
+			return STEP_MOVED;
 		}
 		c->in.fwd = buf_used(&c->in);
 		/* fall through */
@@ -436,9 +398,9 @@ bool request_step(struct conn *c)
 		if (c->client.eof && !buf_used(&c->in) && !c->upstream.shut && c->upstream.fd >= 0) {
 			shutdown(c->upstream.fd, SHUT_WR);
 			c->upstream.shut = true;
-			return true;
+			return STEP_MOVED;
 		}
-		return false;
+		return STEP_IDLE;
 	}
-	return false;
+	return STEP_IDLE;
 }

@@ -1,13 +1,9 @@
 #include "conn_state.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "http.h"
-#include "policy.h"
 
 void close_upstream(struct conn *c)
 {
@@ -18,21 +14,20 @@ void close_upstream(struct conn *c)
 	c->upstream = (struct stream){ .fd = -1, .error_is_eof = true };
 }
 
-/* The upstream failed before a byte of the response reached the client. */
-static void upstream_failed(struct conn *c, const char *why)
+/* The upstream failed: a 502 if no byte of the response reached the client yet. */
+static enum step_act upstream_failed(struct conn *c, const char *why, struct step *st)
 {
 	close_upstream(c);
-	if (c->rs == RS_HEAD && c->out.fwd == 0 && c->out.start == c->out.end) {
-		char msg[VERDICT_MESSAGE_MAX];
-		snprintf(msg, sizeof(msg), "sockwall: the Docker daemon failed: %s", why);
-		c->rs = RS_NONE;
-		c->rq = RQ_HEAD;
-		c->in.fwd = 0;
-		buf_drop(&c->srv->bufs, &c->in);
-		local_response(c, 502, msg, true, "error", why);
-	} else {
-		abort_conn(c, why);
+	if (c->rs != RS_HEAD || c->out.fwd || c->out.start != c->out.end) {
+		st->reason = why;
+		return STEP_ABORT;
 	}
+	c->rs = RS_NONE;
+	c->rq = RQ_HEAD;
+	c->in.fwd = 0;
+	buf_drop(&c->srv->bufs, &c->in);
+	return step_answer(st, 502, true, "error", why, "sockwall: the Docker daemon failed: %s",
+			   why);
 }
 
 /*
@@ -45,13 +40,13 @@ static void upstream_failed(struct conn *c, const char *why)
  */
 #define ANSWER_GUESS_US 10
 
-bool upstream_write(struct conn *c)
+enum step_act upstream_write(struct conn *c, struct step *st)
 {
 	struct stream *u = &c->upstream;
 	size_t sent;
 
 	if (u->fd < 0 || u->shut || c->in.fwd == 0 || u->wblocked)
-		return false;
+		return STEP_IDLE;
 	bool fresh = !loop_events(c->srv->loop, u->fd);
 	int64_t sent_us = fresh ? now_us() : 0;
 	enum stream_result r = stream_write(u, &c->in, false, &sent);
@@ -60,58 +55,49 @@ bool upstream_write(struct conn *c)
 	    now_us() - sent_us >= ANSWER_GUESS_US)
 		u->readable = true;
 	if (r != STREAM_FAILED)
-		return r == STREAM_MOVED;
-	if (c->rq == RQ_TUNNEL) {
-		/* dockerd stopped reading stdin; its output may still come. */
-		u->shut = true;
-		buf_drop(&c->srv->bufs, &c->in);
-		return true;
-	}
-	upstream_failed(c, "write to the Docker daemon failed");
-	return true;
+		return r == STREAM_MOVED ? STEP_MOVED : STEP_IDLE;
+	if (c->rq != RQ_TUNNEL)
+		return upstream_failed(c, "write to the Docker daemon failed", st);
+	/* dockerd stopped reading stdin; its output may still come. */
+	u->shut = true;
+	buf_drop(&c->srv->bufs, &c->in);
+	return STEP_MOVED;
 }
 
 /* ---- response side ---- */
 
-bool upstream_read(struct conn *c)
+enum step_act upstream_read(struct conn *c, struct step *st)
 {
 	size_t got;
 
 	if (c->upstream.fd < 0)
-		return false;
+		return STEP_IDLE;
 	enum stream_result r = stream_read(&c->upstream, &c->srv->bufs, &c->out, &got);
 	if (got && c->rs == RS_BODY && buf_used(&c->out) == c->out.cap)
 		c->upstream.enlarge = true;
-	if (r == STREAM_FAILED)
-		abort_conn(c, c->upstream.why);
-	return r != STREAM_IDLE;
+	st->reason = c->upstream.why;
+	return r == STREAM_FAILED ? STEP_ABORT : r == STREAM_MOVED ? STEP_MOVED : STEP_IDLE;
 }
 
-static bool response_head(struct conn *c)
+static enum step_act response_head(struct conn *c, struct step *st)
 {
 	struct buf *out = &c->out;
 	size_t avail = buf_unexamined(out);
 	struct http_response resp;
 
 	if (avail == 0) {
-		if (c->upstream.eof) {
-			upstream_failed(c, "closed without a response");
-			return true;
-		}
-		return false;
+		if (c->upstream.eof)
+			return upstream_failed(c, "closed without a response", st);
+		return STEP_IDLE;
 	}
 	int n = http_parse_response(out->data + out->start + out->fwd, avail, c->rq_is_head, &resp);
 	if (n == HTTP_INCOMPLETE) {
-		if (c->upstream.eof || avail == out->cap) {
-			upstream_failed(c, "incomplete response head");
-			return true;
-		}
-		return false;
+		if (c->upstream.eof || avail == out->cap)
+			return upstream_failed(c, "incomplete response head", st);
+		return STEP_IDLE;
 	}
-	if (n == HTTP_MALFORMED) {
-		upstream_failed(c, resp.error);
-		return true;
-	}
+	if (n == HTTP_MALFORMED)
+		return upstream_failed(c, resp.error, st);
 	out->fwd += (size_t)n;
 	c->req.status = resp.status;
 	const char *ct = resp.content_type;
@@ -123,11 +109,11 @@ static bool response_head(struct conn *c)
 	if (switching && c->rq_hijackable) {
 		c->rs = RS_TUNNEL;
 		c->rq = RQ_TUNNEL;
-		return true;
+		return STEP_MOVED;
 	}
 	if (resp.status == 101) {
-		abort_conn(c, "protocol switch on a route that does not hijack");
-		return true;
+		st->reason = "protocol switch on a route that does not hijack";
+		return STEP_ABORT;
 	}
 	if (resp.status < 200) {
 		/* Interim: the real head follows.  A 100 Continue we already sent
@@ -138,12 +124,12 @@ static bool response_head(struct conn *c)
 			out->fwd -= (size_t)n;
 			out->end -= (size_t)n;
 		}
-		return true;
+		return STEP_MOVED;
 	}
 	relay_start(&c->rs_body, resp.body, resp.content_length);
 	c->rs_keep_alive = resp.keep_alive;
 	c->rs = resp.body == HTTP_BODY_NONE ? RS_DONE : RS_BODY;
-	return true;
+	return STEP_MOVED;
 }
 
 static bool response_body(struct conn *c)
@@ -191,7 +177,7 @@ static void finish_request(struct conn *c)
 	c->idle_since_ms = loop_now(c->srv->loop);
 }
 
-bool response_step(struct conn *c)
+enum step_act response_step(struct conn *c, struct step *st)
 {
 	struct buf *out = &c->out;
 
@@ -201,33 +187,33 @@ bool response_step(struct conn *c)
 		if (c->upstream.fd >= 0 && (buf_unexamined(out) || c->upstream.eof)) {
 			out->end = out->start + out->fwd;
 			close_upstream(c);
-			return true;
+			return STEP_MOVED;
 		}
-		return false;
+		return STEP_IDLE;
 	case RS_HEAD:
-		return response_head(c);
+		return response_head(c, st);
 	case RS_BODY:
-		return response_body(c);
+		return response_body(c) ? STEP_MOVED : STEP_IDLE;
 	case RS_DONE:
 		/* Logged once the client has it all: the line counts the bytes
 		 * sent, also when the client reads slower than dockerd wrote. */
 		if (c->rq != RQ_SENT || out->fwd)
-			return false;
+			return STEP_IDLE;
 		finish_request(c);
-		return true;
+		return STEP_MOVED;
 	case RS_TUNNEL:
 		if (buf_unexamined(out)) {
 			out->fwd = buf_used(out);
-			return true;
+			return STEP_MOVED;
 		}
 		if (c->upstream.eof && !buf_used(out) && !c->close_after) {
 			/* dockerd ended the stream: flush done, close towards the client. */
 			log_done(c);
 			c->close_after = true;
-			return true;
+			return STEP_MOVED;
 		}
-		return false;
+		return STEP_IDLE;
 	}
-	return false;
+	return STEP_IDLE;
 }
 

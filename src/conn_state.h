@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "conn.h"
+#include "judge.h"
 #include "lookup.h"
+#include "policy.h"
 #include "relay.h"
 #include "stream.h"
 
@@ -51,6 +53,29 @@ struct forward_plan {
 	uint64_t remaining;
 	bool keep_alive, hijackable;
 	const char *rule;
+};
+
+/*
+ * What a step of either half asks conn.c to do: the halves never answer,
+ * abort or watch a descriptor themselves (interfaces go one way).
+ */
+enum step_act {
+	STEP_IDLE,    /* nothing moved */
+	STEP_MOVED,   /* progress, nothing to act on */
+	STEP_ANSWER,  /* answer the request ourselves (local_response's arguments) */
+	STEP_ABORT,   /* the connection is lost: reason says why */
+	STEP_FORWARD, /* allowed: connect to dockerd if need be, then request_forward(plan) */
+	STEP_WATCH,   /* watch fd (a lookup's question) for POLLOUT; lookup_unwatched if not */
+};
+
+struct step {
+	int status;
+	bool close;
+	const char *decision, *reason;
+	char message[VERDICT_MESSAGE_MAX];
+	char why[INSPECT_WHY_MAX]; /* what reason points to when its source is gone */
+	struct forward_plan plan;
+	int fd;
 };
 
 /* A request held for answers from dockerd (see lookup.h). */
@@ -100,20 +125,25 @@ void abort_conn(struct conn *c, const char *why);
  * and out empty, so the bytes land in order. */
 void local_response(struct conn *c, int status, const char *message, bool close,
 		    const char *decision, const char *reason);
+/* Fills st for STEP_ANSWER, the message from fmt. */
+enum step_act step_answer(struct step *st, int status, bool close, const char *decision,
+			  const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
-/* conn_request.c: each step returns whether it made progress. */
-bool request_step(struct conn *c);
+/* conn_request.c */
+enum step_act request_step(struct conn *c, struct step *st);
+/* Sends the allowed request on (the upstream is connected). */
+void request_forward(struct conn *c, const struct forward_plan *plan);
+/* The lookup's descriptor could not be watched: the request is refused. */
+enum step_act lookup_unwatched(struct conn *c, struct step *st);
 void pending_free(struct conn *c);
 
 /* conn_response.c */
 void close_upstream(struct conn *c);
-bool upstream_write(struct conn *c);
-bool upstream_read(struct conn *c);
-bool response_step(struct conn *c);
+enum step_act upstream_write(struct conn *c, struct step *st);
+enum step_act upstream_read(struct conn *c, struct step *st);
+enum step_act response_step(struct conn *c, struct step *st);
 /* Whether the connection ends with the response in flight. */
 bool response_closes(const struct conn *c);
-
-/* conn.c: the loop handler the upstream and lookup sockets are added with. */
-void conn_event(struct loop *loop, int fd, int revents, void *ctx);
 
 #endif
