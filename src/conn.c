@@ -37,11 +37,9 @@ static void conn_free(struct conn *c)
 	pool_put(&srv->conn_pool, (char *)c);
 }
 
-/*
- * Our side is done: shut our write side and read (and drop) what the client
- * still sends until it closes or LINGER_MS pass, so that the kernel does not
- * answer unread bytes with a reset that could destroy what we sent last.
- */
+/* Our side is done: drop what the client still sends until it closes or
+ * LINGER_MS pass, lest the kernel answer unread bytes with a reset that
+ * destroys what we sent last. */
 static void start_linger(struct conn *c)
 {
 	shutdown(c->client.fd, SHUT_WR);
@@ -83,13 +81,9 @@ static bool client_read(struct conn *c)
 	return r != STREAM_IDLE;
 }
 
-/*
- * What is sent now ends the connection: a local answer that closes it, or a
- * response relayed whole that finish_request will close it after.  The FIN
- * then follows in the same turn (close_step), so the bytes are sent with
- * MSG_MORE and the FIN rides on their segment: one packet and one wake-up of
- * the client instead of two.
- */
+/* What is sent now ends the connection, and the FIN follows in the same turn
+ * (close_step): MSG_MORE lets it ride on the data's segment, one packet and
+ * one wake-up of the client instead of two. */
 static bool sends_last(const struct conn *c)
 {
 	if (c->rs == RS_NONE)
@@ -116,26 +110,20 @@ static bool close_step(struct conn *c)
 		return false;
 	if (c->rs != RS_NONE && c->rs != RS_TUNNEL)
 		return false;
-	/* TLS says goodbye first (close_notify), then the socket does. */
 	int notify = stream_close_notify(&c->client);
 	if (notify)
 		return notify > 0;
 	log_done(c);
 	close_upstream(c);
 	/*
-	 * The client said this was its last request, we read all of it and
-	 * the socket had nothing more (a short read): nothing unread can turn
-	 * the close into a reset, so close now, as servers do for HTTP/1.0,
-	 * instead of waiting for the client's FIN (three syscalls and a
-	 * wake-up less per connection).
+	 * A client that has closed needs no lingering; nor one whose last
+	 * request (it said so) we read whole from a drained socket: nothing
+	 * unread can turn the close into a reset, and waiting for its FIN
+	 * costs three syscalls and a wake-up.
 	 */
-	if (c->client_closes && !buf_used(&c->in) && !c->client.readable &&
-	    !stream_is_tls(&c->client)) {
+	if (c->client.eof || (c->client_closes && !buf_used(&c->in) && !c->client.readable &&
+			      !stream_is_tls(&c->client))) {
 		c->dead = true;
-		return true;
-	}
-	if (c->client.eof) {
-		c->dead = true; /* the client has closed: close() alone says goodbye */
 		return true;
 	}
 	start_linger(c);
@@ -148,9 +136,7 @@ static void linger_read(struct conn *c)
 
 	for (;;) {
 		ssize_t n = recv(c->client.fd, scratch, sizeof(scratch), 0);
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
+		if (n > 0 || (n < 0 && errno == EINTR))
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->client.readable = false;
@@ -162,13 +148,10 @@ static void linger_read(struct conn *c)
 }
 
 /*
- * A request read whole and sent on: until its answer comes, the client has
- * nothing to say but a close (or pipelined bytes that wait their turn).  A
- * client not watched yet, i.e. one that sent its request as it connected
- * (see conn_open), is left unwatched while the answer takes less than
- * QUIET_MS from the connect: most take far less, and the connection is then
- * never added to the epoll set (an epoll_ctl less).  A slower answer, or a
- * keep-alive client after its first answer, is watched as before.
+ * Until its answer comes, a client whose request is out has nothing to say
+ * but a close.  One not watched yet (it sent its request as it connected,
+ * see conn_open) stays unwatched for QUIET_MS: most answers come sooner,
+ * and the connection never enters the epoll set (an epoll_ctl less).
  */
 static bool client_quiet(const struct conn *c)
 {
@@ -191,8 +174,6 @@ static void update_poll(struct conn *c)
 		return;
 	}
 	ce = stream_events(&c->client, !c->in.data || buf_used(&c->in) < c->in.cap, c->out.fwd);
-	/* A client not watched yet, whose request is out, need not be until its
-	 * answer comes or QUIET_MS pass (see client_quiet). */
 	if (ce == POLLIN && client_quiet(c)) {
 		ce = 0;
 		deadline = c->idle_since_ms + QUIET_MS;
@@ -254,8 +235,8 @@ static bool upstream_connect(struct conn *c)
 {
 	int fd = net_connect_unix(c->srv->cfg->socket_path);
 
-	/* Watched from update_poll on, if the answer is not read first (see
-	 * upstream_write). */
+	/* Parked: update_poll watches it unless the answer is read first
+	 * (see upstream_write). */
 	if (fd < 0 || loop_add(c->srv->loop, fd, 0, conn_event, c) < 0) {
 		int err = errno;
 		char msg[VERDICT_MESSAGE_MAX], hint[512];
@@ -312,12 +293,8 @@ static void conn_pump(struct conn *c)
 			break;
 		}
 		progress = client_read(c);
-		/*
-		 * Each step is run until it has nothing left to clear before
-		 * the write that follows it: a head and the body behind it in
-		 * the same read then leave in one send, not two (a send less,
-		 * and a peer woken once).
-		 */
+		/* Each step runs until it has nothing left to clear, so that a
+		 * head and the body behind it leave in one send, not two. */
 		while (!c->dead && act(c, request_step(c, &st), &st))
 			progress = true;
 		progress |= !c->dead && act(c, upstream_write(c, &st), &st);
@@ -392,13 +369,9 @@ int conn_open(struct server *srv, const struct listener *l, int cfd,
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	/*
-	 * A TCP client is accepted once its first bytes are in (see
-	 * TCP_DEFER_ACCEPT in net.c): read them now rather than watch for
-	 * them.  A client that sent its request at once and gets its answer
-	 * soon is then never watched at all (see update_poll).  A unix
-	 * client is accepted at connect(2), usually before it has written.
-	 */
+	/* A TCP client is accepted once its first bytes are in (TCP_DEFER_ACCEPT,
+	 * see net.c): read them now rather than watch for them (see client_quiet).
+	 * A unix client is accepted at connect(2), usually before it writes. */
 	if (l->spec->kind == LISTEN_UNIX) {
 		update_poll(c);
 		return 0;

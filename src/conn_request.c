@@ -104,16 +104,15 @@ enum step_act lookup_unwatched(struct conn *c, struct step *st)
 
 /*
  * Holds an inspected request whole in `in`: head and body, Content-Length
- * or chunked, up to SOCKWALL_MAX_BODY.  Returns 1 with *total (head and
- * body bytes) once all of it is here, 0 to wait for more, -1 with st to act
- * on (an error, or STEP_MOVED after the 100 Continue the client waits for).
+ * or chunked, up to SOCKWALL_MAX_BODY.  Sets *total (head and body bytes)
+ * once all of it is here; else says what to do meanwhile (STEP_IDLE: wait).
  */
-static int hold_body(struct conn *c, const struct http_request *req, size_t head_len,
-		     size_t *total, struct step *st, enum step_act *act)
+static enum step_act hold_body(struct conn *c, const struct http_request *req,
+			       size_t head_len, size_t *total, struct step *st)
 {
-	const struct config *cfg = c->srv->cfg;
 	struct buf *in = &c->in;
-	size_t have = buf_used(in) - head_len, limit = cfg->max_body;
+	size_t have = buf_used(in) - head_len, limit = c->srv->cfg->max_body;
+	size_t framed = limit + limit / 8 + 4096; /* chunks' framing beyond the limit */
 	size_t need;
 
 	if (req->body == HTTP_BODY_LENGTH) {
@@ -122,17 +121,14 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 		need = head_len + (size_t)req->content_length;
 		if (have >= req->content_length) {
 			*total = need;
-			return 1;
+			return STEP_MOVED;
 		}
 	} else {
-		/* Framing costs a few bytes per chunk: allow for it beyond the limit. */
 		struct http_chunked ch = { 0 };
 		ssize_t used = http_chunked_scan(&ch, in->data + in->start + head_len, have);
-		if (used < 0) {
-			*act = step_answer(st, 400, true, "error", "malformed chunked body",
+		if (used < 0)
+			return step_answer(st, 400, true, "error", "malformed chunked body",
 					   "sockwall: malformed chunked body");
-			return -1;
-		}
 		if (ch.done) {
 			/* The limit is on the data, not on its framing. */
 			size_t data_len = http_chunked_decode(in->data + in->start + head_len,
@@ -140,26 +136,21 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 			if (data_len > limit)
 				goto too_large;
 			*total = head_len + (size_t)used;
-			return 1;
+			return STEP_MOVED;
 		}
-		if (have >= limit + limit / 8 + 4096)
+		if (have >= framed)
 			goto too_large;
 		need = in->cap < head_len + 2 * have + 4096 ? head_len + 2 * have + 4096 : in->cap;
-		if (need > head_len + limit + limit / 8 + 4096)
-			need = head_len + limit + limit / 8 + 4096;
+		if (need > head_len + framed)
+			need = head_len + framed;
 	}
 	/* The client has shut its side: the rest of the body will not come
 	 * (as for a head, answer now rather than at the head timeout). */
-	if (c->client.eof) {
-		*act = step_answer(st, 400, true, "error", "incomplete request body",
+	if (c->client.eof)
+		return step_answer(st, 400, true, "error", "incomplete request body",
 				   "sockwall: incomplete request body");
-		return -1;
-	}
-	if (!buf_grow(&c->srv->bufs, in, need)) {
-		st->reason = "out of memory";
-		*act = STEP_ABORT;
-		return -1;
-	}
+	if (!buf_grow(&c->srv->bufs, in, need))
+		return step_abort(st, "out of memory");
 	/* The client waits for this before it sends what we must read. */
 	if (req->expect_continue && !c->sent_continue && buf_ensure(&c->srv->bufs, &c->out)) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -168,14 +159,12 @@ static int hold_body(struct conn *c, const struct http_request *req, size_t head
 		c->out.end += sizeof(cont) - 1;
 		c->out.fwd += sizeof(cont) - 1;
 		c->sent_continue = true;
-		*act = STEP_MOVED;
-		return -1;
+		return STEP_MOVED;
 	}
-	return 0;
+	return STEP_IDLE;
 too_large:
-	*act = step_answer(st, 413, true, "error", "body too large",
+	return step_answer(st, 413, true, "error", "body too large",
 			   "sockwall: request body too large (SOCKWALL_MAX_BODY)");
-	return -1;
 }
 
 /*
@@ -196,17 +185,15 @@ static enum step_act request_filter(struct conn *c, const struct http_request *r
 	bool pooled = false;
 
 	if (h->wants_body) {
-		size_t total;
-		enum step_act act = STEP_IDLE;
-		if (hold_body(c, req, head_len, &total, st, &act) <= 0)
+		size_t total = 0;
+		enum step_act act = hold_body(c, req, head_len, &total, st);
+		if (!total)
 			return act;
 		/* Strings the inspector decodes go after the body in scratch. */
 		body_len = total - head_len;
 		scratch = buf_scratch_get(&c->srv->bufs, 2 * body_len + 2, &scratch_size, &pooled);
-		if (!scratch) {
-			st->reason = "out of memory";
-			return STEP_ABORT;
-		}
+		if (!scratch)
+			return step_abort(st, "out of memory");
 		body = in->data + in->start + head_len;
 		if (req->body == HTTP_BODY_CHUNKED) {
 			body_len = http_chunked_decode(body, body_len, scratch);
@@ -234,10 +221,8 @@ static enum step_act request_filter(struct conn *c, const struct http_request *r
 	if (j.refs.n == 0)
 		return forward(st, plan);
 	c->pending = calloc(1, sizeof(*c->pending));
-	if (!c->pending) {
-		st->reason = "out of memory";
-		return STEP_ABORT;
-	}
+	if (!c->pending)
+		return step_abort(st, "out of memory");
 	const char *why = NULL;
 	c->pending->plan = *plan;
 	c->rq = RQ_LOOKUP;
@@ -356,18 +341,14 @@ static enum step_act request_body(struct conn *c, struct step *st)
 	size_t avail = buf_unexamined(in);
 
 	if (avail == 0) {
-		if (c->client.eof) {
-			st->reason = "client closed during the request body";
-			return STEP_ABORT;
-		}
+		if (c->client.eof)
+			return step_abort(st, "client closed during the request body");
 		return STEP_IDLE;
 	}
 	size_t took;
 	enum relay_result r = relay_body(&c->rq_body, in, &took);
-	if (r == RELAY_MALFORMED) {
-		st->reason = "malformed chunked request body";
-		return STEP_ABORT;
-	}
+	if (r == RELAY_MALFORMED)
+		return step_abort(st, "malformed chunked request body");
 	if (r == RELAY_DONE)
 		c->rq = RQ_SENT;
 	return took > 0 || r == RELAY_DONE ? STEP_MOVED : STEP_IDLE;

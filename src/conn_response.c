@@ -18,10 +18,8 @@ void close_upstream(struct conn *c)
 static enum step_act upstream_failed(struct conn *c, const char *why, struct step *st)
 {
 	close_upstream(c);
-	if (c->rs != RS_HEAD || c->out.fwd || c->out.start != c->out.end) {
-		st->reason = why;
-		return STEP_ABORT;
-	}
+	if (c->rs != RS_HEAD || c->out.fwd || c->out.start != c->out.end)
+		return step_abort(st, why);
 	c->rs = RS_NONE;
 	c->rq = RQ_HEAD;
 	c->in.fwd = 0;
@@ -31,12 +29,10 @@ static enum step_act upstream_failed(struct conn *c, const char *why, struct ste
 }
 
 /*
- * A request sent whole on an upstream connection not watched yet (a fresh
- * one).  If the send took long, the likeliest reason is that the upstream,
- * woken by it on our core, preempted us and answered meanwhile: the answer
- * is read at once, and the connection is never added to the epoll set.
- * After a quick send (the upstream runs on another core, or has not run
- * yet) it is watched as usual; no read that would find nothing is tried.
+ * A request sent whole on a fresh (unwatched) upstream: a slow send most
+ * likely means dockerd, woken on our core, preempted us and has answered,
+ * so the answer is read at once and the socket never enters the epoll set.
+ * After a quick send it is watched as usual: no read that finds nothing.
  */
 #define ANSWER_GUESS_US 10
 
@@ -63,8 +59,6 @@ enum step_act upstream_write(struct conn *c, struct step *st)
 	buf_drop(&c->srv->bufs, &c->in);
 	return STEP_MOVED;
 }
-
-/* ---- response side ---- */
 
 enum step_act upstream_read(struct conn *c, struct step *st)
 {
@@ -111,10 +105,8 @@ static enum step_act response_head(struct conn *c, struct step *st)
 		c->rq = RQ_TUNNEL;
 		return STEP_MOVED;
 	}
-	if (resp.status == 101) {
-		st->reason = "protocol switch on a route that does not hijack";
-		return STEP_ABORT;
-	}
+	if (resp.status == 101)
+		return step_abort(st, "protocol switch on a route that does not hijack");
 	if (resp.status < 200) {
 		/* Interim: the real head follows.  A 100 Continue we already sent
 		 * ourselves (to read an inspected body) is not sent twice. */

@@ -78,6 +78,12 @@ struct step {
 	int fd;
 };
 
+static inline enum step_act step_abort(struct step *st, const char *why)
+{
+	st->reason = why;
+	return STEP_ABORT;
+}
+
 /* A request held for answers from dockerd (see lookup.h). */
 struct pending {
 	struct forward_plan plan;

@@ -2,16 +2,11 @@
  * lookup: the questions a request needs dockerd to answer before it is
  * judged (filter_judge's references), asked one at a time, each on a
  * connection of its own (HTTP/1.0, read to EOF), as a small non-blocking
- * machine.  It returns the raw facts (answers[i] for refs.refs[i], see
- * daemon_parse_answer); judging them is the filter's job
- * (filter_judge_refs), and watching the descriptor is the caller's:
- *
- *   lookup_start / lookup_next  WANT_WRITE (watch the new fd), DONE (all
- *                               answered) or FAILED;
- *   lookup_step                 WANT_WRITE / WANT_READ (wait), ANSWERED
- *                               (take fd off the loop, lookup_close, then
- *                               lookup_next) or FAILED.
- * FAILED comes with *why, for the client.
+ * machine.  It returns raw facts (answers[i] for refs.refs[i], see
+ * daemon_parse_answer) for filter_judge_refs; the caller watches the fd:
+ *   lookup_start / lookup_next: WANT_WRITE (watch the new fd), DONE or FAILED;
+ *   lookup_step: WANT_WRITE / WANT_READ (wait), ANSWERED (take fd off the
+ *   loop, lookup_close, then lookup_next) or FAILED (with *why, for the client).
  */
 #ifndef SOCKWALL_LOOKUP_H
 #define SOCKWALL_LOOKUP_H
