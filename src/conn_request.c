@@ -47,6 +47,7 @@ static void start_forward(struct conn *c, const struct forward_plan *plan)
 	c->req.rule = plan->rule;
 	c->rq_keep_alive = plan->keep_alive;
 	c->rq_hijackable = plan->hijackable;
+	c->redact = plan->redact;
 	relay_start(&c->rq_body, plan->body, plan->remaining);
 	c->in.fwd = plan->clear;
 	c->rq = plan->body == HTTP_BODY_NONE ? RQ_SENT : RQ_BODY;
@@ -380,6 +381,7 @@ static bool request_head(struct conn *c)
 		.remaining = req.content_length,
 		.keep_alive = req.keep_alive,
 		.hijackable = h.hijackable,
+		.redact = h.redact,
 		.rule = v->rule,
 	};
 	if (h.filtered)

@@ -173,6 +173,8 @@ static bool response_head(struct conn *c)
 	relay_start(&c->rs_body, resp.body, resp.content_length);
 	c->rs_keep_alive = resp.keep_alive;
 	c->rs = resp.body == HTTP_BODY_NONE ? RS_DONE : RS_BODY;
+	if (resp.status == 200 && !c->rq_is_head && hold_begins(c, (size_t)n))
+		c->rs = RS_HOLD;
 	return true;
 }
 
@@ -238,6 +240,8 @@ bool response_step(struct conn *c)
 		return response_head(c);
 	case RS_BODY:
 		return response_body(c);
+	case RS_HOLD:
+		return hold_step(c);
 	case RS_DONE:
 		/* Logged once the client has it all: the line counts the bytes
 		 * sent, also when the client reads slower than dockerd wrote. */
