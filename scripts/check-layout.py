@@ -17,7 +17,7 @@ MAX_TOTAL = 16250
 # Bottom to top; a name matches a file's stem, or a prefix ending in '_'.
 LAYERS = [
     ("leaves", "text hexdigit log net loop pool buf http json der match sockhint"),
-    ("request model", "route routeshow query imageref inspect inspect_"),
+    ("request model", "route routeshow query imageref inspect inspect_ redact"),
     ("policy", "policy powers hostpath filter filter_ judge debuglog"),
     ("settings", "settings envcheck presets config config_"),
     ("I/O machines", "daemon lookup tls tls_ x509 stream relay conn conn_"),

@@ -481,6 +481,7 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 
 	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1024,
 					    64L << 20, &p);
+	cfg->max_answer = (size_t)read_number(envp, "SOCKWALL_MAX_ANSWER", 65536, 256L << 20, &p);
 	load_tls(cfg, envp, &p);
 	snprintf(cfg->policy.name, sizeof(cfg->policy.name), "env");
 	load_policy(&cfg->policy, cfg->socket_path, envp, &p);

@@ -59,6 +59,7 @@ struct config {
 	int max_conns;
 	size_t max_head;
 	size_t max_body;         /* inspected request bodies */
+	size_t max_answer;       /* answers held to hide Env values */
 	/* TLS listeners: SOCKWALL_TLS_* (NULL when unset) */
 	const char *tls_cert, *tls_key, *tls_ca, *tls_allow_cn, *tls_allow_pins;
 	int tls_handshake_timeout_ms;

@@ -62,8 +62,21 @@ bool known_dkrprx(const char *key)
 	return strncmp(key, "DKRPRX__", 8) == 0 && settings_find(key);
 }
 
+/* Whether the access table lets POST /containers/create through: such a
+ * client recreates containers from inspect answers and needs Env whole. */
+static bool can_create(const struct acl *acl)
+{
+	static const char target[] = "/containers/create";
+	struct route_match m;
+	struct verdict v;
 
-static void load_filters(struct filters *f, const char *socket_path, char *const *envp_in,
+	if (route_resolve("POST", 4, target, sizeof(target) - 1, &m, NULL) < 0)
+		return false;
+	policy_judge(acl, "POST", 4, &m, &v);
+	return v.decision == DECISION_ALLOW;
+}
+
+static void load_filters(struct filters *f, const struct acl *acl, const char *socket_path, char *const *envp_in,
 			 struct problems *p)
 {
 	char err[256];
@@ -94,6 +107,7 @@ static void load_filters(struct filters *f, const char *socket_path, char *const
 	f->deny_privileged = read_switch(envp, "DKRPRX__CONTAINERS__DENY_PRIVILEGED", p);
 	f->deny_host_network = read_switch(envp, "DKRPRX__CONTAINERS__DENY_HOST_NETWORK", p);
 	f->hardened = read_switch(envp, "DKRPRX__CONTAINERS__HARDENED", p);
+	f->redact_env = read_bool(envp, "DKRPRX__CONTAINERS__REDACT_ENV", !can_create(acl), p);
 	const char *v = env_get(envp, "DKRPRX__CONTAINERS__REQUIRE_LABELS");
 	if (v)
 		parse_labels(f, v, p);
@@ -191,7 +205,7 @@ void load_policy(struct policy_set *ps, const char *socket_path, char *const *en
 		else if (strcmp(v, "enforce") != 0)
 			problem(p, "SOCKWALL_MODE=%s: expected enforce or audit", v);
 	}
-	load_filters(&ps->filters, socket_path, envp, p);
+	load_filters(&ps->filters, &ps->acl, socket_path, envp, p);
 }
 
 /* ---- policy files and presets named by listeners and CNs ---- */
@@ -405,6 +419,8 @@ void config_describe_acl(const struct policy_set *pol, char *out, size_t out_len
 		else if (st->group == GROUP_METHODS || st->group == GROUP_ACTIONS)
 			text_printf(&b, "%s=%d\n", st->name, *(const bool *)field);
 	}
+	text_printf(&b, "DKRPRX__CONTAINERS__REDACT_ENV=%s\n",
+		    pol->filters.redact_env ? "true" : "false");
 	text_printf(&b, "protections=%s\nSOCKWALL_MODE=%s\n",
 	       pol->filters.defaults ? "on" : "off (DKRPRX__DISABLE_DEFAULTS)",
 	       pol->audit ? "audit" : "enforce");

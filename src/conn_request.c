@@ -23,6 +23,7 @@ void request_forward(struct conn *c, const struct forward_plan *plan)
 	c->req.rule = plan->rule;
 	c->rq_keep_alive = plan->keep_alive;
 	c->rq_hijackable = plan->hijackable;
+	c->redact = plan->redact;
 	relay_start(&c->rq_body, plan->body, plan->remaining);
 	c->in.fwd = plan->clear;
 	c->rq = plan->body == HTTP_BODY_NONE ? RQ_SENT : RQ_BODY;
@@ -328,6 +329,7 @@ static enum step_act request_head(struct conn *c, struct step *st)
 		.remaining = req.content_length,
 		.keep_alive = req.keep_alive,
 		.hijackable = h.hijackable,
+		.redact = h.redact,
 		.rule = v->rule,
 	};
 	if (h.filtered)

@@ -121,6 +121,8 @@ static enum step_act response_head(struct conn *c, struct step *st)
 	relay_start(&c->rs_body, resp.body, resp.content_length);
 	c->rs_keep_alive = resp.keep_alive;
 	c->rs = resp.body == HTTP_BODY_NONE ? RS_DONE : RS_BODY;
+	if (resp.status == 200 && !c->rq_is_head && hold_begins(c, (size_t)n))
+		c->rs = RS_HOLD;
 	return STEP_MOVED;
 }
 
@@ -186,6 +188,8 @@ enum step_act response_step(struct conn *c, struct step *st)
 		return response_head(c, st);
 	case RS_BODY:
 		return response_body(c) ? STEP_MOVED : STEP_IDLE;
+	case RS_HOLD:
+		return hold_step(c, st);
 	case RS_DONE:
 		/* Logged once the client has it all: the line counts the bytes
 		 * sent, also when the client reads slower than dockerd wrote. */

@@ -29,6 +29,7 @@ enum rs_state {
 	RS_NONE, /* no request in flight */
 	RS_HEAD, /* waiting for the response head */
 	RS_BODY,
+	RS_HOLD, /* a 200 answer held whole, to hide its Env values (conn_hold.c) */
 	RS_DONE, /* response relayed whole; the request body may still be going */
 	RS_TUNNEL
 };
@@ -52,6 +53,7 @@ struct forward_plan {
 	enum http_body body; /* what follows and is not cleared yet */
 	uint64_t remaining;
 	bool keep_alive, hijackable;
+	int redact; /* see head_judgement */
 	const char *rule;
 };
 
@@ -107,6 +109,8 @@ struct conn {
 	bool lingering, dead;
 
 	struct relay_body rq_body, rs_body; /* where each half's body ends */
+	int redact;                 /* the request's head_judgement.redact */
+	size_t held_head, held_raw; /* RS_HOLD: the answer's head, its body as framed */
 	bool rq_is_head, rq_keep_alive, rs_keep_alive, rq_hijackable;
 
 	int64_t head_started_ms; /* first byte of a pending head; 0 if none */
@@ -151,5 +155,13 @@ enum step_act upstream_read(struct conn *c, struct step *st);
 enum step_act response_step(struct conn *c, struct step *st);
 /* Whether the connection ends with the response in flight. */
 bool response_closes(const struct conn *c);
+
+/* conn_hold.c: a 200 answer whose head (head_len bytes at out's start)
+ * was just parsed, to be held whole and sent on with its Env values
+ * hidden; false when this request's answers are relayed as they come. */
+bool hold_begins(struct conn *c, size_t head_len);
+/* RS_HOLD: gathers the answer, then rewrites it, or refuses it with 502. */
+enum step_act hold_step(struct conn *c, struct step *st);
+
 
 #endif

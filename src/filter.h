@@ -40,6 +40,7 @@ struct filters {
 	char require_labels[FILTER_MAX_LABELS][2][FILTER_NAME_MAX]; /* key, value */
 	size_t n_require_labels;
 	bool deny_privileged, deny_host_network, hardened;
+	bool redact_env; /* DKRPRX__CONTAINERS__REDACT_ENV, its default resolved */
 	/* the host runs cgroup v2, where dockerd's default CgroupnsMode is
 	 * private (on v1 it is host, and inspect shows "host") */
 	bool cgroup_v2;

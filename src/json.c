@@ -495,6 +495,13 @@ const char *json_parse(struct json_doc *d, const char *js, size_t len, void *roo
 	return NULL;
 }
 
+const char *json_validate(const char *js, size_t len)
+{
+	int count;
+
+	return json_scan(js, len, NULL, 0, &count);
+}
+
 void json_free(struct json_doc *d)
 {
 	if (d->allocated)

@@ -59,6 +59,9 @@ struct json_doc {
 const char *json_parse(struct json_doc *d, const char *js, size_t len, void *room,
 		       size_t room_len);
 
+/* Validates js[0..len) as json_parse does, without tokens or allocation. */
+const char *json_validate(const char *js, size_t len);
+
 /* Frees what json_parse allocated (nothing when it used the room). */
 void json_free(struct json_doc *d);
 

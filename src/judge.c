@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "redact.h"
 
 static bool is_hijackable(const struct route_match *m)
 {
@@ -20,6 +21,31 @@ static bool is_hijackable(const struct route_match *m)
 	default:
 		return m->def->section == SEC_SESSION || m->def->section == SEC_GRPC;
 	}
+}
+
+/* The reads whose answers carry other containers' Env values. */
+static int redact_kind(const struct route_match *m)
+{
+	static const struct {
+		const char *pattern;
+		enum redact_kind kind;
+	} reads[] = {
+		{ "/containers/{name:.*}/json", REDACT_CONTAINER },
+		{ "/libpod/containers/{name}/json", REDACT_CONTAINER },
+		{ "/services", REDACT_SERVICE },
+		{ "/services/{id}", REDACT_SERVICE },
+		{ "/tasks", REDACT_TASK },
+		{ "/tasks/{id}", REDACT_TASK },
+		{ "/plugins", REDACT_PLUGIN },
+		{ "/plugins/{name:.*}/json", REDACT_PLUGIN },
+	};
+
+	if (!m->def || strcmp(m->def->method, "GET") != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(reads) / sizeof(*reads); i++)
+		if (strcmp(m->def->pattern, reads[i].pattern) == 0)
+			return 1 + (int)reads[i].kind;
+	return 0;
 }
 
 static bool is_form(const char *ct, size_t len)
@@ -48,6 +74,8 @@ int judge_head(const struct acl *acl, const struct filters *f, bool health_only,
 		j->refusal = "sockwall: form bodies are refused: dockerd would read their fields "
 			     "ahead of the query string";
 	j->hijackable = is_hijackable(m);
+	if (f->redact_env)
+		j->redact = redact_kind(m);
 	j->filtered = m->def && filter_applies(f, m->def->action);
 	j->wants_body = j->filtered && inspect_wants_body(m->def->action) &&
 			req->body != HTTP_BODY_NONE;

@@ -37,6 +37,9 @@ struct head_judgement {
 	bool filtered;   /* filter_judge has work: judge_body follows */
 	bool wants_body; /* ... and reads the body, to be held whole first */
 	bool hijackable; /* the route may turn into a tunnel */
+	/* 0, or 1 + an enum redact_kind: a 200 answer is held whole and the
+	 * values of its Env lists hidden (DKRPRX__CONTAINERS__REDACT_ENV) */
+	int redact;
 };
 
 /*

@@ -72,6 +72,8 @@ const struct setting settings[] = {
 	     "default group (name or gid) of unix listener sockets"),
 	PROC("SOCKWALL_MAX_BODY", KIND_NUMBER, GROUP_LIMITS, "1048576",
 	     "bytes of an inspected request body, 1024 to 64 MiB (413 beyond)"),
+	PROC("SOCKWALL_MAX_ANSWER", KIND_NUMBER, GROUP_LIMITS, "8388608",
+	     "bytes of a dockerd answer held to hide Env values, 64 KiB to 256 MiB (502 beyond)"),
 	PROC("SOCKWALL_TLS_CERT", KIND_TEXT, GROUP_TLS, "", "server certificate chain (PEM file)"),
 	PROC("SOCKWALL_TLS_KEY", KIND_TEXT, GROUP_TLS, "", "server private key (PEM file)"),
 	PROC("SOCKWALL_TLS_CA", KIND_TEXT, GROUP_TLS, "",
@@ -117,6 +119,8 @@ const struct setting settings[] = {
 	    "refuse containers on the host's network"),
 	POL("DKRPRX__CONTAINERS__HARDENED", KIND_SWITCH, GROUP_FILTERS, "false",
 	    "refuse containers with powers over the host"),
+	POL("DKRPRX__CONTAINERS__REDACT_ENV", KIND_SWITCH, GROUP_FILTERS, "",
+	    "hide Env values in inspect answers (unset: true unless the policy can create containers)"),
 	POL("DKRPRX__CONTAINERS__REQUIRE_LABELS", KIND_TEXT, GROUP_FILTERS, "",
 	    "key=value,key,...: labels a new container must carry"),
 

@@ -15,7 +15,7 @@
 fuzz_saved_goal := $(.DEFAULT_GOAL)
 
 FUZZ_TARGETS       ?= fuzz_request fuzz_response fuzz_chunked fuzz_route fuzz_inspect \
-                      fuzz_imageref fuzz_config fuzz_path fuzz_daemon
+                      fuzz_imageref fuzz_config fuzz_path fuzz_daemon fuzz_redact
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC            ?= clang
