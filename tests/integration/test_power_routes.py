@@ -237,7 +237,7 @@ def swarm(dockerd):
                 except docker.errors.APIError:
                     return False
                 return True
-            helpers.wait_for(gone, 30, interval=0.5, what="docker_gwbridge to be removable")
+            helpers.wait_for(gone, 120, interval=0.5, what="docker_gwbridge to be removable")
 
 
 def service_body(name, spec=None, task=None, top=None):
