@@ -298,38 +298,6 @@ int daemon_parse_answer(enum ref_kind kind, const char *resp, size_t len, struct
 	return a->found ? 0 : -1;
 }
 
-static bool is_hex64(const char *s)
-{
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-/* The 4th and 5th fields of a mountinfo line: the mounted root and where. */
-static bool mount_fields(const char *line, const char *end, const char **root, size_t *root_len,
-			 const char **point, size_t *point_len)
-{
-	const char *p = line;
-
-	for (int field = 0; field < 5; field++) {
-		const char *sp = memchr(p, ' ', (size_t)(end - p));
-		const char *stop = sp ? sp : end;
-		if (field == 3) {
-			*root = p;
-			*root_len = (size_t)(stop - p);
-		} else if (field == 4) {
-			*point = p;
-			*point_len = (size_t)(stop - p);
-			return true;
-		}
-		if (!sp)
-			return false;
-		p = sp + 1;
-	}
-	return false;
-}
-
 /*
  * dockerd bind-mounts /etc/hostname, /etc/hosts and /etc/resolv.conf from
  * <data-root>/containers/<id>/, Podman from <runroot>/<driver>-containers/
@@ -347,22 +315,28 @@ void daemon_self_id_from(const char *text, size_t len, char out[65])
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *line_end = nl ? nl : end;
-		const char *root = p, *point = p;
-		size_t root_len = 0, point_len = 0;
+		/* the 4th and 5th fields: the mounted root and where */
+		struct str rest = { p, (size_t)(line_end - p) }, field;
+		struct str root = { p, 0 }, point = { p, 0 };
 		bool ours = false;
 
-		if (mount_fields(p, line_end, &root, &root_len, &point, &point_len))
-			for (size_t i = 0; i < sizeof(points) / sizeof(*points); i++)
-				ours |= point_len == strlen(points[i]) &&
-					memcmp(point, points[i], point_len) == 0;
-		for (const char *q = root; ours && q < root + root_len;) {
-			const char *hit = memmem(q, (size_t)(root + root_len - q), marker,
-						 sizeof(marker) - 1);
+		for (int i = 0; i < 5 && text_item(&rest, ' ', false, &field); i++)
+			if (i == 3)
+				root = field;
+			else if (i == 4)
+				point = field;
+		for (size_t i = 0; i < sizeof(points) / sizeof(*points); i++)
+			ours |= point.len == strlen(points[i]) && memcmp(point.p, points[i], point.len) == 0;
+		const char *root_end = root.p + root.len;
+		for (const char *q = root.p; ours && q < root_end;) {
+			const char *hit = memmem(q, (size_t)(root_end - q), marker, sizeof(marker) - 1);
 			if (!hit)
 				break;
 			const char *id = hit + sizeof(marker) - 1;
-			bool after = hit > root && (hit[-1] == '/' || hit[-1] == '-');
-			if (after && root + root_len - id >= 65 && is_hex64(id) && id[64] == '/') {
+			bool after = hit > root.p && (hit[-1] == '/' || hit[-1] == '-');
+			/* the '/' first: it stops strspn within the line */
+			if (after && root_end - id >= 65 && id[64] == '/' &&
+			    strspn(id, "0123456789abcdef") == 64) {
 				memcpy(out, id, 64);
 				out[64] = '\0';
 				return;

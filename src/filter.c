@@ -99,18 +99,16 @@ int query_single(const struct route_match *m, const char *key, char *out, size_t
 	int n = query_get(m->query, m->query_len, key, out, cap, &trunc);
 
 	if (n > 1) {
-		char why[96];
-		snprintf(why, sizeof(why), "ambiguous query: parameter '%s' given %d times", key, n);
-		refuse(v, "query", why);
+		verdict_deny(v, 400, "query",
+			     "sockwall: ambiguous query: parameter '%s' given %d times", key, n);
 		return -1;
 	}
 	/* Podman reads "NAME=" as "name=", dockerd does not: one of them
 	 * would act on a value sockwall did not judge */
 	if (query_count_fold(m->query, m->query_len, key) != n) {
-		char why[112];
-		snprintf(why, sizeof(why),
-			 "ambiguous query: parameter '%s' given in another letter case", key);
-		refuse(v, "query", why);
+		verdict_deny(v, 400, "query",
+			     "sockwall: ambiguous query: parameter '%s' given in another letter case",
+			     key);
 		return -1;
 	}
 	if (trunc) {
@@ -239,7 +237,6 @@ bool filter_applies(const struct filters *f, enum route_action a)
 	case ACT_SERVICE_CREATE:
 	case ACT_SERVICE_UPDATE:
 	case ACT_CONTAINER_EXEC:
-		return true;
 	case ACT_IMAGE_LOAD:
 		return true;
 	case ACT_IMAGE_DELETE:

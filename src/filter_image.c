@@ -17,6 +17,26 @@ static bool image_filters(const struct filters *f)
 	       f->img_denied_tags.n || f->ctr_allowed_images.n || f->ctr_denied_images.n;
 }
 
+/* Whether a pattern in l matches either spelling of the name, alone or,
+ * when ref is given, with its tag and digest. */
+static bool image_listed(const struct pattern_list *l, const char *const names[2],
+			 const struct imageref *ref)
+{
+	char with_tag[IMAGEREF_MAX + 140];
+
+	for (int i = 0; i < 2; i++) {
+		if (pattern_list_match(l, names[i], strlen(names[i])))
+			return true;
+		if (!ref)
+			continue;
+		snprintf(with_tag, sizeof(with_tag), "%s%s%s%s%s", names[i], ref->tag[0] ? ":" : "",
+			 ref->tag, ref->digest[0] ? "@" : "", ref->digest);
+		if (pattern_list_match(l, with_tag, strlen(with_tag)))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Repository and tag filters on one image reference.  An image given by ID
  * has no repository to check: allow lists cannot be satisfied by it.
@@ -27,8 +47,6 @@ enum decision filter_image_ref(const struct filters *f, const char *image,
 {
 	struct imageref ref;
 	const char *why;
-	char with_tag[IMAGEREF_MAX + 140];
-
 	bool any_allow = f->img_allowed_repos.n || f->img_allowed_tags.n ||
 			 (container_filters && f->ctr_allowed_images.n);
 
@@ -65,17 +83,13 @@ enum decision filter_image_ref(const struct filters *f, const char *image,
 	}
 	const char *tag = ref.tag[0] || ref.digest[0] ? ref.tag : "latest";
 	/* A pattern may be written for the short or the full name: try both. */
-	const char *names[2] = { ref.familiar, ref.full };
-	for (int i = 0; i < 2; i++) {
-		if (pattern_list_match(&f->img_denied_repos, names[i], strlen(names[i])))
-			return deny(v, "DKRPRX__IMAGES__DENIED_REPOS",
-				    "sockwall: image repository '%.*s%s' is denied by "
-				    "DKRPRX__IMAGES__DENIED_REPOS",
-				    FILTER_SHOWN(ref.familiar, FILTER_IMAGE_SHOWN));
-	}
-	if (f->img_allowed_repos.n &&
-	    !pattern_list_match(&f->img_allowed_repos, ref.familiar, strlen(ref.familiar)) &&
-	    !pattern_list_match(&f->img_allowed_repos, ref.full, strlen(ref.full)))
+	const char *const names[2] = { ref.familiar, ref.full };
+	if (image_listed(&f->img_denied_repos, names, NULL))
+		return deny(v, "DKRPRX__IMAGES__DENIED_REPOS",
+			    "sockwall: image repository '%.*s%s' is denied by "
+			    "DKRPRX__IMAGES__DENIED_REPOS",
+			    FILTER_SHOWN(ref.familiar, FILTER_IMAGE_SHOWN));
+	if (f->img_allowed_repos.n && !image_listed(&f->img_allowed_repos, names, NULL))
 		return deny(v, "DKRPRX__IMAGES__ALLOWED_REPOS",
 			    "sockwall: image repository '%.*s%s' is not allowed by "
 			    "DKRPRX__IMAGES__ALLOWED_REPOS",
@@ -86,31 +100,15 @@ enum decision filter_image_ref(const struct filters *f, const char *image,
 		return DECISION_DENY;
 	if (!container_filters)
 		return DECISION_ALLOW;
-	for (int i = 0; i < 2; i++) {
-		snprintf(with_tag, sizeof(with_tag), "%s%s%s%s%s", names[i], ref.tag[0] ? ":" : "",
-			 ref.tag, ref.digest[0] ? "@" : "", ref.digest);
-		if (pattern_list_match(&f->ctr_denied_images, with_tag, strlen(with_tag)) ||
-		    pattern_list_match(&f->ctr_denied_images, names[i], strlen(names[i])))
-			return deny(v, "DKRPRX__CONTAINERS__DENIED_IMAGES",
-				    "sockwall: image '%.*s%s' is denied by "
-				    "DKRPRX__CONTAINERS__DENIED_IMAGES",
-				    FILTER_SHOWN(image, FILTER_IMAGE_SHOWN));
-	}
-	if (f->ctr_allowed_images.n) {
-		bool ok = false;
-		for (int i = 0; i < 2 && !ok; i++) {
-			snprintf(with_tag, sizeof(with_tag), "%s%s%s%s%s", names[i],
-				 ref.tag[0] ? ":" : "", ref.tag, ref.digest[0] ? "@" : "",
-				 ref.digest);
-			ok = pattern_list_match(&f->ctr_allowed_images, with_tag, strlen(with_tag)) ||
-			     pattern_list_match(&f->ctr_allowed_images, names[i], strlen(names[i]));
-		}
-		if (!ok)
-			return deny(v, "DKRPRX__CONTAINERS__ALLOWED_IMAGES",
-				    "sockwall: image '%.*s%s' is not allowed by "
-				    "DKRPRX__CONTAINERS__ALLOWED_IMAGES",
-				    FILTER_SHOWN(image, FILTER_IMAGE_SHOWN));
-	}
+	if (image_listed(&f->ctr_denied_images, names, &ref))
+		return deny(v, "DKRPRX__CONTAINERS__DENIED_IMAGES",
+			    "sockwall: image '%.*s%s' is denied by DKRPRX__CONTAINERS__DENIED_IMAGES",
+			    FILTER_SHOWN(image, FILTER_IMAGE_SHOWN));
+	if (f->ctr_allowed_images.n && !image_listed(&f->ctr_allowed_images, names, &ref))
+		return deny(v, "DKRPRX__CONTAINERS__ALLOWED_IMAGES",
+			    "sockwall: image '%.*s%s' is not allowed by "
+			    "DKRPRX__CONTAINERS__ALLOWED_IMAGES",
+			    FILTER_SHOWN(image, FILTER_IMAGE_SHOWN));
 	return DECISION_ALLOW;
 }
 

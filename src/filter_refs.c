@@ -122,44 +122,20 @@ static enum decision judge_proxy_container(const struct filters *f, const char *
 	return DECISION_ALLOW;
 }
 
-/* Pod refs[i] holds the proxy's own container when the pod that container
- * is in (asked of libpod by the proxy's ID or name) is this one. */
-static enum decision judge_pod(const struct filter_refs *refs, const struct ref_answer *answers,
-			       size_t i, struct verdict *v)
+/* The answer about the proxy's own container (a ref of kind REF_PROXY_POD
+ * or REF_PROXY_IMAGE) whose pod or image is answers[i], or NULL. */
+static const struct ref_answer *proxy_in(const struct filter_refs *refs,
+					 const struct ref_answer *answers, size_t i,
+					 enum ref_kind kind)
 {
 	for (size_t j = 0; j < refs->n; j++) {
 		const struct ref_answer *p = &answers[j];
-		if (refs->refs[j].kind != REF_PROXY_POD || !p->found || !p->pod[0] ||
-		    strcmp(p->pod, answers[i].id) != 0)
-			continue;
-		return verdict_deny(v, 403, "default:proxy-pod",
-				    "sockwall: pod '%s' holds the proxy's own container (%s): "
-				    "stopping, pausing, killing, restarting or removing it is denied "
-				    "(DKRPRX__DISABLE_DEFAULTS=true lifts this)",
-				    refs->refs[i].ref, p->name[0] ? p->name : p->id);
+		const char *holder = kind == REF_PROXY_POD ? p->pod : p->image_id;
+		if (refs->refs[j].kind == kind && p->found && holder[0] &&
+		    strcmp(holder, answers[i].id) == 0)
+			return p;
 	}
-	return DECISION_ALLOW;
-}
-
-/* Image refs[i], removed with force: Podman would remove the proxy's
- * own container with it when that container runs it. */
-static enum decision judge_image_in_use(const struct filter_refs *refs,
-					const struct ref_answer *answers, size_t i,
-					struct verdict *v)
-{
-	for (size_t j = 0; j < refs->n; j++) {
-		const struct ref_answer *p = &answers[j];
-		if (refs->refs[j].kind != REF_PROXY_IMAGE || !p->found || !p->image_id[0] ||
-		    strcmp(p->image_id, answers[i].id) != 0)
-			continue;
-		return verdict_deny(v, 403, "default:proxy-container",
-				    "sockwall: image '%s' is the image of the proxy's own container "
-				    "(%s): removing it with force=true is denied, because Podman "
-				    "removes the containers that use it (DKRPRX__DISABLE_DEFAULTS=true "
-				    "lifts this)",
-				    refs->refs[i].ref, p->name[0] ? p->name : p->id);
-	}
-	return DECISION_ALLOW;
+	return NULL;
 }
 
 enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
@@ -170,7 +146,7 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 	v->status = 0;
 	for (size_t i = 0; i < refs->n; i++) {
 		const struct container_ref *r = &refs->refs[i];
-		const struct ref_answer *a = &answers[i];
+		const struct ref_answer *a = &answers[i], *p;
 
 		if (a->status)
 			return verdict_deny(v, a->status, "lookup", "sockwall: dockerd: %s", a->error);
@@ -214,14 +190,28 @@ enum decision filter_judge_refs(const struct filters *f, const struct acl *acl,
 				return DECISION_DENY;
 			continue;
 		case REF_POD:
-			if (f->defaults && judge_pod(refs, answers, i, v) == DECISION_DENY)
-				return DECISION_DENY;
+			/* the pod that holds the proxy's own container */
+			p = f->defaults ? proxy_in(refs, answers, i, REF_PROXY_POD) : NULL;
+			if (p)
+				return verdict_deny(v, 403, "default:proxy-pod",
+					    "sockwall: pod '%s' holds the proxy's own container (%s): "
+					    "stopping, pausing, killing, restarting or removing it is "
+					    "denied (DKRPRX__DISABLE_DEFAULTS=true lifts this)",
+					    r->ref, p->name[0] ? p->name : p->id);
 			continue;
 		case REF_PROXY_POD:
-			continue; /* read by judge_pod */
+			continue; /* read for REF_POD */
 		case REF_IMAGE:
-			if (judge_image_in_use(refs, answers, i, v) == DECISION_DENY)
-				return DECISION_DENY;
+			/* removed with force: Podman would remove the proxy's own
+			 * container with it when that container runs it */
+			p = proxy_in(refs, answers, i, REF_PROXY_IMAGE);
+			if (p)
+				return verdict_deny(v, 403, "default:proxy-container",
+					    "sockwall: image '%s' is the image of the proxy's own "
+					    "container (%s): removing it with force=true is denied, "
+					    "because Podman removes the containers that use it "
+					    "(DKRPRX__DISABLE_DEFAULTS=true lifts this)",
+					    r->ref, p->name[0] ? p->name : p->id);
 			continue;
 		default:
 			break;

@@ -1,13 +1,7 @@
 /*
- * inspect: request bodies read the way dockerd's encoding/json reads them.
- * See inspect.h for the contract.
- *
- * The body is validated and tokenized once by json.c (strict, Go's
- * semantics); here the tokens are walked against a small schema of the
- * moby structs we read.  Every object is checked for repeated keys:
- * case-folded in structs (Go would decode the field twice, merging or
- * last-one-wins), exact in maps (where "a" and "A" are different keys, as
- * in Go).
+ * inspect: see inspect.h.  json.c validates and tokenizes the body once
+ * (strict, Go's semantics); here the tokens are walked against a small
+ * schema of the moby structs we read (inspect_fields.c).
  */
 #include "inspect.h"
 
@@ -26,6 +20,7 @@ struct ctx {
 	size_t scratch_len, used;
 	struct body_facts *facts;
 	bool service; /* mounts come from a service spec */
+	unsigned defaults_seen; /* K_SYSTEM_PATHS: bit d for default d */
 	const char *why;
 };
 
@@ -69,10 +64,9 @@ static int check_repeats(struct ctx *c, int obj, bool folded, const struct field
 		return 0;
 	const struct field *f = find_field(c, key, fields);
 	char name[48];
-	if (f != NULL)
-		return fail_name(c, "ambiguous body: key \"%s\" given twice", f->name);
-	json_describe(&c->doc, key, name, sizeof(name));
-	return fail_name(c, "ambiguous body: key \"%s\" given twice", name);
+	if (f == NULL)
+		json_describe(&c->doc, key, name, sizeof(name));
+	return fail_name(c, "ambiguous body: key \"%s\" given twice", f ? f->name : name);
 }
 
 /* A string token, unescaped into the scratch buffer. */
@@ -113,10 +107,8 @@ static int add_path(struct ctx *c, struct str path, enum path_origin origin, boo
 
 	if (f->n_paths == INSPECT_MAX_ITEMS)
 		return fail(c, "too many host paths");
-	f->paths[f->n_paths].path = path;
-	f->paths[f->n_paths].origin = origin;
-	f->paths[f->n_paths].read_only = read_only;
-	f->n_paths++;
+	f->paths[f->n_paths++] =
+		(struct host_path){ .path = path, .origin = origin, .read_only = read_only };
 	return 0;
 }
 
@@ -271,13 +263,28 @@ static int append_str(struct ctx *c, const struct field *f, char *base, struct s
 	return 0;
 }
 
+/* dockerd's defaults for MaskedPaths or ReadonlyPaths */
+static const char *const *system_defaults(const struct field *f)
+{
+	return strcmp(f->name, "MaskedPaths") == 0 ? inspect_default_masked
+						   : inspect_default_readonly;
+}
+
 static int take_string(struct ctx *c, const struct field *f, char *base, int t)
 {
 	struct str s;
 
 	if (decode(c, t, &s) < 0)
 		return -1;
-	return f->kind == K_BINDS ? add_bind(c, s) : append_str(c, f, base, s);
+	if (f->kind == K_BINDS)
+		return add_bind(c, s);
+	if (f->kind != K_SYSTEM_PATHS)
+		return append_str(c, f, base, s);
+	const char *const *want = system_defaults(f);
+	for (size_t d = 0; want[d]; d++)
+		if (s.len == strlen(want[d]) && memcmp(s.p, want[d], s.len) == 0)
+			c->defaults_seen |= 1u << d;
+	return 0;
 }
 
 /* A list of strings; a null element is Go's "" and names nothing. */
@@ -288,6 +295,7 @@ static int walk_strings(struct ctx *c, const struct field *f, char *base, int t)
 	if (c->doc.tok[t].type != JSMN_ARRAY)
 		return bad_type(c, f);
 	int j = t + 1;
+	c->defaults_seen = 0;
 	for (int i = 0; i < c->doc.tok[t].size; i++, j++) {
 		if (json_is_null(&c->doc, j))
 			continue;
@@ -296,29 +304,47 @@ static int walk_strings(struct ctx *c, const struct field *f, char *base, int t)
 		if (take_string(c, f, base, j) < 0)
 			return -1;
 	}
+	/* a system path list counts when it lacks one of the defaults */
+	size_t n_defaults = 0;
+	while (f->kind == K_SYSTEM_PATHS && system_defaults(f)[n_defaults])
+		n_defaults++;
+	if (f->kind == K_SYSTEM_PATHS && c->defaults_seen != (1u << n_defaults) - 1)
+		(*(size_t *)(void *)(base + f->off))++;
 	return j;
 }
 
 static int walk_struct(struct ctx *c, int t, const struct field *fields, char *base);
 static int walk_any(struct ctx *c, int t);
 
-static int walk_mounts(struct ctx *c, const struct field *f, int t)
+/* []mount.Mount or []NetworkAttachmentConfig (whose Target is a network
+ * the task joins); a null element is skipped. */
+static int walk_struct_array(struct ctx *c, const struct field *f, int t)
 {
 	if (c->doc.tok[t].type != JSMN_ARRAY)
 		return bad_type(c, f);
 	int j = t + 1;
 	for (int i = 0; i < c->doc.tok[t].size; i++) {
+		union {
+			struct mount_spec mount;
+			struct str target;
+		} e;
 		if (json_is_null(&c->doc, j)) {
 			j++;
 			continue;
 		}
 		if (c->doc.tok[j].type != JSMN_OBJECT)
 			return bad_type(c, f);
-		struct mount_spec m;
-		memset(&m, 0, sizeof(m));
-		j = walk_struct(c, j, inspect_mount_fields, (char *)&m);
-		if (j < 0 || judge_mount(c, &m) < 0)
+		memset(&e, 0, sizeof(e));
+		j = walk_struct(c, j, f->sub, (char *)&e);
+		if (j < 0)
 			return -1;
+		if (f->kind == K_MOUNTS && judge_mount(c, &e.mount) < 0)
+			return -1;
+		if (f->kind == K_NETWORKS && e.target.p != NULL) {
+			if (c->facts->n_networks == INSPECT_MAX_ITEMS)
+				return fail(c, "too many networks");
+			c->facts->networks[c->facts->n_networks++] = e.target;
+		}
 	}
 	return j;
 }
@@ -380,60 +406,6 @@ static int walk_count(struct ctx *c, const struct field *f, char *base, int t)
 	return walk_any(c, t);
 }
 
-static int walk_system_paths(struct ctx *c, const struct field *f, char *base, int t)
-{
-	const char *const *want = strcmp(f->name, "MaskedPaths") == 0 ? inspect_default_masked
-								      : inspect_default_readonly;
-	unsigned seen = 0, all = 0;
-
-	if (c->doc.tok[t].type != JSMN_ARRAY)
-		return bad_type(c, f);
-	for (size_t d = 0; want[d]; d++)
-		all |= 1u << d;
-	int j = t + 1;
-	for (int i = 0; i < c->doc.tok[t].size; i++, j++) {
-		struct str s;
-		if (json_is_null(&c->doc, j))
-			continue;
-		if (c->doc.tok[j].type != JSMN_STRING)
-			return bad_type(c, f);
-		if (decode(c, j, &s) < 0)
-			return -1;
-		for (size_t d = 0; want[d]; d++)
-			if (s.len == strlen(want[d]) && memcmp(s.p, want[d], s.len) == 0)
-				seen |= 1u << d;
-	}
-	if (seen != all)
-		(*(size_t *)(void *)(base + f->off))++;
-	return j;
-}
-
-/* []NetworkAttachmentConfig: each Target is a network the task joins. */
-static int walk_networks(struct ctx *c, const struct field *f, int t)
-{
-	struct body_facts *facts = c->facts;
-
-	if (c->doc.tok[t].type != JSMN_ARRAY)
-		return bad_type(c, f);
-	int j = t + 1;
-	for (int i = 0; i < c->doc.tok[t].size && j >= 0; i++) {
-		struct str target = { NULL, 0 };
-		if (json_is_null(&c->doc, j)) {
-			j++;
-			continue;
-		}
-		if (c->doc.tok[j].type != JSMN_OBJECT)
-			return bad_type(c, f);
-		j = walk_struct(c, j, f->sub, (char *)&target);
-		if (j < 0 || target.p == NULL)
-			continue;
-		if (facts->n_networks == INSPECT_MAX_ITEMS)
-			return fail(c, "too many networks");
-		facts->networks[facts->n_networks++] = target;
-	}
-	return j;
-}
-
 /* One field's value at token t; returns the index after it. */
 static int walk_field(struct ctx *c, const struct field *f, char *base, int t)
 {
@@ -447,15 +419,13 @@ static int walk_field(struct ctx *c, const struct field *f, char *base, int t)
 	case K_STRLIST:
 	case K_STRSLICE:
 	case K_BINDS:
+	case K_SYSTEM_PATHS:
 		return walk_strings(c, f, base, t);
 	case K_MOUNTS:
-		return walk_mounts(c, f, t);
+	case K_NETWORKS:
+		return walk_struct_array(c, f, t);
 	case K_COUNT_ARRAY:
 		return walk_count(c, f, base, t);
-	case K_SYSTEM_PATHS:
-		return walk_system_paths(c, f, base, t);
-	case K_NETWORKS:
-		return walk_networks(c, f, t);
 	case K_COUNT_MAP:
 	case K_MAP:
 	case K_LABELS:

@@ -1,32 +1,28 @@
 /*
- * inspect: JSON request bodies read the way dockerd reads them.
- *
- * dockerd decodes bodies with Go's encoding/json into structs, so:
+ * inspect: JSON request bodies read the way dockerd's encoding/json reads
+ * them into moby's structs:
  *  - object keys match struct fields case-insensitively after \uXXXX
  *    decoding, with Unicode simple folding (U+017F 'ſ' is 's', U+212A
  *    'K' is 'k');
  *  - for POST /containers/create, HostConfig fields also count at the top
- *    level of the body (a deprecated shape dockerd still honours when
- *    "HostConfig" is absent or null): we read both places, always;
+ *    level (a deprecated shape dockerd still honours when "HostConfig" is
+ *    absent or null): we read both places, always;
  *  - a key given twice in one object (exactly, or in another case) would be
- *    decoded twice with merge/last-wins rules: we refuse instead.  In Go
- *    maps (Labels, DriverOpts, Options, Sysctls) keys are exact, as dockerd
+ *    decoded twice, merged or last-wins: we refuse instead.  In Go maps
+ *    (Labels, DriverOpts, Options, Sysctls) keys are exact, as dockerd
  *    reads them: only an exact repeat is refused there;
  *  - null for a field is "absent" (Go keeps the zero value).
- * Anything we cannot read exactly as dockerd would — invalid JSON, data
+ * Anything we cannot read exactly as dockerd would (invalid JSON, data
  * after the value, invalid UTF-8 or lone surrogates in strings, a wrong type
- * for a field we read, more entries than the limits below — is refused
- * (the caller answers 400).
+ * for a field we read, more entries than the limits below) is refused (400).
  *
- * The result is a list of facts the policy judges: host paths with where
- * they came from, modes, flags, names.  Strings in the facts are decoded
- * (escapes resolved) and point into the caller's scratch buffer, which must
- * be at least as large as the body (a map value given as null is Go's "",
- * a constant).  The tokens (jsmn-shaped, counted by the validation pass) and room to
- * sort one object's keys go in the scratch buffer beyond the body's length
- * when it is large enough (24 bytes a token is plenty), else in one
- * allocation freed before returning; nothing else allocates.  No global
- * state, no I/O.
+ * The facts (host paths and where they came from, modes, flags, names)
+ * hold decoded strings in the caller's scratch buffer, at least as large as
+ * the body (a map value given as null is Go's "", a constant).  The tokens
+ * (24 bytes each, counted by the validation pass) and room to sort one
+ * object's keys go in scratch beyond the body's length when it is large
+ * enough, else in one allocation freed before returning.  Nothing else
+ * allocates; no global state, no I/O.
  */
 #ifndef SOCKWALL_INSPECT_H
 #define SOCKWALL_INSPECT_H

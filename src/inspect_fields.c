@@ -36,7 +36,7 @@ const struct field inspect_mount_fields[] = {
 
 #define HOSTCONFIG_FIELDS                                                          \
 	{ "Binds", K_BINDS, 0, 0, NULL },                                          \
-	{ "Mounts", K_MOUNTS, 0, 0, NULL },                                        \
+	{ "Mounts", K_MOUNTS, 0, 0, inspect_mount_fields },                        \
 	{ "Privileged", K_BOOL, FACT(privileged), 0, NULL },                       \
 	{ "NetworkMode", K_STR, FACT(network_mode), 0, NULL },                     \
 	{ "PidMode", K_STR, FACT(pid_mode), 0, NULL },                             \
@@ -118,27 +118,23 @@ static const struct field selinux_fields[] = {
 	{ NULL, K_STR, 0, 0, NULL }
 };
 
-static const struct field mode_fields_seccomp[] = {
-	{ "Mode", K_STR, FACT(privileges.seccomp_mode), 0, NULL },
-	{ NULL, K_STR, 0, 0, NULL }
-};
-
-static const struct field mode_fields_apparmor[] = {
-	{ "Mode", K_STR, FACT(privileges.apparmor_mode), 0, NULL },
+/* Seccomp and AppArmor: Mode, read into the str its parent points at */
+static const struct field mode_fields[] = {
+	{ "Mode", K_STR, 0, 0, NULL },
 	{ NULL, K_STR, 0, 0, NULL }
 };
 
 static const struct field privileges_fields[] = {
 	{ "SELinuxContext", K_STRUCT, 0, 0, selinux_fields },
-	{ "Seccomp", K_STRUCT, 0, 0, mode_fields_seccomp },
-	{ "AppArmor", K_STRUCT, 0, 0, mode_fields_apparmor },
+	{ "Seccomp", K_STRUCT, FACT(privileges.seccomp_mode), 0, mode_fields },
+	{ "AppArmor", K_STRUCT, FACT(privileges.apparmor_mode), 0, mode_fields },
 	{ NULL, K_STR, 0, 0, NULL }
 };
 
 static const struct field container_spec_fields[] = {
 	{ "Image", K_STR, FACT(image), 0, NULL },
 	{ "Labels", K_LABELS, FACT(labels), FACT(n_labels), NULL },
-	{ "Mounts", K_MOUNTS, 0, 0, NULL },
+	{ "Mounts", K_MOUNTS, 0, 0, inspect_mount_fields },
 	{ "CapabilityAdd", K_STRLIST, FACT(cap_add), FACT(n_cap_add), NULL },
 	{ "Sysctls", K_COUNT_MAP, FACT(n_sysctls), 0, NULL },
 	{ "Privileges", K_STRUCT, 0, 0, privileges_fields },

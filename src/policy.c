@@ -89,159 +89,121 @@ static enum method_kind method_kind(const char *method, size_t len)
 	return M_OTHER;
 }
 
-/* linuxserver's per-action toggles: the one that opens this action, if
- * it is on (ALLOW_STOP before ALLOW_RESTARTS for a stop).  Its Docker-side
- * ALLOW_* match "(/libpod)?/(containers|pods)/{id}/<action>", so they open
- * the libpod routes too; the LIBPOD_ALLOW_* ones open only their own. */
-static const char *action_toggle(const struct acl *acl, const struct route_def *d)
-{
-	bool lc = d->section == SEC_LIBPOD_CONTAINERS;
+/* linuxserver's per-action toggles, Docker's tried first.  Its Docker-side
+ * ALLOW_* match "(/libpod)?/(containers|pods)/{id}/<action>", so they
+ * open the libpod routes too; the LIBPOD_ALLOW_* ones open only their own. */
+struct toggle {
+	const char *name;
+	size_t off; /* of its bool in struct acl */
+};
 
-	switch (d->action) {
-	case ACT_CONTAINER_START:
-		if (acl->allow_start)
-			return "ALLOW_START";
-		return lc && acl->libpod_allow_start ? "LIBPOD_ALLOW_START" : NULL;
-	case ACT_CONTAINER_STOP:
-		if (acl->allow_stop)
-			return "ALLOW_STOP";
-		if (acl->allow_restarts)
-			return "ALLOW_RESTARTS";
-		if (lc && acl->libpod_allow_stop)
-			return "LIBPOD_ALLOW_STOP";
-		return lc && acl->libpod_allow_restarts ? "LIBPOD_ALLOW_RESTARTS" : NULL;
-	case ACT_CONTAINER_RESTART:
-	case ACT_CONTAINER_KILL:
-		if (acl->allow_restarts)
-			return "ALLOW_RESTARTS";
-		return lc && acl->libpod_allow_restarts ? "LIBPOD_ALLOW_RESTARTS" : NULL;
-	case ACT_CONTAINER_PAUSE:
-		if (acl->allow_pause)
-			return "ALLOW_PAUSE";
-		return lc && acl->libpod_allow_pause ? "LIBPOD_ALLOW_PAUSE" : NULL;
-	case ACT_CONTAINER_UNPAUSE:
-		if (acl->allow_unpause)
-			return "ALLOW_UNPAUSE";
-		return lc && acl->libpod_allow_unpause ? "LIBPOD_ALLOW_UNPAUSE" : NULL;
-	case ACT_POD_START:
-		if (acl->allow_start)
-			return "ALLOW_START";
-		return acl->libpod_allow_pod_start ? "LIBPOD_ALLOW_POD_START" : NULL;
-	case ACT_POD_STOP:
-		if (acl->allow_stop)
-			return "ALLOW_STOP";
-		if (acl->allow_restarts)
-			return "ALLOW_RESTARTS";
-		if (acl->libpod_allow_pod_stop)
-			return "LIBPOD_ALLOW_POD_STOP";
-		return acl->libpod_allow_pod_restarts ? "LIBPOD_ALLOW_POD_RESTARTS" : NULL;
-	case ACT_POD_RESTART:
-	case ACT_POD_KILL:
-		if (acl->allow_restarts)
-			return "ALLOW_RESTARTS";
-		return acl->libpod_allow_pod_restarts ? "LIBPOD_ALLOW_POD_RESTARTS" : NULL;
-	case ACT_POD_PAUSE:
-		if (acl->allow_pause)
-			return "ALLOW_PAUSE";
-		return acl->libpod_allow_pod_pause ? "LIBPOD_ALLOW_POD_PAUSE" : NULL;
-	case ACT_POD_UNPAUSE:
-		if (acl->allow_unpause)
-			return "ALLOW_UNPAUSE";
-		return acl->libpod_allow_pod_unpause ? "LIBPOD_ALLOW_POD_UNPAUSE" : NULL;
-	default:
-		return NULL;
-	}
+#define ACL(field) offsetof(struct acl, field)
+#define T(field, name) { name, ACL(field) }
+
+static const struct verb_toggles {
+	enum route_action action[2]; /* on a container, on a pod */
+	struct toggle docker[2], container[2], pod[2];
+} verb_toggles[] = {
+	{ { ACT_CONTAINER_START, ACT_POD_START }, { T(allow_start, "ALLOW_START") },
+	  { T(libpod_allow_start, "LIBPOD_ALLOW_START") },
+	  { T(libpod_allow_pod_start, "LIBPOD_ALLOW_POD_START") } },
+	{ { ACT_CONTAINER_STOP, ACT_POD_STOP },
+	  { T(allow_stop, "ALLOW_STOP"), T(allow_restarts, "ALLOW_RESTARTS") },
+	  { T(libpod_allow_stop, "LIBPOD_ALLOW_STOP"),
+	    T(libpod_allow_restarts, "LIBPOD_ALLOW_RESTARTS") },
+	  { T(libpod_allow_pod_stop, "LIBPOD_ALLOW_POD_STOP"),
+	    T(libpod_allow_pod_restarts, "LIBPOD_ALLOW_POD_RESTARTS") } },
+	{ { ACT_CONTAINER_RESTART, ACT_POD_RESTART }, { T(allow_restarts, "ALLOW_RESTARTS") },
+	  { T(libpod_allow_restarts, "LIBPOD_ALLOW_RESTARTS") },
+	  { T(libpod_allow_pod_restarts, "LIBPOD_ALLOW_POD_RESTARTS") } },
+	{ { ACT_CONTAINER_KILL, ACT_POD_KILL }, { T(allow_restarts, "ALLOW_RESTARTS") },
+	  { T(libpod_allow_restarts, "LIBPOD_ALLOW_RESTARTS") },
+	  { T(libpod_allow_pod_restarts, "LIBPOD_ALLOW_POD_RESTARTS") } },
+	{ { ACT_CONTAINER_PAUSE, ACT_POD_PAUSE }, { T(allow_pause, "ALLOW_PAUSE") },
+	  { T(libpod_allow_pause, "LIBPOD_ALLOW_PAUSE") },
+	  { T(libpod_allow_pod_pause, "LIBPOD_ALLOW_POD_PAUSE") } },
+	{ { ACT_CONTAINER_UNPAUSE, ACT_POD_UNPAUSE }, { T(allow_unpause, "ALLOW_UNPAUSE") },
+	  { T(libpod_allow_unpause, "LIBPOD_ALLOW_UNPAUSE") },
+	  { T(libpod_allow_pod_unpause, "LIBPOD_ALLOW_POD_UNPAUSE") } },
+};
+
+static bool acl_switch(const struct acl *acl, size_t off)
+{
+	return *(const bool *)(const void *)((const char *)acl + off);
 }
 
-/* The toggles that could open this action alone, for the deny message. */
-static const char *action_toggle_hint(const struct route_def *d)
+/* The toggles that open this action alone, in the order they are tried;
+ * *n_docker of them are Docker's (the first). */
+static size_t action_toggles(const struct route_def *d, const struct toggle *out[4],
+			     size_t *n_docker)
 {
-	bool lc = d->section == SEC_LIBPOD_CONTAINERS;
+	size_t n = 0;
 
-	switch (d->action) {
-	case ACT_CONTAINER_START:
-		return lc ? "LIBPOD_ALLOW_START=1 or ALLOW_START=1" : "ALLOW_START=1";
-	case ACT_CONTAINER_STOP:
-		return lc ? "LIBPOD_ALLOW_STOP=1, LIBPOD_ALLOW_RESTARTS=1, ALLOW_STOP=1 or "
-			    "ALLOW_RESTARTS=1"
-			  : "ALLOW_STOP=1 or ALLOW_RESTARTS=1";
-	case ACT_CONTAINER_RESTART:
-	case ACT_CONTAINER_KILL:
-		return lc ? "LIBPOD_ALLOW_RESTARTS=1 or ALLOW_RESTARTS=1" : "ALLOW_RESTARTS=1";
-	case ACT_CONTAINER_PAUSE:
-		return lc ? "LIBPOD_ALLOW_PAUSE=1 or ALLOW_PAUSE=1" : "ALLOW_PAUSE=1";
-	case ACT_CONTAINER_UNPAUSE:
-		return lc ? "LIBPOD_ALLOW_UNPAUSE=1 or ALLOW_UNPAUSE=1" : "ALLOW_UNPAUSE=1";
-	case ACT_POD_START:
-		return "LIBPOD_ALLOW_POD_START=1 or ALLOW_START=1";
-	case ACT_POD_STOP:
-		return "LIBPOD_ALLOW_POD_STOP=1, LIBPOD_ALLOW_POD_RESTARTS=1, ALLOW_STOP=1 or "
-		       "ALLOW_RESTARTS=1";
-	case ACT_POD_RESTART:
-	case ACT_POD_KILL:
-		return "LIBPOD_ALLOW_POD_RESTARTS=1 or ALLOW_RESTARTS=1";
-	case ACT_POD_PAUSE:
-		return "LIBPOD_ALLOW_POD_PAUSE=1 or ALLOW_PAUSE=1";
-	case ACT_POD_UNPAUSE:
-		return "LIBPOD_ALLOW_POD_UNPAUSE=1 or ALLOW_UNPAUSE=1";
-	default:
-		return NULL;
+	*n_docker = 0;
+	for (size_t i = 0; i < sizeof(verb_toggles) / sizeof(*verb_toggles); i++) {
+		const struct verb_toggles *t = &verb_toggles[i];
+		bool pod = t->action[1] == d->action;
+		if (t->action[0] != d->action && !pod)
+			continue;
+		const struct toggle *libpod = pod ? t->pod
+					      : d->section == SEC_LIBPOD_CONTAINERS ? t->container
+					      : NULL;
+		for (size_t k = 0; k < 2 && t->docker[k].name; k++)
+			out[n++] = &t->docker[k];
+		*n_docker = n;
+		for (size_t k = 0; libpod && k < 2 && libpod[k].name; k++)
+			out[n++] = &libpod[k];
+		break;
 	}
+	return n;
 }
 
-static void list_needs(const struct acl *acl, const struct route_def *d,
-		       enum method_kind mk, struct needs *ns)
+/* A route's own switch on top of its section; names_allow: an allow
+ * names it (the routes closed by default) rather than the section. */
+static const struct action_need {
+	enum route_action action;
+	const char *rule;
+	size_t off;
+	bool names_allow;
+	const char *purpose;
+} action_needs[] = {
+	{ ACT_CONTAINER_EXEC, "EXEC", ACL(section[SEC_EXEC]), true, "to allow exec" },
+	{ ACT_CONTAINER_ARCHIVE, "ALLOW_ARCHIVE", ACL(allow_archive), true,
+	  "to allow copying files into or out of containers" },
+	{ ACT_CONTAINER_EXPORT, "ALLOW_EXPORT", ACL(allow_export), true,
+	  "to allow exporting container filesystems" },
+	{ ACT_CONTAINER_ATTACH_WS, "POST", ACL(post), false,
+	  "to allow writing to a container's stdin" },
+	{ ACT_CONTAINER_LOGS, "ALLOW_LOGS", ACL(allow_logs), false, "to allow container logs" },
+	{ ACT_CONTAINER_TOP, "ALLOW_TOP", ACL(allow_top), false,
+	  "to allow listing container processes" },
+	{ ACT_CONTAINER_CHANGES, "ALLOW_CHANGES", ACL(allow_changes), false,
+	  "to allow listing the files a container changed" },
+	/* POST only: creating one; listing and removing are harmless */
+	{ ACT_CONTAINER_CHECKPOINT, "EXEC", ACL(section[SEC_EXEC]), true,
+	  "to allow checkpoints (they dump a container's memory)" },
+	{ ACT_PLUGIN_PRIVILEGED, "ALLOW_PLUGIN_PRIVILEGES", ACL(allow_plugin_privileges), true,
+	  "to allow installing, enabling or setting plugins (root-equivalent: a "
+	  "plugin may be granted host mounts, devices and capabilities)" },
+	{ ACT_SWARM_INSPECT, "POST", ACL(post), false,
+	  "to allow reading the swarm's join tokens, which GET /swarm returns" },
+	{ ACT_SWARM_UNLOCKKEY, "ALLOW_SWARM_UNLOCKKEY", ACL(allow_swarm_unlockkey), true,
+	  "to allow reading the swarm's unlock key" },
+};
+
+/* Lists the needs; returns the route's own switch, if it has one. */
+static const struct action_need *list_needs(const struct acl *acl, const struct route_def *d,
+					    enum method_kind mk, struct needs *ns)
 {
+	const struct action_need *own = NULL;
+
 	ns->n = 0;
-	switch (d->action) {
-	case ACT_CONTAINER_EXEC:
-		need(ns, "EXEC", acl->section[SEC_EXEC], "to allow exec");
-		break;
-	case ACT_CONTAINER_ARCHIVE:
-		need(ns, "ALLOW_ARCHIVE", acl->allow_archive,
-		     "to allow copying files into or out of containers");
-		break;
-	case ACT_CONTAINER_EXPORT:
-		need(ns, "ALLOW_EXPORT", acl->allow_export,
-		     "to allow exporting container filesystems");
-		break;
-	case ACT_CONTAINER_ATTACH_WS:
-		need(ns, "POST", acl->post,
-		     "to allow writing to a container's stdin");
-		break;
-	case ACT_CONTAINER_LOGS:
-		need(ns, "ALLOW_LOGS", acl->allow_logs,
-		     "to allow container logs");
-		break;
-	case ACT_CONTAINER_TOP:
-		need(ns, "ALLOW_TOP", acl->allow_top,
-		     "to allow listing container processes");
-		break;
-	case ACT_CONTAINER_CHANGES:
-		need(ns, "ALLOW_CHANGES", acl->allow_changes,
-		     "to allow listing the files a container changed");
-		break;
-	case ACT_CONTAINER_CHECKPOINT:
-		if (mk == M_POST) /* creating one; listing and removing are harmless */
-			need(ns, "EXEC", acl->section[SEC_EXEC],
-			     "to allow checkpoints (they dump a container's memory)");
-		break;
-	case ACT_PLUGIN_PRIVILEGED:
-		need(ns, "ALLOW_PLUGIN_PRIVILEGES", acl->allow_plugin_privileges,
-		     "to allow installing, enabling or setting plugins (root-equivalent: a "
-		     "plugin may be granted host mounts, devices and capabilities)");
-		break;
-	case ACT_SWARM_INSPECT:
-		need(ns, "POST", acl->post,
-		     "to allow reading the swarm's join tokens, which GET /swarm returns");
-		break;
-	case ACT_SWARM_UNLOCKKEY:
-		need(ns, "ALLOW_SWARM_UNLOCKKEY", acl->allow_swarm_unlockkey,
-		     "to allow reading the swarm's unlock key");
-		break;
-	default:
-		break;
-	}
+	for (size_t i = 0; i < sizeof(action_needs) / sizeof(*action_needs); i++)
+		if (action_needs[i].action == d->action &&
+		    (d->action != ACT_CONTAINER_CHECKPOINT || mk == M_POST))
+			own = &action_needs[i];
+	if (own)
+		need(ns, own->rule, acl_switch(acl, own->off), own->purpose);
 	need(ns, section_name(d->section), acl->section[d->section], NULL);
 	if (mk != M_READ && d->action != ACT_SWARM_INSPECT)
 		need(ns, "POST", acl->post, "to allow write requests");
@@ -251,6 +213,7 @@ static void list_needs(const struct acl *acl, const struct route_def *d,
 	if (mk == M_PUT)
 		need(ns, "PUT", acl->put != TOGGLE_OFF,
 		     "to allow PUT requests");
+	return own;
 }
 
 /* "/containers" of "/containers/{id}/json", "/libpod/pods" of
@@ -315,16 +278,19 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		return;
 	}
 
-	const char *toggle = action_toggle(acl, d);
-	if (toggle) {
-		v->decision = DECISION_ALLOW;
-		v->status = 0;
-		v->rule = toggle;
-		return;
+	const struct toggle *toggles[4];
+	size_t n_docker, n_toggles = action_toggles(d, toggles, &n_docker);
+	for (size_t i = 0; i < n_toggles; i++) {
+		if (acl_switch(acl, toggles[i]->off)) {
+			v->decision = DECISION_ALLOW;
+			v->status = 0;
+			v->rule = toggles[i]->name;
+			return;
+		}
 	}
 
 	struct needs ns;
-	list_needs(acl, d, mk, &ns);
+	const struct action_need *own = list_needs(acl, d, mk, &ns);
 
 	size_t first = ns.n, missing = 0;
 	for (size_t i = 0; i < ns.n; i++) {
@@ -336,15 +302,9 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 	}
 
 	if (first == ns.n) {
-		const char *rule = section_name(d->section);
-		if (d->action == ACT_CONTAINER_EXEC || d->action == ACT_CONTAINER_ARCHIVE ||
-		    d->action == ACT_CONTAINER_EXPORT || d->action == ACT_PLUGIN_PRIVILEGED ||
-		    d->action == ACT_SWARM_UNLOCKKEY ||
-		    (d->action == ACT_CONTAINER_CHECKPOINT && mk == M_POST))
-			rule = ns.v[0].rule;
 		v->decision = DECISION_ALLOW;
 		v->status = 0;
-		v->rule = rule;
+		v->rule = own && own->names_allow ? own->rule : section_name(d->section);
 		return;
 	}
 
@@ -366,7 +326,10 @@ void policy_judge(const struct acl *acl, const char *method, size_t method_len,
 		}
 		text_printf(&b, " %s also needed)", missing > 2 ? "are" : "is");
 	}
-	const char *hint = action_toggle_hint(d);
-	if (hint)
-		text_printf(&b, "; or set %s to allow only this action", hint);
+	/* the toggles that could open this action alone, LIBPOD_* first */
+	for (size_t i = 0; i < n_toggles; i++)
+		text_printf(&b, "%s%s=1", i == 0 ? "; or set " : i + 1 < n_toggles ? ", " : " or ",
+			    toggles[(i + n_docker) % n_toggles]->name);
+	if (n_toggles)
+		text_printf(&b, " to allow only this action");
 }
