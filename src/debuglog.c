@@ -33,29 +33,20 @@ void debuglog_route(const char *policy, const char *method, size_t method_len,
 
 static const char *kind_word(enum ref_kind k)
 {
-	switch (k) {
-	case REF_TARGET:
-		return "the container the path names";
-	case REF_LINK:
-		return "a linked container";
-	case REF_SHARE:
-		return "a container whose namespaces or volumes are shared";
-	case REF_NETWORK:
-		return "a network removed or left";
-	case REF_VOLUME:
-		return "a volume";
-	case REF_NET_JOIN:
-		return "a network joined";
-	case REF_PROXY_IMAGE:
-		return "the proxy's own container (for its image)";
-	case REF_POD:
-		return "a pod";
-	case REF_IMAGE:
-		return "an image removed with force";
-	case REF_PROXY_POD:
-		return "the proxy's own container (for its pod)";
-	}
-	return "a reference";
+	static const char *const words[] = {
+		[REF_TARGET] = "the container the path names",
+		[REF_LINK] = "a linked container",
+		[REF_SHARE] = "a container whose namespaces or volumes are shared",
+		[REF_NETWORK] = "a network removed or left",
+		[REF_VOLUME] = "a volume",
+		[REF_NET_JOIN] = "a network joined",
+		[REF_PROXY_IMAGE] = "the proxy's own container (for its image)",
+		[REF_POD] = "a pod",
+		[REF_IMAGE] = "an image removed with force",
+		[REF_PROXY_POD] = "the proxy's own container (for its pod)",
+	};
+
+	return (size_t)k < sizeof(words) / sizeof(words[0]) ? words[k] : "a reference";
 }
 
 /* What the answer said, in a few words. */

@@ -56,11 +56,7 @@ void loop_free(struct loop *loop)
 	free(loop->evs);
 	if (loop->epfd >= 0)
 		close(loop->epfd);
-	loop->pfds = NULL;
-	loop->slot_fd = NULL;
-	loop->watch = NULL;
-	loop->heap = NULL;
-	loop->evs = NULL;
+	memset(loop, 0, sizeof(*loop));
 	loop->epfd = -1;
 }
 

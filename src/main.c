@@ -5,16 +5,13 @@
  * and exits 0.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -77,48 +74,31 @@ static void print_usage(FILE *out)
  * "ask dockerd what <noun> '<ref>' <verb> (refused if <why>)". */
 static void print_question(const struct container_ref *r)
 {
-	const char *noun = "container", *verb = "is", *why = "it is the proxy's own container";
+	static const struct {
+		const char *noun, *verb, *why; /* NULL: "container", "is", the default's */
+	} q[] = {
+		[REF_SHARE] = { NULL, "holds", "it is the proxy's, holds the socket or a root-equivalent "
+			"mount, or has powers this policy denies; followed along what it shares in turn" },
+		[REF_NETWORK] = { "network", NULL, "it is the proxy's own network" },
+		[REF_NET_JOIN] = { "network", NULL, "it is the host's network" },
+		[REF_VOLUME] = { "volume", NULL, "it binds a protected path" },
+		[REF_PROXY_IMAGE] = { NULL, "runs", "this request writes the name of that image" },
+		[REF_IMAGE] = { "image", NULL, "it is the image the proxy's own container runs" },
+		[REF_POD] = { "pod", NULL, "it holds the proxy's own container" },
+		[REF_PROXY_POD] = { NULL, "is in", "a pod this request stops or removes" },
+	};
+	const char *noun = NULL, *verb = NULL, *why = NULL;
 
-	switch (r->kind) {
-	case REF_SHARE:
-		verb = "holds";
-		why = "it is the proxy's, holds the socket or a root-equivalent mount, or has powers "
-		      "this policy denies; followed along what it shares in turn";
-		break;
-	case REF_NETWORK:
-		noun = "network";
-		why = "it is the proxy's own network";
-		break;
-	case REF_NET_JOIN:
-		noun = "network";
-		why = "it is the host's network";
-		break;
-	case REF_VOLUME:
-		noun = "volume";
-		why = "it binds a protected path";
-		break;
-	case REF_PROXY_IMAGE:
-		verb = "runs";
-		why = "this request writes the name of that image";
-		break;
-	case REF_IMAGE:
-		noun = "image";
-		why = "it is the image the proxy's own container runs";
-		break;
-	case REF_POD:
-		noun = "pod";
-		why = "it holds the proxy's own container";
-		break;
-	case REF_PROXY_POD:
-		verb = "is in";
-		why = "a pod this request stops or removes";
-		break;
-	default:
-		if (r->writes)
-			why = "it is the proxy's, or, without EXEC=1, if it holds power";
-		break;
+	if ((size_t)r->kind < sizeof(q) / sizeof(q[0])) {
+		noun = q[r->kind].noun;
+		verb = q[r->kind].verb;
+		why = q[r->kind].why;
 	}
-	printf("then: ask dockerd what %s '%s' %s (refused if %s)\n", noun, r->ref, verb, why);
+	if (!why)
+		why = r->writes ? "it is the proxy's, or, without EXEC=1, if it holds power"
+				: "it is the proxy's own container";
+	printf("then: ask dockerd what %s '%s' %s (refused if %s)\n", noun ? noun : "container",
+	       r->ref, verb ? verb : "is", why);
 }
 
 /*
@@ -260,8 +240,6 @@ static bool only_tls(const struct config *cfg)
 static int healthcheck(const struct config *cfg)
 {
 	const struct listen_spec *l = &cfg->listeners[0];
-	struct sockaddr_storage ss;
-	socklen_t sl;
 	struct timeval tv = { .tv_sec = 5 };
 	char buf[512];
 	size_t got = 0;
@@ -280,39 +258,9 @@ static int healthcheck(const struct config *cfg)
 		}
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		goto connected;
-	}
-	memset(&ss, 0, sizeof(ss));
-	if (l->kind == LISTEN_UNIX) {
-		struct sockaddr_un *su = (struct sockaddr_un *)&ss;
-		su->sun_family = AF_UNIX;
-		strcpy(su->sun_path, l->path);
-		sl = sizeof(*su);
-	} else if (strchr(l->host, ':') && strcmp(l->host, "::") != 0) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(l->port);
-		inet_pton(AF_INET6, l->host, &s6->sin6_addr);
-		sl = sizeof(*s6);
-	} else {
-		/* A wildcard listener (dual-stack or not) answers on 127.0.0.1. */
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		const char *host = strcmp(l->host, "::") == 0 || strcmp(l->host, "0.0.0.0") == 0
-					   ? "127.0.0.1"
-					   : l->host;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(l->port);
-		inet_pton(AF_INET, host, &s4->sin_addr);
-		sl = sizeof(*s4);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	} else if ((fd = net_connect_listener(l, (int)tv.tv_sec)) < 0) {
 		goto fail;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0)
-		goto fail;
-connected:;
+	}
 	static const char req[] = "GET /_ping HTTP/1.1\r\nHost: sockwall\r\nConnection: close\r\n\r\n";
 	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1)
 		goto fail;

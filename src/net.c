@@ -14,33 +14,52 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int tcp_listen_at(int family, const char *host, unsigned short port)
+/* Closes fd, keeping the errno of the failure that came before; -1. */
+static int close_failed(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* A numeric host's address, IPv6 when it has a ':'; -1 (EINVAL) when it is none. */
+static int tcp_addr(const char *host, unsigned short port, struct sockaddr_storage *ss,
+		    socklen_t *sl)
+{
+	int ok;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(host, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		ok = inet_pton(AF_INET6, host, &s6->sin6_addr);
+		*sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		ok = inet_pton(AF_INET, host, &s4->sin_addr);
+		*sl = sizeof(*s4);
+	}
+	if (ok != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+static int tcp_listen_at(const char *host, unsigned short port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int one = 1, zero = 0, saved;
+	int one = 1, zero = 0;
 
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) {
-			errno = EINVAL;
-			return -1;
-		}
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) {
-			errno = EINVAL;
-			return -1;
-		}
-		sl = sizeof(*s4);
-	}
-	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (tcp_addr(host, port, &ss, &sl) < 0)
+		return -1;
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -54,14 +73,10 @@ static int tcp_listen_at(int family, const char *host, unsigned short port)
 	 * nothing costs nothing for that second. */
 	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
 	/* "[::]" serves IPv4 clients too, as docker-socket-proxy's does. */
-	if (family == AF_INET6)
+	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 511) < 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 511) < 0)
+		return close_failed(fd);
 	return fd;
 }
 
@@ -124,39 +139,70 @@ int net_listen(const struct listen_spec *l, char *err, size_t err_len)
 	if (l->kind == LISTEN_UNIX)
 		return unix_listen_at(l, err, err_len);
 
-	int family = strchr(l->host, ':') ? AF_INET6 : AF_INET;
-	int fd = tcp_listen_at(family, l->host, l->port);
+	int fd = tcp_listen_at(l->host, l->port);
 
 	/* The built-in default asks for dual-stack; a host without IPv6 gets IPv4. */
-	if (fd < 0 && l->is_default && family == AF_INET6 &&
+	if (fd < 0 && l->is_default && strchr(l->host, ':') &&
 	    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL || errno == EPROTONOSUPPORT))
-		fd = tcp_listen_at(AF_INET, "0.0.0.0", l->port);
+		fd = tcp_listen_at("0.0.0.0", l->port);
 	if (fd < 0)
 		snprintf(err, err_len, "%s: %s", l->url, strerror(errno));
 	return fd;
 }
 
-int net_connect_unix(const char *path)
+/*
+ * A client socket connected to sa; type adds SOCK_NONBLOCK or not.  A
+ * timeout_s > 0 bounds the connect and then each read and write.
+ */
+static int connect_to(const void *sa, socklen_t sl, int type, int timeout_s)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, saved;
+	struct timeval tv = { .tv_sec = timeout_s };
+	int fd = socket(((const struct sockaddr *)sa)->sa_family, type | SOCK_CLOEXEC, 0);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (fd < 0)
+		return -1;
+	if (timeout_s > 0) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (connect(fd, sa, sl) < 0)
+		return close_failed(fd);
+	return fd;
+}
+
+static int unix_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+int net_connect_unix(const char *path)
+{
+	struct sockaddr_un sa;
+
+	if (unix_addr(path, &sa) < 0)
 		return -1;
 	/* AF_UNIX connects complete at once or fail (EAGAIN: backlog full). */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
+	return connect_to(&sa, sizeof(sa), SOCK_STREAM | SOCK_NONBLOCK, 0);
+}
+
+int net_connect_listener(const struct listen_spec *l, int timeout_s)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(struct sockaddr_un);
+	/* A wildcard listener (dual-stack or not) answers on 127.0.0.1. */
+	bool wildcard = strcmp(l->host, "::") == 0 || strcmp(l->host, "0.0.0.0") == 0;
+
+	if (l->kind == LISTEN_UNIX ? unix_addr(l->path, (struct sockaddr_un *)&ss)
+				   : tcp_addr(wildcard ? "127.0.0.1" : l->host, l->port, &ss, &sl))
 		return -1;
-	}
-	return fd;
+	return connect_to(&ss, sl, SOCK_STREAM, timeout_s);
 }
 
 void net_peer_format(int fd, const struct sockaddr *sa, char *out, size_t out_len)
@@ -183,18 +229,6 @@ void net_peer_format(int fd, const struct sockaddr *sa, char *out, size_t out_le
 		else
 			snprintf(out, out_len, "unix");
 	}
-}
-
-void net_peer_name(int fd, char *out, size_t out_len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		snprintf(out, out_len, "unknown");
-		return;
-	}
-	net_peer_format(fd, (struct sockaddr *)&ss, out, out_len);
 }
 
 void net_unlink_listener(const struct listen_spec *l)
@@ -235,12 +269,8 @@ int net_listen_abstract(const char *name)
 
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&sa, sl) < 0 || listen(fd, 16) < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	if (bind(fd, (struct sockaddr *)&sa, sl) < 0 || listen(fd, 16) < 0)
+		return close_failed(fd);
 	return fd;
 }
 
@@ -248,15 +278,6 @@ int net_connect_abstract(const char *name)
 {
 	struct sockaddr_un sa;
 	socklen_t sl = abstract_addr(name, &sa);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sl) < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
+	return connect_to(&sa, sl, SOCK_STREAM, 0);
 }

@@ -1,7 +1,7 @@
 /*
  * net: sockets.  Listeners (TCP dual-stack with IPv4 fall-back, unix with
  * mode and group), the upstream unix connection, and peer names for logs.
- * Every descriptor returned is non-blocking and close-on-exec.
+ * Every descriptor returned is close-on-exec; all but --healthcheck's are non-blocking.
  */
 #ifndef SOCKWALL_NET_H
 #define SOCKWALL_NET_H
@@ -43,9 +43,16 @@ int net_connect_abstract(const char *name);
 /* Connects to a unix socket; -1 with errno set when it cannot. */
 int net_connect_unix(const char *path);
 
-/* "203.0.113.7:51234", "[::1]:40000", or "unix:uid=0,pid=42". */
-void net_peer_name(int fd, char *out, size_t out_len);
-/* The same from the address accept(2) gave (no getpeername). */
+/*
+ * Connects to listener l as its clients would (a wildcard address on the
+ * loopback), blocking, each step bounded by timeout_s: --healthcheck.
+ */
+int net_connect_listener(const struct listen_spec *l, int timeout_s);
+
+/*
+ * The peer of an accepted socket, from the address accept(2) gave:
+ * "203.0.113.7:51234", "[::1]:40000", or "unix:uid=0,pid=42".
+ */
 struct sockaddr;
 void net_peer_format(int fd, const struct sockaddr *sa, char *out, size_t out_len);
 

@@ -2,74 +2,54 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text.h"
 
 /* The kernel's overflow ids: what an unmapped owner looks like from inside
  * a user namespace (userns-remap, rootless). */
 #define OVERFLOW_ID 65534u
 
-struct out {
-	char *p;
-	size_t len, used;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (o->used + 1 >= o->len)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->p + o->used, o->len - o->used, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	o->used += (size_t)n < o->len - o->used ? (size_t)n : o->len - o->used - 1;
-}
-
 size_t sockhint_format(char *out, size_t out_len, const char *path, int err,
 		       const struct sockhint_facts *f)
 {
-	struct out o = { out, out_len, 0 };
+	struct textbuf o = { out, out_len, 0 };
 	unsigned uid = (unsigned)f->uid, gid = (unsigned)f->gid;
 	unsigned owner = (unsigned)f->owner, group = (unsigned)f->group;
 
 	if (out_len == 0)
 		return 0;
 	out[0] = '\0';
-	put(&o, "cannot open the Docker socket %s: %s; sockwall runs as uid %u gid %u", path,
-	    strerror(err), uid, gid);
+	text_printf(&o, "cannot open the Docker socket %s: %s; sockwall runs as uid %u gid %u",
+		    path, strerror(err), uid, gid);
 	if (f->stat_err) {
-		put(&o, "; the socket cannot be examined (%s): a directory on its path is closed "
-			"to this user, mount the socket itself", strerror(f->stat_err));
+		text_printf(&o, "; the socket cannot be examined (%s): a directory on its path is "
+			    "closed to this user, mount the socket itself", strerror(f->stat_err));
 		return o.used;
 	}
-	put(&o, "; the socket is owned by uid %u gid %u mode %04o", owner, group, f->mode & 07777);
+	text_printf(&o, "; the socket is owned by uid %u gid %u mode %04o", owner, group,
+		    f->mode & 07777);
 	bool group_rw = (f->mode & 0060) == 0060;
 	bool owner_rw = (f->mode & 0600) == 0600;
 	if (owner == OVERFLOW_ID && group == OVERFLOW_ID && uid != OVERFLOW_ID) {
 		/* Bits would not help: nobody in here is that owner. */
-		put(&o, ": its owner is not mapped into this user namespace (userns-remap or "
-			"rootless Docker); run the proxy with `userns_mode: host`");
+		text_printf(&o, ": its owner is not mapped into this user namespace (userns-remap "
+			    "or rootless Docker); run the proxy with `userns_mode: host`");
 	} else if ((owner == uid && owner_rw) || (f->in_group && group_rw)) {
-		put(&o, ": the permissions let this user in, so something else refuses: "
-			"a security module (SELinux: the socket's label; AppArmor) or a seccomp "
-			"profile");
+		text_printf(&o, ": the permissions let this user in, so something else refuses: "
+			    "a security module (SELinux: the socket's label; AppArmor) or a seccomp "
+			    "profile");
 	} else if (group_rw) {
-		put(&o, ": give the proxy the socket's group, in compose `user: \"%u:%u\"` "
-			"(or `group_add: [\"%u\"]`), with docker run `--user %u:%u`",
-		    uid, group, group, uid, group);
+		text_printf(&o, ": give the proxy the socket's group, in compose `user: \"%u:%u\"` "
+			    "(or `group_add: [\"%u\"]`), with docker run `--user %u:%u`",
+			    uid, group, group, uid, group);
 	} else if (owner_rw) {
-		put(&o, ": only its owner may open it, in compose `user: \"%u:%u\"`", owner, group);
+		text_printf(&o, ": only its owner may open it, in compose `user: \"%u:%u\"`", owner,
+			    group);
 	} else {
-		put(&o, ": nobody but root may open it; make it group-writable (mode 0660)");
+		text_printf(&o, ": nobody but root may open it; make it group-writable (mode 0660)");
 	}
 	return o.used;
 }
@@ -113,10 +93,7 @@ size_t sockhint_probe(char *out, size_t out_len, const char *path)
 	/* Write permission is what connect(2) on a unix socket needs.  Asked
 	 * without connecting: a probe connection would be one more client
 	 * for dockerd (or a test's fake upstream) to see. */
-	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0) {
-		if (out_len)
-			out[0] = '\0';
-		return 0;
-	}
-	return sockhint_explain(out, out_len, path, errno);
+	int err = faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0 ? 0 : errno;
+
+	return sockhint_explain(out, out_len, path, err); /* 0: nothing to say */
 }

@@ -8,6 +8,7 @@
 #include "tls.h"
 
 #include <bearssl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,14 +64,8 @@ struct tls_conn *tls_conn_new(const struct tls_server *srv)
 
 	if (!tc)
 		return NULL;
-	tc->hs_done = false;
-	tc->closing = false;
-	tc->first_seen = false;
-	tc->first = 0;
-	tc->in_to = IN_NONE;
-	tc->rec_in = NULL;
-	tc->trk_have = tc->body_left = tc->stage_have = 0;
-	tc->held = false;
+	/* Everything but the record buffer, which the engine fills itself. */
+	memset(tc, 0, offsetof(struct tls_conn, iobuf));
 	eng = &tc->sc.eng;
 
 	/* What br_ssl_server_init_full_rsa/ec set up, narrowed. */
@@ -105,7 +100,6 @@ struct tls_conn *tls_conn_new(const struct tls_server *srv)
 	 * BR_OPT_TOLERATE_NO_CLIENT_AUTH, fail with BR_ERR_NO_CLIENT_AUTH when
 	 * the client answers with an empty chain.
 	 */
-	memset(&tc->px, 0, sizeof tc->px);
 	if (srv->clients.tas_len > 0) {
 		x509_peer_init(&tc->px, &srv->clients);
 		br_ssl_engine_set_x509(eng, &tc->px.vtable);
@@ -217,10 +211,8 @@ unsigned char *tls_recvrec_buf(struct tls_conn *tc, size_t *len)
 		return NULL;
 	}
 	p = br_ssl_engine_recvrec_buf(&tc->sc.eng, len);
-	if (!p) {
-		*len = 0;
+	if (!p)
 		return NULL;
-	}
 	if (tc->hs_done && !tc->closing && tc->body_left == 0 && tc->trk_have == 0) {
 		tc->in_to = IN_STAGE;
 		*len = 5 - tc->stage_have;
@@ -262,13 +254,10 @@ bool tls_peer_closed(const struct tls_conn *tc)
 	return tc->held;
 }
 
+/* BearSSL's *_buf set *len to 0 whenever they return NULL. */
 unsigned char *tls_sendrec_buf(struct tls_conn *tc, size_t *len)
 {
-	unsigned char *p = br_ssl_engine_sendrec_buf(&tc->sc.eng, len);
-
-	if (!p)
-		*len = 0;
-	return p;
+	return br_ssl_engine_sendrec_buf(&tc->sc.eng, len);
 }
 
 void tls_sendrec_ack(struct tls_conn *tc, size_t n)
@@ -281,9 +270,7 @@ unsigned char *tls_recvapp_buf(struct tls_conn *tc, size_t *len)
 {
 	unsigned char *p = br_ssl_engine_recvapp_buf(&tc->sc.eng, len);
 
-	if (!p)
-		*len = 0;
-	else
+	if (p)
 		tc->hs_done = true;
 	return p;
 }
@@ -298,9 +285,7 @@ unsigned char *tls_sendapp_buf(struct tls_conn *tc, size_t *len)
 {
 	unsigned char *p = br_ssl_engine_sendapp_buf(&tc->sc.eng, len);
 
-	if (!p)
-		*len = 0;
-	else
+	if (p)
 		tc->hs_done = true;
 	return p;
 }
@@ -427,20 +412,7 @@ static const struct {
 	{ BR_ERR_WRONG_KEY_USAGE, "client key usage does not allow signing" },
 	{ BR_ERR_NO_CLIENT_AUTH, "no client certificate" },
 	{ BR_ERR_IO, "I/O error" },
-	{ BR_ERR_X509_INVALID_VALUE, "malformed certificate" },
-	{ BR_ERR_X509_TRUNCATED, "malformed certificate" },
 	{ BR_ERR_X509_EMPTY_CHAIN, "no client certificate" },
-	{ BR_ERR_X509_INNER_TRUNC, "malformed certificate" },
-	{ BR_ERR_X509_BAD_TAG_CLASS, "malformed certificate" },
-	{ BR_ERR_X509_BAD_TAG_VALUE, "malformed certificate" },
-	{ BR_ERR_X509_INDEFINITE_LENGTH, "malformed certificate" },
-	{ BR_ERR_X509_EXTRA_ELEMENT, "malformed certificate" },
-	{ BR_ERR_X509_UNEXPECTED, "malformed certificate" },
-	{ BR_ERR_X509_NOT_CONSTRUCTED, "malformed certificate" },
-	{ BR_ERR_X509_NOT_PRIMITIVE, "malformed certificate" },
-	{ BR_ERR_X509_PARTIAL_BYTE, "malformed certificate" },
-	{ BR_ERR_X509_BAD_BOOLEAN, "malformed certificate" },
-	{ BR_ERR_X509_OVERFLOW, "malformed certificate" },
 	{ BR_ERR_X509_BAD_DN, "malformed certificate name" },
 	{ BR_ERR_X509_BAD_TIME, "malformed certificate dates" },
 	{ BR_ERR_X509_UNSUPPORTED, "unsupported certificate algorithm" },
@@ -487,6 +459,9 @@ const char *tls_error_name(int error)
 	for (size_t i = 0; i < sizeof error_names / sizeof error_names[0]; i++)
 		if (error_names[i].code == error)
 			return error_names[i].name;
+	/* BearSSL's DER decoding errors, from INVALID_VALUE to OVERFLOW. */
+	if (error >= BR_ERR_X509_INVALID_VALUE && error <= BR_ERR_X509_OVERFLOW)
+		return "malformed certificate";
 	if (error >= BR_ERR_RECV_FATAL_ALERT && error < BR_ERR_SEND_FATAL_ALERT)
 		return "client sent a fatal alert";
 	if (error >= BR_ERR_SEND_FATAL_ALERT && error < BR_ERR_SEND_FATAL_ALERT + 256)

@@ -191,14 +191,6 @@ static bool load_pem(const char *setting, const char *path, struct pem_list *l,
 
 /* ---- certificates and keys ------------------------------------------- */
 
-/* Decodes one DER certificate: 0, or BearSSL's error. */
-static int decode_cert(br_x509_decoder_context *dc, const struct pem_list *l, size_t i)
-{
-	br_x509_decoder_init(dc, NULL, NULL);
-	br_x509_decoder_push(dc, pem_der(l, i), l->v[i].len);
-	return br_x509_decoder_last_error(dc);
-}
-
 static void bad_cert(const char *setting, const char *path, size_t n, int e, char *err,
 		     size_t err_len)
 {
@@ -210,6 +202,19 @@ static void bad_cert(const char *setting, const char *path, size_t n, int e, cha
 	else
 		set_err(err, err_len, "%s=%s: certificate %zu is not valid X.509", setting, path,
 			n);
+}
+
+/* Decodes object i, certificate number n of setting's file; false with err set. */
+static bool decode_cert(br_x509_decoder_context *dc, const struct pem_list *l, size_t i,
+			const char *setting, const char *path, size_t n, char *err, size_t err_len)
+{
+	br_x509_decoder_init(dc, NULL, NULL);
+	br_x509_decoder_push(dc, pem_der(l, i), l->v[i].len);
+	int e = br_x509_decoder_last_error(dc);
+
+	if (e != 0)
+		bad_cert(setting, path, n, e, err, err_len);
+	return e == 0;
 }
 
 static bool load_chain(struct tls_server *srv, const char *path, br_x509_decoder_context *leaf,
@@ -233,12 +238,9 @@ static bool load_chain(struct tls_server *srv, const char *path, br_x509_decoder
 				TLS_CHAIN_MAX);
 			goto out;
 		}
-		int e = decode_cert(srv->chain_len == 0 ? leaf : &dc, &l, i);
-
-		if (e != 0) {
-			bad_cert(ENV_CERT, path, srv->chain_len + 1, e, err, err_len);
+		if (!decode_cert(srv->chain_len == 0 ? leaf : &dc, &l, i, ENV_CERT, path,
+				 srv->chain_len + 1, err, err_len))
 			goto out;
-		}
 		/* The engine sends these bytes as they are. */
 		srv->chain[srv->chain_len].data = pem_der(&l, i);
 		srv->chain[srv->chain_len].data_len = l.v[i].len;
@@ -463,12 +465,8 @@ static bool load_cas(struct x509_clients *cl, const char *path, char *err, size_
 
 		if (!is_cert_name(l.v[i].name))
 			continue;
-		int e = decode_cert(&dc, &l, i);
-
-		if (e != 0) {
-			bad_cert(ENV_CA, path, cl->tas_len + 1, e, err, err_len);
+		if (!decode_cert(&dc, &l, i, ENV_CA, path, cl->tas_len + 1, err, err_len))
 			goto out;
-		}
 		/*
 		 * Its own Extended Key Usage decides whether clients may chain
 		 * to it (dockerd would start, then refuse them all).
@@ -535,17 +533,11 @@ static bool add_cn(struct x509_clients *cl, struct str cn, char *err, size_t err
 
 static int b64_value(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *at = c ? strchr(digits, c) : NULL;
+
+	return at ? (int)(at - digits) : -1;
 }
 
 /* 64 hex digits, any case, ':' allowed between them (openssl dgst -c). */
