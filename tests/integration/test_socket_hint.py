@@ -79,9 +79,13 @@ def test_nobody_gets_the_user_line_to_use(relay, as_user, docker_cli):
     facts = "sockwall runs as uid %d gid %d; the socket is owned by uid 0 gid %d mode 0660" % (
         NOBODY, NOBODY, gid)
 
-    # At start-up, before any client came.
-    start = [d for d in sw.log_json() if "msg" in d and "cannot open the Docker socket" in d["msg"]]
-    assert start and start[0]["level"] == "warning", sw.log_text()
+    # At start-up, before any client came (written before the proxy listens;
+    # the reader thread may still be catching up with it).
+    start = helpers.wait_for(
+        lambda: [d for d in sw.log_json()
+                 if "msg" in d and "cannot open the Docker socket" in d["msg"]],
+        10, what="the start-up warning")
+    assert start[0]["level"] == "warning", sw.log_text()
     assert facts in start[0]["msg"] and hint in start[0]["msg"], start[0]["msg"]
 
     # A client: a Docker-shaped 502 that points at the log (the uid/gid and
