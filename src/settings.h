@@ -61,13 +61,9 @@ const struct setting *settings_find(const char *name);
 /* Whether a policy file may set name: a section toggle or a policy row. */
 bool settings_policy_key(const char *name);
 
-/* The names for envcheck: sections from route.h, switches (POST, DELETE,
- * PUT, ALLOW_*, LIBPOD_ALLOW_*) and the other rows from the table. */
+/* The names for envcheck: route.h's sections, then the rows, switches first. */
 struct setting_names {
-	const char *sections[SEC_COUNT];
-	const char *switches[64];
-	unsigned char switch_anchors[64];
-	const char *others[64];
+	struct envname names[SEC_COUNT + 128];
 	struct envnames en;
 };
 void settings_names(struct setting_names *t);
