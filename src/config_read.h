@@ -20,7 +20,7 @@ struct problems {
 
 void problem(struct problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The value of name in envp ("NAME=value" strings), or NULL. */
+/* The value of name (up to an '=' in it) in envp ("NAME=value" strings), or NULL. */
 const char *env_get(char *const *envp, const char *name);
 
 /* A switch's value, def when unset; a bad value is a problem. */
@@ -29,6 +29,8 @@ bool read_bool(char *const *envp, const char *name, bool def, struct problems *p
 bool read_switch(char *const *envp, const char *name, struct problems *p);
 /* DELETE, PUT: unset is a state of its own. */
 enum toggle_state read_tristate(char *const *envp, const char *name, struct problems *p);
+/* A choice between the table's default and alt: whether it is alt. */
+bool read_choice(char *const *envp, const char *name, const char *alt, struct problems *p);
 
 /* The policy-level readers (config_policy.c). */
 struct config;
