@@ -313,16 +313,16 @@ static void parse_listeners(struct config *cfg, char *const *envp, struct proble
 		policy[0] = '\0';
 		if (strncmp(item, "tcp://", 6) == 0 || strncmp(item, "tls://", 6) == 0) {
 			parse_tcp_listener(item, base_len, l, p);
-			parse_listener_options(item, q, l, policy, 256, p);
-			if (disable_ipv6 && strchr(l->host, ':'))
-				problem(p, "SOCKWALL_LISTEN: %s is IPv6 but DISABLE_IPV6 is set", item);
 		} else if (strncmp(item, "unix://", 7) == 0) {
 			parse_unix_listener(item, base_len, l, p);
-			parse_listener_options(item, q, l, policy, 256, p);
 		} else {
 			problem(p, "SOCKWALL_LISTEN: %s: expected tcp://HOST:PORT, tls://HOST:PORT or "
 				   "unix:///PATH", item);
+			continue;
 		}
+		parse_listener_options(item, q, l, policy, 256, p);
+		if (disable_ipv6 && strchr(l->host, ':')) /* a unix listener has no host */
+			problem(p, "SOCKWALL_LISTEN: %s is IPv6 but DISABLE_IPV6 is set", item);
 	}
 	if (cfg->n_listeners == 0)
 		problem(p, "SOCKWALL_LISTEN: no listener given");

@@ -1,6 +1,6 @@
 /*
  * envcheck: names sockwall does not read, and names it reads differently
- * from the anchors.  The anchors' behaviour quoted here is read from their sources:
+ * from the anchors.  Their behaviour quoted here is read from their sources:
  *  - tecnativa/docker-socket-proxy (haproxy.cfg, Dockerfile, entrypoint) and
  *    linuxserver/socket-proxy (root/templates/haproxy.cfg, Dockerfile,
  *    entrypoint) test every toggle as `{ env(NAME) -m bool }`: HAProxy casts

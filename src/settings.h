@@ -1,12 +1,9 @@
 /*
- * settings: every name sockwall reads from its environment, once.
- *
- * One row per setting: its name, whether it belongs to the process or to
- * a policy (which a policy file or preset may set), the kind of value, the
- * default as documented, and one line of help.  The readers in config*.c
- * take their defaults from it, envcheck its known names, a policy file its
- * allowed keys, --help and --check-config their text, and
- * docs/configuration.md is rendered from it (tests/unit/test_settings.c).
+ * settings: every name sockwall reads from its environment, once: its
+ * scope (a policy's may also be set by a policy file or preset), kind,
+ * default and one line of help.  The readers in config*.c take their
+ * defaults from it, envcheck its names, a policy file its keys, --help its
+ * text, and docs/configuration.md is rendered from it (test_settings.c).
  * The section toggles (CONTAINERS, ...) are route.h's list, not rows here.
  */
 #ifndef SOCKWALL_SETTINGS_H
