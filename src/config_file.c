@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "match.h"
+#include "settings.h"
 #include "text.h"
 
 #define FILE_MAX (1 << 20)
@@ -141,7 +142,7 @@ void read_filters_file(const char *path, char *const *envp, struct file_env *fe,
 					 js + t[j].start);
 			for (int k = 0; k < n; k++)
 				key[k] = (char)toupper((unsigned char)key[k]);
-			if (!known_dkrprx(key)) {
+			if (!settings_find(key)) { /* key is DKRPRX__SECTION__NAME */
 				problem(p, "FILTERS_CONFIG=%s: unknown setting \"%s.%.*s\"", path,
 					section, (int)klen, js + t[j].start);
 				continue;

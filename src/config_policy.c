@@ -57,11 +57,6 @@ static void read_name(char *const *envp, const char *key, char *out, size_t cap,
 		strcpy(out, v);
 }
 
-bool known_dkrprx(const char *key)
-{
-	return strncmp(key, "DKRPRX__", 8) == 0 && settings_find(key);
-}
-
 /* envp, then the entries of extra whose names envp does not set: an array
  * to free, NULL when out of memory. */
 static char **env_beneath(char *const *envp, char *const *extra)

@@ -38,9 +38,6 @@ void load_policy(struct policy_set *ps, const char *socket_path, char *const *en
 /* A listener's or CN's policy reference -> config_policy's index; 0 after a problem. */
 int policy_index(struct config *cfg, const char *ref, const char *where, struct problems *p);
 
-/* Whether key is one of the DKRPRX__ settings. */
-bool known_dkrprx(const char *key);
-
 #define FILE_KEYS 64
 
 /* FILTERS_CONFIG's settings, as entries in an arena (free arena). */
