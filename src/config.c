@@ -14,9 +14,6 @@
 #include "settings.h"
 #include "text.h"
 
-#define DEFAULT_LISTEN "tcp://[::]:2375"
-#define MAX_HEAD_LIMIT 65536
-
 void problem(struct problems *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -40,7 +37,7 @@ void problem(struct problems *p, const char *fmt, ...)
 
 const char *env_get(char *const *envp, const char *name)
 {
-	size_t n = strlen(name);
+	size_t n = strcspn(name, "=");
 
 	for (; envp && *envp; envp++)
 		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
@@ -48,7 +45,6 @@ const char *env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
-/* Returns the toggle's value, def when unset; a bad value is a problem. */
 bool read_bool(char *const *envp, const char *name, bool def, struct problems *p)
 {
 	const char *v = env_get(envp, name);
@@ -64,7 +60,6 @@ bool read_bool(char *const *envp, const char *name, bool def, struct problems *p
 	return b;
 }
 
-/* A row of the settings table: its default is the table's. */
 bool read_switch(char *const *envp, const char *name, struct problems *p)
 {
 	return read_bool(envp, name, envcheck_toggle_word(settings_find(name)->def) == 1, p);
@@ -77,20 +72,32 @@ enum toggle_state read_tristate(char *const *envp, const char *name, struct prob
 	return read_bool(envp, name, false, p) ? TOGGLE_ON : TOGGLE_OFF;
 }
 
-/*
- * "10", "10s", "500ms", "2m" -> milliseconds; zero allowed when allow_zero.
- * Unset or bad, the table's default (read as if set: envp NULL).
- */
+bool read_choice(char *const *envp, const char *name, const char *alt, struct problems *p)
+{
+	const char *v = env_get(envp, name), *def = settings_find(name)->def;
+
+	if (v && strcmp(v, def) != 0 && strcmp(v, alt) != 0)
+		problem(p, "%s=%s: expected %s or %s", name, v, def, alt);
+	return v && strcmp(v, alt) == 0;
+}
+
+/* name's value, or the table's default when unset (envp NULL: always). */
+static const char *env_or_default(char *const *envp, const char *name)
+{
+	const char *v = env_get(envp, name);
+
+	return v ? v : settings_find(name)->def;
+}
+
+/* "10", "10s", "500ms", "2m" -> milliseconds; unset or bad, the table's default. */
 static int read_duration(char *const *envp, const char *name, bool allow_zero,
 			 struct problems *p)
 {
-	const char *v = env_get(envp, name);
+	const char *v = env_or_default(envp, name);
 	char *end;
 	unsigned long n;
 	long mult = 1000;
 
-	if (!v)
-		v = settings_find(name)->def;
 	if (!isdigit((unsigned char)v[0]))
 		goto bad;
 	n = strtoul(v, &end, 10);
@@ -113,13 +120,9 @@ bad:
 static long read_number(char *const *envp, const char *name, long min, long max,
 			struct problems *p)
 {
-	const char *v = env_get(envp, name);
+	const char *v = env_or_default(envp, name);
 	char *end = "";
-	long n;
-
-	if (!v)
-		v = settings_find(name)->def;
-	n = isdigit((unsigned char)v[0]) ? strtol(v, &end, 10) : -1;
+	long n = isdigit((unsigned char)v[0]) ? strtol(v, &end, 10) : -1;
 	if (n < min || n > max || *end != '\0') {
 		problem(p, "%s=%s: expected a number from %ld to %ld", name, v, min, max);
 		return read_number(NULL, name, min, max, p);
@@ -222,16 +225,14 @@ static void parse_listener_options(const char *url, const char *q, struct listen
 static void parse_tcp_listener(const char *url, size_t len, struct listen_spec *l,
 			       struct problems *p)
 {
-	char hpbuf[128];
-	const char *hp = hpbuf;
+	char hp[128];
 	const char *colon, *host = hp;
 	size_t hlen;
 
-	if (len - strlen("tcp://") >= sizeof(hpbuf))
+	if (len - strlen("tcp://") >= sizeof(hp))
 		goto bad;
-	memcpy(hpbuf, url + strlen("tcp://"), len - strlen("tcp://"));
-	hpbuf[len - strlen("tcp://")] = '\0';
-
+	memcpy(hp, url + strlen("tcp://"), len - strlen("tcp://"));
+	hp[len - strlen("tcp://")] = '\0';
 	l->kind = strncmp(url, "tls://", 6) == 0 ? LISTEN_TLS : LISTEN_TCP;
 	if (hp[0] == '[') {
 		const char *close = strchr(hp, ']');
@@ -265,15 +266,24 @@ bad:
 }
 
 static void parse_listeners(struct config *cfg, char *const *envp, struct problems *p,
-			    bool disable_ipv6, mode_t mode, gid_t gid, bool has_gid,
 			    char policy_refs[][256])
 {
-	const char *list = env_get(envp, "SOCKWALL_LISTEN");
-	bool is_default = list == NULL;
+	bool disable_ipv6 = read_switch(envp, "DISABLE_IPV6", p);
+	const char *list = env_get(envp, "SOCKWALL_LISTEN"), *v;
+	bool is_default = list == NULL, has_gid = false;
+	mode_t mode = 0660;
+	gid_t gid = 0;
 	char buf[2048];
 
+	if ((v = env_get(envp, "SOCKWALL_UNIX_MODE")) && !parse_mode(v, &mode))
+		problem(p, "SOCKWALL_UNIX_MODE=%s: expected an octal mode such as 0660", v);
+	if ((v = env_get(envp, "SOCKWALL_UNIX_GROUP"))) {
+		has_gid = true;
+		if (!parse_group(v, &gid))
+			problem(p, "SOCKWALL_UNIX_GROUP=%s: not a gid or known group", v);
+	}
 	if (!list)
-		list = disable_ipv6 ? "tcp://0.0.0.0:2375" : DEFAULT_LISTEN;
+		list = disable_ipv6 ? "tcp://0.0.0.0:2375" : env_or_default(NULL, "SOCKWALL_LISTEN");
 	if (strlen(list) >= sizeof(buf)) {
 		problem(p, "SOCKWALL_LISTEN: too long");
 		return;
@@ -303,26 +313,25 @@ static void parse_listeners(struct config *cfg, char *const *envp, struct proble
 		policy[0] = '\0';
 		if (strncmp(item, "tcp://", 6) == 0 || strncmp(item, "tls://", 6) == 0) {
 			parse_tcp_listener(item, base_len, l, p);
-			parse_listener_options(item, q, l, policy, 256, p);
-			if (disable_ipv6 && strchr(l->host, ':'))
-				problem(p, "SOCKWALL_LISTEN: %s is IPv6 but DISABLE_IPV6 is set", item);
 		} else if (strncmp(item, "unix://", 7) == 0) {
 			parse_unix_listener(item, base_len, l, p);
-			parse_listener_options(item, q, l, policy, 256, p);
 		} else {
 			problem(p, "SOCKWALL_LISTEN: %s: expected tcp://HOST:PORT, tls://HOST:PORT or "
 				   "unix:///PATH", item);
+			continue;
 		}
+		parse_listener_options(item, q, l, policy, 256, p);
+		if (disable_ipv6 && strchr(l->host, ':')) /* a unix listener has no host */
+			problem(p, "SOCKWALL_LISTEN: %s is IPv6 but DISABLE_IPV6 is set", item);
 	}
 	if (cfg->n_listeners == 0)
 		problem(p, "SOCKWALL_LISTEN: no listener given");
 }
 
 /* The files are read (and every problem named) by tls_server_load at start. */
-static void load_tls(struct config *cfg, char *const *envp, struct problems *p)
+static void load_tls(struct config *cfg, char *const *envp, bool tls_listener,
+		     struct problems *p)
 {
-	bool tls_listener = false;
-
 	cfg->tls_cert = env_get(envp, "SOCKWALL_TLS_CERT");
 	cfg->tls_key = env_get(envp, "SOCKWALL_TLS_KEY");
 	cfg->tls_ca = env_get(envp, "SOCKWALL_TLS_CA");
@@ -330,8 +339,6 @@ static void load_tls(struct config *cfg, char *const *envp, struct problems *p)
 	cfg->tls_allow_pins = env_get(envp, "SOCKWALL_TLS_ALLOW_PINS");
 	cfg->tls_handshake_timeout_ms =
 		read_duration(envp, "SOCKWALL_TLS_HANDSHAKE_TIMEOUT", false, p);
-	for (size_t i = 0; i < cfg->n_listeners; i++)
-		tls_listener |= cfg->listeners[i].kind == LISTEN_TLS;
 #if !SOCKWALL_TLS
 	if (tls_listener)
 		problem(p, "SOCKWALL_LISTEN: tls:// listeners need a build with TLS (make TLS=1)");
@@ -372,30 +379,15 @@ int config_policy_for_cn(const struct config *cfg, const char *cn, int listener_
 	return listener_policy;
 }
 
-/* Toggle-like names sockwall does not read, and typos in its namespaces. */
-static void check_names(const struct envnames *en, char *const *envp, const char *ignore,
-			struct problems *p)
-{
-	char msg[512];
-
-	if (ignore && !envcheck_ignore_list_ok(en, ignore, msg, sizeof(msg)))
-		problem(p, "%s", msg);
-	for (; envp && *envp; envp++)
-		if (envcheck_entry(en, ignore, *envp, msg, sizeof(msg)))
-			problem(p, "%s", msg);
-}
-
 /* SOCKWALL_TLS_POLICY_BY_CN=ci-runner:portainer,backup:/etc/sockwall/backup.env */
-static void parse_cn_policies(struct config *cfg, char *const *envp, struct problems *p)
+static void parse_cn_policies(struct config *cfg, char *const *envp, bool tls_listener,
+			      struct problems *p)
 {
 	const char *v = env_get(envp, "SOCKWALL_TLS_POLICY_BY_CN");
-	bool tls_listener = false;
 	char buf[2048];
 
 	if (!v)
 		return;
-	for (size_t i = 0; i < cfg->n_listeners; i++)
-		tls_listener |= cfg->listeners[i].kind == LISTEN_TLS;
 	if (!tls_listener || !cfg->tls_ca) {
 		problem(p, "SOCKWALL_TLS_POLICY_BY_CN: needs a tls:// listener and SOCKWALL_TLS_CA "
 			   "(the CN is read from a verified client certificate)");
@@ -443,46 +435,35 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 	char *const *envp = merged ? merged : envp_in;
 	const char *ignore = env_get(envp, "SOCKWALL_IGNORE_VARS");
 	struct setting_names names;
+	char msg[512];
 	settings_names(&names);
-	check_names(&names.en, envp, ignore, &p);
+	if (ignore && !envcheck_ignore_list_ok(&names.en, ignore, msg, sizeof(msg)))
+		problem(&p, "%s", msg);
+	for (char *const *e = envp; e && *e; e++)
+		if (envcheck_entry(&names.en, ignore, *e, msg, sizeof(msg)))
+			problem(&p, "%s", msg);
 	/* the operator's own environment: presets hold sockwall's words only */
 	cfg->n_notes = envcheck_notes(&names.en, ignore, envp_in, cfg->notes, CONFIG_MAX_NOTES);
 
-	bool disable_ipv6 = read_switch(envp, "DISABLE_IPV6", &p);
-	mode_t mode = 0660;
-	gid_t gid = 0;
-	bool has_gid = false;
-	if ((v = env_get(envp, "SOCKWALL_UNIX_MODE")) && !parse_mode(v, &mode))
-		problem(&p, "SOCKWALL_UNIX_MODE=%s: expected an octal mode such as 0660", v);
-	if ((v = env_get(envp, "SOCKWALL_UNIX_GROUP"))) {
-		has_gid = true;
-		if (!parse_group(v, &gid))
-			problem(&p, "SOCKWALL_UNIX_GROUP=%s: not a gid or known group", v);
-	}
 	char policy_refs[CONFIG_MAX_LISTENERS][256];
-	parse_listeners(cfg, envp, &p, disable_ipv6, mode, gid, has_gid, policy_refs);
-
-	v = env_get(envp, "SOCKET_PATH");
-	if (!v)
-		v = "/var/run/docker.sock";
+	parse_listeners(cfg, envp, &p, policy_refs);
+	bool tls_listener = false;
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		tls_listener |= cfg->listeners[i].kind == LISTEN_TLS;
+	v = env_or_default(envp, "SOCKET_PATH");
 	if (v[0] != '/' || strlen(v) >= sizeof(cfg->socket_path))
 		problem(&p, "SOCKET_PATH=%s: expected an absolute path of at most %zu bytes", v,
 			sizeof(cfg->socket_path) - 1);
 	else
 		strcpy(cfg->socket_path, v);
-
 	cfg->head_timeout_ms = read_duration(envp, "SOCKWALL_HEAD_TIMEOUT", false, &p);
 	cfg->idle_timeout_ms = read_duration(envp, "SOCKWALL_IDLE_TIMEOUT", true, &p);
-	cfg->shutdown_timeout_ms =
-		read_duration(envp, "SOCKWALL_SHUTDOWN_TIMEOUT", true, &p);
+	cfg->shutdown_timeout_ms = read_duration(envp, "SOCKWALL_SHUTDOWN_TIMEOUT", true, &p);
 	cfg->max_conns = (int)read_number(envp, "SOCKWALL_MAX_CONNS", 1, 1000000, &p);
-	cfg->max_head =
-		(size_t)read_number(envp, "SOCKWALL_MAX_HEAD", 1024, MAX_HEAD_LIMIT, &p);
-
-	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1024,
-					    64L << 20, &p);
+	cfg->max_head = (size_t)read_number(envp, "SOCKWALL_MAX_HEAD", 1024, 65536, &p);
+	cfg->max_body = (size_t)read_number(envp, "SOCKWALL_MAX_BODY", 1024, 64L << 20, &p);
 	cfg->max_answer = (size_t)read_number(envp, "SOCKWALL_MAX_ANSWER", 65536, 256L << 20, &p);
-	load_tls(cfg, envp, &p);
+	load_tls(cfg, envp, tls_listener, &p);
 	snprintf(cfg->policy.name, sizeof(cfg->policy.name), "env");
 	load_policy(&cfg->policy, cfg->socket_path, envp, &p);
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
@@ -492,7 +473,7 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 		snprintf(where, sizeof(where), "SOCKWALL_LISTEN: %s", cfg->listeners[i].url);
 		cfg->listeners[i].policy = policy_index(cfg, policy_refs[i], where, &p);
 	}
-	parse_cn_policies(cfg, envp, &p);
+	parse_cn_policies(cfg, envp, tls_listener, &p);
 	/* A client of a narrow listener must not mount a wider one into a container. */
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
 		if (cfg->listeners[i].kind != LISTEN_UNIX)
@@ -501,21 +482,13 @@ int config_load(struct config *cfg, char *const *envp_in, char *err, size_t err_
 		for (size_t k = 0; k < cfg->n_policies; k++)
 			filters_protect(&cfg->policies[k]->filters, cfg->listeners[i].path);
 	}
-	/* Read by loop_init itself; only checked here. */
-	if ((v = env_get(envp, "SOCKWALL_LOOP")) && strcmp(v, "epoll") != 0 && strcmp(v, "poll") != 0)
-		problem(&p, "SOCKWALL_LOOP=%s: expected epoll or poll", v);
+	read_choice(envp, "SOCKWALL_LOOP", "poll", &p); /* read by loop_init; checked here */
 
 	cfg->log_level = LOGL_INFO;
 	if ((v = env_get(envp, "LOG_LEVEL")) && !log_level_named(v, &cfg->log_level))
 		problem(&p, "LOG_LEVEL=%s: expected debug, info, notice, warning, err, crit, alert or emerg",
 			v);
-	cfg->log_format = LOG_JSON;
-	if ((v = env_get(envp, "SOCKWALL_LOG_FORMAT"))) {
-		if (strcmp(v, "text") == 0)
-			cfg->log_format = LOG_TEXT;
-		else if (strcmp(v, "json") != 0)
-			problem(&p, "SOCKWALL_LOG_FORMAT=%s: expected json or text", v);
-	}
+	cfg->log_format = read_choice(envp, "SOCKWALL_LOG_FORMAT", "text", &p) ? LOG_TEXT : LOG_JSON;
 	/* Strings stay where they were (env or the preset tables): only the array goes. */
 	free(merged);
 	return p.count;

@@ -18,7 +18,6 @@
 #include "policy.h"
 
 #define CONFIG_MAX_LISTENERS 8
-#define CONFIG_PATH_MAX NET_PATH_MAX
 #define CONFIG_MAX_POLICIES 16  /* besides the process-wide one */
 #define CONFIG_MAX_CN_POLICIES 16
 #define POLICY_NAME_MAX 128
@@ -52,7 +51,7 @@ struct config {
 	size_t n_policies;
 	struct cn_policy cn_policies[CONFIG_MAX_CN_POLICIES];
 	size_t n_cn_policies;
-	char socket_path[CONFIG_PATH_MAX];
+	char socket_path[NET_PATH_MAX];
 	int head_timeout_ms;     /* a request head must be complete within this */
 	int idle_timeout_ms;     /* keep-alive connection with no request in flight */
 	int shutdown_timeout_ms; /* SIGTERM: in-flight requests get this long */

@@ -12,19 +12,22 @@
 
 #include "json.h"
 #include "match.h"
+#include "settings.h"
 #include "text.h"
 
 #define FILE_MAX (1 << 20)
 
-static char *arena_put(struct file_env *fe, const char *s, size_t len)
+/* "key=value" as the next entry; false when the list or the arena is full. */
+static bool add_entry(struct file_env *fe, const char *key, const char *value)
 {
-	if (fe->used + len + 1 > fe->cap)
-		return NULL;
-	char *out = fe->arena + fe->used;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	fe->used += len + 1;
-	return out;
+	size_t size = strlen(key) + strlen(value) + 2;
+
+	if (fe->n == FILE_KEYS || fe->used + size > fe->cap)
+		return false;
+	fe->entries[fe->n] = fe->arena + fe->used;
+	snprintf(fe->entries[fe->n++], size, "%s=%s", key, value);
+	fe->used += size;
+	return true;
 }
 
 /*
@@ -97,8 +100,10 @@ void read_filters_file(const char *path, char *const *envp, struct file_env *fe,
 	}
 	fe->cap = 2 * FILE_MAX + 4096;
 	fe->arena = malloc(fe->cap);
-	if (!js || !fe->arena)
-		goto nomem;
+	if (!js || !fe->arena) {
+		problem(p, "FILTERS_CONFIG=%s: out of memory", path);
+		goto out;
+	}
 	if (json_parse(&d, js, len, NULL, 0)) {
 		problem(p, "FILTERS_CONFIG=%s: not valid JSON", path);
 		goto out;
@@ -116,8 +121,11 @@ void read_filters_file(const char *path, char *const *envp, struct file_env *fe,
 		memcpy(section, js + t[i].start, slen);
 		section[slen] = '\0';
 		if (strcmp(section, "disable_defaults") == 0) {
-			snprintf(key, sizeof(key), "DKRPRX__DISABLE_DEFAULTS");
-			goto one_setting;
+			/* unlike a section's keys, quietly skipped when it cannot be used */
+			if (!env_get(envp, "DKRPRX__DISABLE_DEFAULTS") &&
+			    file_value(&d, i + 1, value, sizeof(value)))
+				add_entry(fe, "DKRPRX__DISABLE_DEFAULTS", value);
+			continue;
 		}
 		if (t[i + 1].type != JSMN_OBJECT ||
 		    (strcmp(section, "volumes") != 0 && strcmp(section, "containers") != 0 &&
@@ -134,7 +142,7 @@ void read_filters_file(const char *path, char *const *envp, struct file_env *fe,
 					 js + t[j].start);
 			for (int k = 0; k < n; k++)
 				key[k] = (char)toupper((unsigned char)key[k]);
-			if (!known_dkrprx(key)) {
+			if (!settings_find(key)) { /* key is DKRPRX__SECTION__NAME */
 				problem(p, "FILTERS_CONFIG=%s: unknown setting \"%s.%.*s\"", path,
 					section, (int)klen, js + t[j].start);
 				continue;
@@ -146,32 +154,16 @@ void read_filters_file(const char *path, char *const *envp, struct file_env *fe,
 					path, section, (int)klen, js + t[j].start);
 				continue;
 			}
-			char line[8400];
-			int ln = snprintf(line, sizeof(line), "%s=%s", key, value);
-			char *entry = fe->n < FILE_KEYS ? arena_put(fe, line, (size_t)ln) : NULL;
-			if (!entry) {
+			if (!add_entry(fe, key, value)) {
 				problem(p, "FILTERS_CONFIG=%s: too many settings", path);
 				goto out;
 			}
-			fe->entries[fe->n++] = entry;
-		}
-		continue;
-one_setting:
-		if (!env_get(envp, key) && file_value(&d, i + 1, value, sizeof(value))) {
-			char line[256];
-			int ln = snprintf(line, sizeof(line), "%s=%s", key, value);
-			char *entry = fe->n < FILE_KEYS ? arena_put(fe, line, (size_t)ln) : NULL;
-			if (entry)
-				fe->entries[fe->n++] = entry;
 		}
 		continue;
 bad_key:
 		problem(p, "FILTERS_CONFIG=%s: unknown section \"%.*s\" (volumes, containers, "
 			   "images, networks, disable_defaults)", path, (int)slen, js + t[i].start);
 	}
-	goto out;
-nomem:
-	problem(p, "FILTERS_CONFIG=%s: out of memory", path);
 out:
 	json_free(&d);
 	free(js);

@@ -57,9 +57,25 @@ static void read_name(char *const *envp, const char *key, char *out, size_t cap,
 		strcpy(out, v);
 }
 
-bool known_dkrprx(const char *key)
+/* envp, then the entries of extra whose names envp does not set: an array
+ * to free, NULL when out of memory. */
+static char **env_beneath(char *const *envp, char *const *extra)
 {
-	return strncmp(key, "DKRPRX__", 8) == 0 && settings_find(key);
+	size_t n = 0, k = 0;
+
+	while (envp && envp[n])
+		n++;
+	while (extra[k])
+		k++;
+	char **merged = calloc(n + k + 1, sizeof(*merged));
+	if (!merged)
+		return NULL;
+	if (n)
+		memcpy(merged, envp, n * sizeof(*merged));
+	for (size_t i = 0; i < k; i++)
+		if (!env_get(envp, extra[i]))
+			merged[n++] = extra[i];
+	return merged;
 }
 
 /* Whether the access table lets POST /containers/create through: such a
@@ -76,8 +92,8 @@ static bool can_create(const struct acl *acl)
 	return v.decision == DECISION_ALLOW;
 }
 
-static void load_filters(struct filters *f, const struct acl *acl, const char *socket_path, char *const *envp_in,
-			 struct problems *p)
+static void load_filters(struct filters *f, const struct acl *acl, const char *socket_path,
+			 char *const *envp_in, struct problems *p)
 {
 	char err[256];
 	struct file_env fe = { .n = 0 };
@@ -87,15 +103,9 @@ static void load_filters(struct filters *f, const struct acl *acl, const char *s
 
 	if (file) {
 		read_filters_file(file, envp_in, &fe, p);
-		size_t n = 0;
-		while (envp_in[n])
-			n++;
-		merged = calloc(n + fe.n + 1, sizeof(*merged));
-		if (merged) {
-			memcpy(merged, envp_in, n * sizeof(*merged));
-			memcpy(merged + n, fe.entries, fe.n * sizeof(*merged));
+		merged = env_beneath(envp_in, fe.entries);
+		if (merged)
 			envp = merged;
-		}
 	}
 
 	filters_defaults(f, socket_path);
@@ -136,43 +146,21 @@ char **apply_preset(char *const *envp, struct problems *p)
 {
 	const char *name = env_get(envp, "SOCKWALL_POLICY");
 	const char *const *preset;
-	size_t n = 0, k = 0;
 
 	if (!name)
 		return NULL;
 	preset = preset_find(name);
 	if (!preset) {
 		char names[512] = "";
-		for (const char *const *it = preset_names(); *it; it++) {
-			if (strlen(names) + strlen(*it) + 2 < sizeof(names)) {
-				strcat(names, *names ? ", " : "");
-				strcat(names, *it);
-			}
-		}
+		struct textbuf b = { names, sizeof(names), 0 };
+		for (const char *const *it = preset_names(); *it; it++)
+			text_printf(&b, "%s%s", b.used ? ", " : "", *it);
 		problem(p, "SOCKWALL_POLICY=%s: no such preset (%s)", name, names);
 		return NULL;
 	}
-	while (envp && envp[n])
-		n++;
-	while (preset[k])
-		k++;
-	char **merged = calloc(n + k + 1, sizeof(*merged));
-	if (!merged) {
+	char **merged = env_beneath(envp, (char *const *)preset);
+	if (!merged)
 		problem(p, "SOCKWALL_POLICY=%s: out of memory", name);
-		return NULL;
-	}
-	if (n)
-		memcpy(merged, envp, n * sizeof(*merged));
-	for (size_t i = 0; i < k; i++) {
-		char key[128];
-		size_t klen = strcspn(preset[i], "=");
-		if (klen >= sizeof(key))
-			continue;
-		memcpy(key, preset[i], klen);
-		key[klen] = '\0';
-		if (!env_get(envp, key))
-			merged[n++] = (char *)preset[i];
-	}
 	return merged;
 }
 
@@ -195,16 +183,8 @@ static void load_acl(struct acl *acl, char *const *envp, struct problems *p)
 void load_policy(struct policy_set *ps, const char *socket_path, char *const *envp,
 			struct problems *p)
 {
-	const char *v;
-
 	load_acl(&ps->acl, envp, p);
-	ps->audit = false;
-	if ((v = env_get(envp, "SOCKWALL_MODE"))) {
-		if (strcmp(v, "audit") == 0)
-			ps->audit = true;
-		else if (strcmp(v, "enforce") != 0)
-			problem(p, "SOCKWALL_MODE=%s: expected enforce or audit", v);
-	}
+	ps->audit = read_choice(envp, "SOCKWALL_MODE", "audit", p);
 	load_filters(&ps->filters, &ps->acl, socket_path, envp, p);
 }
 
@@ -314,17 +294,16 @@ static void load_policy_file(struct policy_set *ps, const char *path, const char
 					hint ? "?" : "");
 			continue;
 		}
-		bool twice = false;
-		for (size_t i = 0; i < n && !twice; i++) {
-			if (strncmp(entries[i], line, klen) == 0 && entries[i][klen] == '=') {
-				problem(p, "%s%s is set twice (first on line %d)", prefix, line,
-					entry_line[i]);
-				twice = true;
-			}
+		size_t first = 0;
+		while (first < n && (strncmp(entries[first], line, klen) != 0 ||
+				     entries[first][klen] != '='))
+			first++;
+		if (first < n) {
+			problem(p, "%s%s is set twice (first on line %d)", prefix, line,
+				entry_line[first]);
+			continue;
 		}
 		*eq = '=';
-		if (twice)
-			continue;
 		if (n == POLICY_FILE_LINES) {
 			problem(p, "%smore than %d settings", prefix, POLICY_FILE_LINES);
 			break;

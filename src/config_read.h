@@ -1,8 +1,4 @@
-/*
- * config_read: what config's files share to read an environment: the
- * problem list, the lookup of a name, and the FILTERS_CONFIG reader.
- * Internal to config*.c.
- */
+/* config_read: what config*.c share to read an environment (internal). */
 #ifndef SOCKWALL_CONFIG_READ_H
 #define SOCKWALL_CONFIG_READ_H
 
@@ -20,17 +16,18 @@ struct problems {
 
 void problem(struct problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The value of name in envp ("NAME=value" strings), or NULL. */
+/* The value of name (up to an '=' in it) in envp ("NAME=value" strings), or NULL. */
 const char *env_get(char *const *envp, const char *name);
 
 /* A switch's value, def when unset; a bad value is a problem. */
 bool read_bool(char *const *envp, const char *name, bool def, struct problems *p);
-/* The same with the settings table's default. */
+/* The same, unset: the settings table's default. */
 bool read_switch(char *const *envp, const char *name, struct problems *p);
 /* DELETE, PUT: unset is a state of its own. */
 enum toggle_state read_tristate(char *const *envp, const char *name, struct problems *p);
+/* A choice between the table's default and alt: whether it is alt. */
+bool read_choice(char *const *envp, const char *name, const char *alt, struct problems *p);
 
-/* The policy-level readers (config_policy.c). */
 struct config;
 struct policy_set;
 /* SOCKWALL_POLICY's preset beneath envp: a merged array to free, or NULL. */
@@ -40,9 +37,6 @@ void load_policy(struct policy_set *ps, const char *socket_path, char *const *en
 		 struct problems *p);
 /* A listener's or CN's policy reference -> config_policy's index; 0 after a problem. */
 int policy_index(struct config *cfg, const char *ref, const char *where, struct problems *p);
-
-/* Whether key is one of the DKRPRX__ settings. */
-bool known_dkrprx(const char *key);
 
 #define FILE_KEYS 64
 

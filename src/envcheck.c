@@ -1,8 +1,6 @@
 /*
  * envcheck: names sockwall does not read, and names it reads differently
- * from the anchors.  See envcheck.h for the contract.
- *
- * The anchors' behaviour quoted here is read from their sources:
+ * from the anchors.  Their behaviour quoted here is read from their sources:
  *  - tecnativa/docker-socket-proxy (haproxy.cfg, Dockerfile, entrypoint) and
  *    linuxserver/socket-proxy (root/templates/haproxy.cfg, Dockerfile,
  *    entrypoint) test every toggle as `{ env(NAME) -m bool }`: HAProxy casts
@@ -34,21 +32,21 @@ static bool same(const char *s, size_t len, const char *name)
 	return strlen(name) == len && memcmp(s, name, len) == 0;
 }
 
-static bool in_list(const char *const *list, size_t n, const char *name, size_t len)
+/* The name sockwall reads spelled name[0..len), or NULL. */
+static const struct envname *find(const struct envnames *en, const char *name, size_t len)
 {
-	for (size_t i = 0; i < n; i++)
-		if (same(name, len, list[i]))
-			return true;
-	return false;
+	for (size_t i = 0; i < en->n; i++)
+		if (same(name, len, en->names[i].name))
+			return &en->names[i];
+	return NULL;
 }
 
-/* A name only a toggle's author would write: A-Z first, then A-Z, 0-9, _. */
-static bool upper_name(const char *s, size_t len)
+/* Whether s[0..len) is all A-Z, 0-9, '_' (and a-z when lower). */
+static bool name_chars(const char *s, size_t len, bool lower)
 {
-	if (len == 0 || s[0] < 'A' || s[0] > 'Z')
-		return false;
-	for (size_t i = 1; i < len; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      (lower && s[i] >= 'a' && s[i] <= 'z')))
 			return false;
 	return true;
 }
@@ -110,73 +108,49 @@ int envcheck_near(size_t known_len)
 	return known_len <= 5 ? 1 : 2;
 }
 
-bool envcheck_known(const struct envnames *en, const char *name, size_t len)
-{
-	return in_list(en->sections, en->n_sections, name, len) ||
-	       in_list(en->switches, en->n_switches, name, len) ||
-	       in_list(en->others, en->n_others, name, len);
-}
-
-/* The closest name of list within each name's envcheck_near. */
-static void closest(const char *const *list, size_t n, const char *name, size_t len,
-		    const char **best, int *best_d)
-{
-	for (size_t i = 0; i < n; i++) {
-		int cap = envcheck_near(strlen(list[i]));
-		int d = envcheck_distance(name, len, list[i], strlen(list[i]), cap);
-		if (d <= cap && d < *best_d) {
-			*best = list[i];
-			*best_d = d;
-		}
-	}
-}
-
-/* The entry of sockwall's lists spelled name[0..len), or NULL. */
-static const char *find(const struct envnames *en, const char *name, size_t len)
-{
-	const char *const *lists[] = { en->sections, en->switches, en->others };
-	size_t counts[] = { en->n_sections, en->n_switches, en->n_others };
-
-	for (size_t l = 0; l < 3; l++)
-		for (size_t i = 0; i < counts[l]; i++)
-			if (same(name, len, lists[l][i]))
-				return lists[l][i];
-	return NULL;
-}
-
 const char *envcheck_hint(const struct envnames *en, const char *name, size_t len, bool all)
 {
-	const char *best = NULL;
+	const struct envname *best = NULL;
 	int best_d = ENVCHECK_NAME_MAX + 1;
 
-	closest(en->sections, en->n_sections, name, len, &best, &best_d);
-	closest(en->switches, en->n_switches, name, len, &best, &best_d);
-	if (all)
-		closest(en->others, en->n_others, name, len, &best, &best_d);
-	if (best)
-		return best;
+	for (size_t i = 0; i < en->n; i++) {
+		const char *known = en->names[i].name;
+		int cap = envcheck_near(strlen(known));
+		int d = all || en->names[i].toggle ? envcheck_distance(name, len, known, strlen(known), cap)
+						   : cap + 1;
+		if (d <= cap && d < best_d) {
+			best = &en->names[i];
+			best_d = d;
+		}
+	}
 	/* linuxserver's ALLOW_LOGS covers /libpod/ too; ALLOW_EXEC means EXEC */
-	if (has_prefix(name, len, "LIBPOD_ALLOW_") && (best = find(en, name + 7, len - 7)))
-		return best;
-	if (has_prefix(name, len, "ALLOW_") && (best = find(en, name + 6, len - 6)))
-		return best;
-	return NULL;
+	if (!best && has_prefix(name, len, "LIBPOD_ALLOW_"))
+		best = find(en, name + 7, len - 7);
+	if (!best && has_prefix(name, len, "ALLOW_"))
+		best = find(en, name + 6, len - 6);
+	return best ? best->name : NULL;
 }
 
-bool envcheck_ignored(const char *ignore, const char *name, size_t len)
+/* The next item of SOCKWALL_IGNORE_VARS, and its length without a trailing '*'. */
+static bool ignore_item(struct str *rest, struct str *it, size_t *stem)
 {
-	struct str rest = { ignore, ignore ? strlen(ignore) : 0 }, it;
-
-	while (text_item(&rest, ',', true, &it)) {
-		const char *item = it.p;
-		size_t n = it.len;
-		if (n && item[n - 1] == '*') {
-			if (len >= n - 1 && memcmp(name, item, n - 1) == 0)
-				return true;
-		} else if (n && n == len && memcmp(name, item, n) == 0) {
+	while (text_item(rest, ',', true, it)) {
+		if (it->len) {
+			*stem = it->p[it->len - 1] == '*' ? it->len - 1 : it->len;
 			return true;
 		}
 	}
+	return false;
+}
+
+static bool ignored(const char *ignore, const char *name, size_t len)
+{
+	struct str rest = { ignore, ignore ? strlen(ignore) : 0 }, it;
+	size_t stem;
+
+	while (ignore_item(&rest, &it, &stem))
+		if (len >= stem && memcmp(name, it.p, stem) == 0 && (stem < it.len || len == stem))
+			return true;
 	return false;
 }
 
@@ -184,31 +158,24 @@ bool envcheck_ignore_list_ok(const struct envnames *en, const char *ignore, char
 			     size_t cap)
 {
 	struct str rest = { ignore, ignore ? strlen(ignore) : 0 }, it;
+	size_t stem;
 
-	while (text_item(&rest, ',', true, &it)) {
-		const char *item = it.p;
-		size_t n = it.len;
-		if (n == 0)
-			continue;
-		size_t stem = item[n - 1] == '*' ? n - 1 : n;
-		bool ok = stem > 0 && stem <= ENVCHECK_NAME_MAX;
-		for (size_t i = 0; ok && i < stem; i++)
-			ok = (item[i] >= 'A' && item[i] <= 'Z') || (item[i] >= 'a' && item[i] <= 'z') ||
-			     (item[i] >= '0' && item[i] <= '9') || item[i] == '_';
-		if (!ok) {
+	while (ignore_item(&rest, &it, &stem)) {
+		int n = (int)it.len;
+		if (stem == 0 || stem > ENVCHECK_NAME_MAX || !name_chars(it.p, stem, true)) {
 			snprintf(msg, cap, "SOCKWALL_IGNORE_VARS: '%.*s' is not a NAME or a PREFIX* "
 					   "(comma-separated, e.g. MYAPP_ALLOW_*,CONTAINER)",
-				 (int)(n < 80 ? n : 80), item);
+				 n < 80 ? n : 80, it.p);
 			return false;
 		}
-		if (has_prefix(item, stem, "SOCKWALL_") || has_prefix(item, stem, "DKRPRX__")) {
+		if (has_prefix(it.p, stem, "SOCKWALL_") || has_prefix(it.p, stem, "DKRPRX__")) {
 			snprintf(msg, cap, "SOCKWALL_IGNORE_VARS: %.*s: SOCKWALL_* and DKRPRX__* are "
-					   "sockwall's own names; an unknown one is always a typo", (int)n, item);
+					   "sockwall's own names; an unknown one is always a typo", n, it.p);
 			return false;
 		}
-		if (stem == n && envcheck_known(en, item, n)) {
+		if (stem == it.len && find(en, it.p, it.len)) {
 			snprintf(msg, cap, "SOCKWALL_IGNORE_VARS: %.*s is a setting sockwall reads; "
-					   "list only names that other programs read", (int)n, item);
+					   "list only names that other programs read", n, it.p);
 			return false;
 		}
 	}
@@ -225,7 +192,7 @@ bool envcheck_entry(const struct envnames *en, const char *ignore, const char *e
 	if (!eq)
 		return false;
 	len = (size_t)(eq - entry);
-	if (envcheck_known(en, entry, len))
+	if (find(en, entry, len))
 		return false;
 	int shown = (int)(len < 120 ? len : 120);
 	/* sockwall's own namespaces: any unknown name there is a typo */
@@ -235,7 +202,9 @@ bool envcheck_entry(const struct envnames *en, const char *ignore, const char *e
 			 hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
 		return true;
 	}
-	if (!upper_name(entry, len) || envcheck_ignored(ignore, entry, len))
+	/* a name only a toggle's author would write */
+	if (len == 0 || entry[0] < 'A' || entry[0] > 'Z' || !name_chars(entry, len, false) ||
+	    ignored(ignore, entry, len))
 		return false;
 	if (has_prefix(entry, len, "ALLOW_") || has_prefix(entry, len, "LIBPOD_"))
 		hint = envcheck_hint(en, entry, len, false);
@@ -253,17 +222,6 @@ bool envcheck_entry(const struct envnames *en, const char *ignore, const char *e
 }
 
 /* ---- notes: the anchors' names that sockwall reads differently ---- */
-
-/* Which anchors test this toggle with HAProxy's -m bool. */
-static unsigned anchors_of(const struct envnames *en, const char *name, size_t len)
-{
-	if (in_list(en->sections, en->n_sections, name, len))
-		return has_prefix(name, len, "LIBPOD_") ? ENVCHECK_LSIO : ENVCHECK_TEC | ENVCHECK_LSIO;
-	for (size_t i = 0; i < en->n_switches; i++)
-		if (same(name, len, en->switches[i]))
-			return en->switch_anchors[i]; /* 0: sockwall's own, nothing to compare */
-	return 0;
-}
 
 static const char *anchor_words(unsigned anchors)
 {
@@ -354,7 +312,8 @@ static bool note_for(const struct envnames *en, const char *name, size_t len, co
 			     : "tecnativa (1, true or yes) and linuxserver (exactly 1)");
 		return true;
 	}
-	unsigned anchors = anchors_of(en, name, len);
+	const struct envname *known = find(en, name, len);
+	unsigned anchors = known ? known->anchors : 0; /* which test it with HAProxy's -m bool */
 	if (!anchors)
 		return false;
 	note->level = ENVNOTE_WARNING;
@@ -375,18 +334,14 @@ size_t envcheck_notes(const struct envnames *en, const char *ignore, char *const
 		size_t len = eq ? (size_t)(eq - envp[i]) : 0;
 		bool seen = false;
 
-		if (!eq || len > ENVCHECK_NAME_MAX || envcheck_ignored(ignore, envp[i], len))
+		if (!eq || len > ENVCHECK_NAME_MAX || ignored(ignore, envp[i], len))
 			continue;
 		/* once per name, as getenv reads only the first */
 		for (size_t k = 0; k < i && !seen; k++)
 			seen = strncmp(envp[k], envp[i], len + 1) == 0;
 		if (seen || !note_for(en, envp[i], len, eq + 1, &out[n]))
 			continue;
-		/* a value may hold anything: one printable line */
-		for (char *c = out[n].text; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-		n++;
+		text_scrub(out[n++].text); /* a value may hold anything: one printable line */
 	}
 	return n;
 }

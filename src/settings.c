@@ -170,20 +170,18 @@ bool settings_policy_key(const char *name)
 
 void settings_names(struct setting_names *t)
 {
-	size_t n = 0, sw = 0, k = 0;
+	size_t n = 0;
 
-	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++)
-		t->sections[n++] = section_name((enum section)s);
-	for (size_t i = 0; i < settings_count; i++) {
-		bool is_switch = settings[i].group == GROUP_METHODS || settings[i].group == GROUP_ACTIONS;
-		if (is_switch && sw < sizeof(t->switches) / sizeof(*t->switches)) {
-			t->switch_anchors[sw] = settings[i].anchors;
-			t->switches[sw++] = settings[i].name;
-		} else if (!is_switch && k < sizeof(t->others) / sizeof(*t->others)) {
-			t->others[k++] = settings[i].name;
-		}
+	for (int s = SEC_NONE + 1; s < SEC_COUNT; s++) {
+		const char *name = section_name((enum section)s);
+		unsigned char anchors = strncmp(name, "LIBPOD_", 7) == 0 ? LSIO : TEC | LSIO;
+		t->names[n++] = (struct envname){ name, true, anchors };
 	}
-	t->en = (struct envnames){ t->sections, n, t->switches, sw, t->others, k, t->switch_anchors };
+	for (size_t i = 0; i < settings_count && n < sizeof(t->names) / sizeof(*t->names); i++) {
+		bool is_switch = settings[i].group == GROUP_METHODS || settings[i].group == GROUP_ACTIONS;
+		t->names[n++] = (struct envname){ settings[i].name, is_switch, settings[i].anchors };
+	}
+	t->en = (struct envnames){ t->names, n };
 }
 
 void settings_help(struct textbuf *out)

@@ -1,12 +1,9 @@
 /*
- * settings: every name sockwall reads from its environment, once.
- *
- * One row per setting: its name, whether it belongs to the process or to
- * a policy (which a policy file or preset may set), the kind of value, the
- * default as documented, and one line of help.  The readers in config*.c
- * take their defaults from it, envcheck its known names, a policy file its
- * allowed keys, --help and --check-config their text, and
- * docs/configuration.md is rendered from it (tests/unit/test_settings.c).
+ * settings: every name sockwall reads from its environment, once: its
+ * scope (a policy's may also be set by a policy file or preset), kind,
+ * default and one line of help.  The readers in config*.c take their
+ * defaults from it, envcheck its names, a policy file its keys, --help its
+ * text, and docs/configuration.md is rendered from it (test_settings.c).
  * The section toggles (CONTAINERS, ...) are route.h's list, not rows here.
  */
 #ifndef SOCKWALL_SETTINGS_H
@@ -61,13 +58,9 @@ const struct setting *settings_find(const char *name);
 /* Whether a policy file may set name: a section toggle or a policy row. */
 bool settings_policy_key(const char *name);
 
-/* The names for envcheck: sections from route.h, switches (POST, DELETE,
- * PUT, ALLOW_*, LIBPOD_ALLOW_*) and the other rows from the table. */
+/* The names for envcheck: route.h's sections, then the rows, switches first. */
 struct setting_names {
-	const char *sections[SEC_COUNT];
-	const char *switches[64];
-	unsigned char switch_anchors[64];
-	const char *others[64];
+	struct envname names[SEC_COUNT + 128];
 	struct envnames en;
 };
 void settings_names(struct setting_names *t);

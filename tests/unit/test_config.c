@@ -335,13 +335,19 @@ static void test_listener_policies(void)
 
 static struct envnames test_names(void)
 {
-	static const char *const sections[] = { "CONTAINERS", "POST_X", "INFO", "EXEC" };
-	static const char *const switches[] = { "POST", "ALLOW_LOGS", "ALLOW_CHANGES" };
-	static const char *const others[] = { "SOCKWALL_LISTEN", "LOG_LEVEL" };
-	static const unsigned char anchors[] = { ENVCHECK_TEC | ENVCHECK_LSIO, ENVCHECK_LSIO,
-						 ENVCHECK_LSIO };
+	static const struct envname names[] = {
+		{ "CONTAINERS", true, ENVCHECK_TEC | ENVCHECK_LSIO },
+		{ "POST_X", true, ENVCHECK_TEC | ENVCHECK_LSIO },
+		{ "INFO", true, ENVCHECK_TEC | ENVCHECK_LSIO },
+		{ "EXEC", true, ENVCHECK_TEC | ENVCHECK_LSIO },
+		{ "POST", true, ENVCHECK_TEC | ENVCHECK_LSIO },
+		{ "ALLOW_LOGS", true, ENVCHECK_LSIO },
+		{ "ALLOW_CHANGES", true, ENVCHECK_LSIO },
+		{ "SOCKWALL_LISTEN", false, 0 },
+		{ "LOG_LEVEL", false, 0 },
+	};
 
-	return (struct envnames){ sections, 4, switches, 3, others, 2, anchors };
+	return (struct envnames){ names, sizeof(names) / sizeof(*names) };
 }
 
 static void test_edit_distance(void)

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		      s->name);
 	}
 	settings_names(&names);
-	CHECK(names.en.n_switches + names.en.n_others == settings_count, "a name did not fit");
+	CHECK(names.en.n == SEC_COUNT - 1 + settings_count, "a name did not fit");
 	CHECK(settings_policy_key("CONTAINERS") && settings_policy_key("ALLOW_START") &&
 	      settings_policy_key("DKRPRX__IMAGES__DENIED_TAGS") &&
 	      !settings_policy_key("SOCKWALL_LISTEN") && !settings_policy_key("NOPE"),
