@@ -363,45 +363,9 @@ static const struct route_def routes[] = {
 #undef NOT_READ
 
 static const char *const section_names[SEC_COUNT] = {
-	[SEC_NONE] = "NONE",
-	[SEC_AUTH] = "AUTH",
-	[SEC_BUILD] = "BUILD",
-	[SEC_COMMIT] = "COMMIT",
-	[SEC_CONFIGS] = "CONFIGS",
-	[SEC_CONTAINERS] = "CONTAINERS",
-	[SEC_DISTRIBUTION] = "DISTRIBUTION",
-	[SEC_EVENTS] = "EVENTS",
-	[SEC_EXEC] = "EXEC",
-	[SEC_GRPC] = "GRPC",
-	[SEC_IMAGES] = "IMAGES",
-	[SEC_INFO] = "INFO",
-	[SEC_NETWORKS] = "NETWORKS",
-	[SEC_NODES] = "NODES",
-	[SEC_PING] = "PING",
-	[SEC_PLUGINS] = "PLUGINS",
-	[SEC_SECRETS] = "SECRETS",
-	[SEC_SERVICES] = "SERVICES",
-	[SEC_SESSION] = "SESSION",
-	[SEC_SWARM] = "SWARM",
-	[SEC_SYSTEM] = "SYSTEM",
-	[SEC_TASKS] = "TASKS",
-	[SEC_VERSION] = "VERSION",
-	[SEC_VOLUMES] = "VOLUMES",
-	[SEC_LIBPOD_CONTAINERS] = "LIBPOD_CONTAINERS",
-	[SEC_LIBPOD_EVENTS] = "LIBPOD_EVENTS",
-	[SEC_LIBPOD_EXEC] = "LIBPOD_EXEC",
-	[SEC_LIBPOD_GENERATE] = "LIBPOD_GENERATE",
-	[SEC_LIBPOD_IMAGES] = "LIBPOD_IMAGES",
-	[SEC_LIBPOD_INFO] = "LIBPOD_INFO",
-	[SEC_LIBPOD_MANIFESTS] = "LIBPOD_MANIFESTS",
-	[SEC_LIBPOD_NETWORKS] = "LIBPOD_NETWORKS",
-	[SEC_LIBPOD_PING] = "LIBPOD_PING",
-	[SEC_LIBPOD_PLAY] = "LIBPOD_PLAY",
-	[SEC_LIBPOD_PODS] = "LIBPOD_PODS",
-	[SEC_LIBPOD_SECRETS] = "LIBPOD_SECRETS",
-	[SEC_LIBPOD_SYSTEM] = "LIBPOD_SYSTEM",
-	[SEC_LIBPOD_VERSION] = "LIBPOD_VERSION",
-	[SEC_LIBPOD_VOLUMES] = "LIBPOD_VOLUMES",
+#define SECTION_WORD(name) #name,
+	SECTIONS(SECTION_WORD)
+#undef SECTION_WORD
 };
 
 const char *section_name(enum section s)
@@ -441,22 +405,6 @@ const struct route_def *route_table(size_t *count)
 
 /* ---- pattern matching, gorilla/mux style ---- */
 
-/* The three variable shapes moby uses; anything else never matches. */
-enum var_class { VAR_SEGMENT, VAR_ANY, VAR_ANY_NONEMPTY, VAR_BAD };
-
-static enum var_class var_class(const char *open, const char *close)
-{
-	const char *colon = memchr(open, ':', (size_t)(close - open));
-
-	if (!colon)
-		return VAR_SEGMENT; /* gorilla's default: [^/]+ */
-	if (close - colon == 3 && colon[1] == '.' && colon[2] == '*')
-		return VAR_ANY;
-	if (close - colon == 3 && colon[1] == '.' && colon[2] == '+')
-		return VAR_ANY_NONEMPTY;
-	return VAR_BAD;
-}
-
 /*
  * Does s[0..n) match the pattern p exactly (anchored at both ends)?
  * Variables are tried longest first, as Go's greedy regexp would capture
@@ -479,21 +427,17 @@ static bool pattern_match(const char *p, const char *s, size_t n, bool first,
 	if (!close)
 		return false;
 
-	size_t min = 0, max = n;
-	switch (var_class(p, close)) {
-	case VAR_SEGMENT: {
+	/* The three variable shapes moby uses: "{v}" (gorilla's default,
+	 * [^/]+), "{v:.*}" and "{v:.+}"; anything else never matches. */
+	const char *colon = memchr(p, ':', (size_t)(close - p));
+	size_t min = 1, max = n;
+	if (!colon) {
 		const char *slash = memchr(s, '/', n);
 		if (slash)
 			max = (size_t)(slash - s);
-		min = 1;
-		break;
-	}
-	case VAR_ANY:
-		break;
-	case VAR_ANY_NONEMPTY:
-		min = 1;
-		break;
-	case VAR_BAD:
+	} else if (close - colon == 3 && colon[1] == '.' && (colon[2] == '*' || colon[2] == '+')) {
+		min = colon[2] == '+';
+	} else {
 		return false;
 	}
 
