@@ -425,12 +425,10 @@ int imageref_parse(const char *s, size_t len, struct imageref *ref, const char *
 	} else {
 		put(ref->familiar, &w, ref->full, name_n);
 	}
-	w = 0;
-	if (pr.has_tag)
-		put(ref->tag, &w, pr.tag.p, pr.tag.n);
-	w = 0;
+	if (pr.has_tag) /* into zero-filled room: NUL-terminated */
+		memcpy(ref->tag, pr.tag.p, pr.tag.n);
 	if (pr.has_digest)
-		put(ref->digest, &w, pr.digest.p, pr.digest.n);
+		memcpy(ref->digest, pr.digest.p, pr.digest.n);
 	*why = NULL;
 	return 0;
 }

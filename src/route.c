@@ -398,8 +398,7 @@ bool route_stops_pod(enum route_action a)
 
 const struct route_def *route_table(size_t *count)
 {
-	if (count)
-		*count = sizeof(routes) / sizeof(routes[0]);
+	*count = sizeof(routes) / sizeof(routes[0]);
 	return routes;
 }
 
@@ -473,7 +472,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Refuse with a reason. */
 static int refuse(const char **why, const char *reason)
 {
 	if (why)
@@ -482,15 +480,11 @@ static int refuse(const char **why, const char *reason)
 }
 
 /*
- * The first segment of the decoded path, if dockerd's versionMatcher
- * "/v{version:[0-9.]+}" could take it for a version (we look a little
- * wider: any mix of 'v', digits and dots after a leading "v<digit>" or
- * "v."), must be v<digits>.<digits>, optionally followed by more
- * .<digits> parts; it is then cut off.  dockerd compares versions part by
- * part, a missing part counting as 0 (api/types/versions), so "1.41.0" is
- * 1.41 to it; Podman's libpod clients send their own "4.3.1".  An empty
- * part ("1..2", "1.", ".1") or a single part ("1") is refused.
- * Returns 0, or -1 with *why set.
+ * dockerd's versionMatcher "/v{version:[0-9.]+}" could take a first
+ * segment of 'v', digits and dots for a version (we look a little wider:
+ * any such mix after "v<digit>" or "v."): it must then have the form
+ * route.h gives, and is cut off.  dockerd compares versions part by part,
+ * a missing part counting as 0, so "1.41.0" is 1.41 to it.
  */
 static int strip_version(struct route_match *m, const char **why)
 {

@@ -213,7 +213,7 @@ const char *section_name(enum section s);
  * "unclassified" for ROUTE_UNCLASSIFIED and for values out of range. */
 const char *route_class_name(enum route_class k);
 
-/* Every route dockerd knows, for --check-config and tests. */
+/* Every route dockerd knows, for --check-config and tests; *count of them. */
 const struct route_def *route_table(size_t *count);
 
 #endif
