@@ -48,8 +48,6 @@ static void regex_quote(const char *s, char *out, size_t cap)
 /*
  * A host path as the kernel will see it: relative local-volume devices are
  * relative to dockerd's working directory, "/" under systemd.
- */
-/*
  * vouched: for a path reached through symlinks, the operator explicitly
  * allowed its spelling, and that spelling is itself a protected path
  * ("^/var/run/docker\.sock$" while /var/run links to /run): what it

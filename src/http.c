@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hexdigit.h"
+#include "text.h"
 
 /*
  * Byte classes, looked up once per byte: the parsers run on every request
@@ -26,20 +27,10 @@ static const unsigned char char_class[256] = {
 	['x'] = 3, ['y'] = 3, ['z'] = 3, ['{'] = 2, ['|'] = 3, ['}'] = 2, ['~'] = 3,
 };
 
-/* Macros, not calls: at -Os a per-byte call would not be inlined. */
+/* Macros, not calls: at -Os a per-byte call would not be inlined.  Field
+ * values are HTAB, visible ASCII, space and obs-text; never CR, LF, NUL. */
 #define TCHAR(c) (char_class[(unsigned char)(c)] & C_TCHAR)
 #define VALUE_CHAR(c) ((unsigned char)(c) >= 0x80 || (char_class[(unsigned char)(c)] & C_VALUE))
-
-static bool is_tchar(unsigned char c)
-{
-	return char_class[c] & C_TCHAR;
-}
-
-/* Field values: HTAB, visible ASCII, space and obs-text; never CR, LF, NUL. */
-static bool is_value_char(unsigned char c)
-{
-	return c >= 0x80 || (char_class[c] & C_VALUE);
-}
 
 static unsigned char lower(unsigned char c)
 {
@@ -187,7 +178,7 @@ static int parse_header_block(const char *buf, size_t len, size_t pos, struct he
 			return HTTP_MALFORMED;
 		}
 		i = pos;
-		while (i < end && is_tchar((unsigned char)buf[i]))
+		while (i < end && TCHAR(buf[i]))
 			i++;
 		if (i == pos || i == end || buf[i] != ':') {
 			h->error = "invalid header name";
@@ -198,7 +189,7 @@ static int parse_header_block(const char *buf, size_t len, size_t pos, struct he
 			i++;
 		size_t vstart = i, vend = end;
 		for (size_t j = vstart; j < end; j++) {
-			if (!is_value_char((unsigned char)buf[j])) {
+			if (!VALUE_CHAR(buf[j])) {
 				h->error = "invalid byte in header value";
 				return HTTP_MALFORMED;
 			}
@@ -209,43 +200,6 @@ static int parse_header_block(const char *buf, size_t len, size_t pos, struct he
 	}
 }
 
-/* Calls fn for each comma-separated, trimmed element of a list header. */
-static void each_list_item(const char *v, size_t len, void (*fn)(const char *, size_t, void *),
-			   void *ctx)
-{
-	size_t i = 0;
-
-	while (i <= len) {
-		size_t start = i;
-		while (i < len && v[i] != ',')
-			i++;
-		size_t end = i;
-		while (start < end && (v[start] == ' ' || v[start] == '\t'))
-			start++;
-		while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
-			end--;
-		if (end > start)
-			fn(v + start, end - start, ctx);
-		i++;
-	}
-}
-
-struct connection_tokens {
-	bool close, keep_alive, upgrade;
-};
-
-static void note_connection_token(const char *t, size_t len, void *ctx)
-{
-	struct connection_tokens *ct = ctx;
-
-	if (TOKEN_IS(t, len, "close"))
-		ct->close = true;
-	else if (TOKEN_IS(t, len, "keep-alive"))
-		ct->keep_alive = true;
-	else if (TOKEN_IS(t, len, "upgrade"))
-		ct->upgrade = true;
-}
-
 /* The framing and connection headers, shared by requests and responses. */
 struct framing {
 	int content_lengths, transfer_encodings, content_types, hosts, expects;
@@ -253,7 +207,7 @@ struct framing {
 	bool chunked, bad_length, bad_coding, has_upgrade, expect_continue;
 	const char *content_type;
 	size_t content_type_len;
-	struct connection_tokens conn;
+	bool conn_close, conn_keep_alive, conn_upgrade; /* Connection's tokens */
 };
 
 static void read_framing(const struct http_header *hs, size_t n, struct framing *f)
@@ -284,8 +238,14 @@ static void read_framing(const struct http_header *hs, size_t n, struct framing 
 			}
 			break;
 		case 10:
-			if (TOKEN_IS(name, len, "connection"))
-				each_list_item(h->value, h->value_len, note_connection_token, &f->conn);
+			if (TOKEN_IS(name, len, "connection")) {
+				struct str rest = { h->value, h->value_len }, t;
+				while (text_item(&rest, ',', true, &t)) {
+					f->conn_close |= TOKEN_IS(t.p, t.len, "close");
+					f->conn_keep_alive |= TOKEN_IS(t.p, t.len, "keep-alive");
+					f->conn_upgrade |= TOKEN_IS(t.p, t.len, "upgrade");
+				}
+			}
 			break;
 		case 12:
 			if (TOKEN_IS(name, len, "content-type")) {
@@ -344,7 +304,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 	if (end == 0)
 		return malformed(req, "empty line before request line", 400);
 
-	while (i < end && is_tchar((unsigned char)buf[i]))
+	while (i < end && TCHAR(buf[i]))
 		i++;
 	if (i == 0 || i == end || buf[i] != ' ')
 		return malformed(req, "invalid method", 400);
@@ -392,24 +352,14 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 	if (f.expects > 1 || (f.expects == 1 && !f.expect_continue))
 		return malformed(req, "unsupported Expect", 417);
 
-	if (f.chunked) {
-		req->body = HTTP_BODY_CHUNKED;
-		req->content_length = 0;
-	} else if (f.content_lengths && f.content_length > 0) {
-		req->body = HTTP_BODY_LENGTH;
-		req->content_length = f.content_length;
-	} else {
-		req->body = HTTP_BODY_NONE;
-		req->content_length = 0;
-	}
+	/* 0 without a Content-Length, and so when chunked (both are refused) */
+	req->content_length = f.content_length;
+	req->body = f.chunked ? HTTP_BODY_CHUNKED : f.content_length ? HTTP_BODY_LENGTH : HTTP_BODY_NONE;
 	req->content_type = f.content_type;
 	req->content_type_len = f.content_type_len;
 	req->expect_continue = f.expect_continue;
-	req->upgrade = f.conn.upgrade && f.has_upgrade;
-	if (req->minor_version == 1)
-		req->keep_alive = !f.conn.close;
-	else
-		req->keep_alive = f.conn.keep_alive && !f.conn.close;
+	req->upgrade = f.conn_upgrade && f.has_upgrade;
+	req->keep_alive = !f.conn_close && (req->minor_version == 1 || f.conn_keep_alive);
 	return rc;
 }
 
@@ -457,8 +407,7 @@ int http_parse_response(const char *buf, size_t len, bool request_was_head,
 	resp->content_type = f.content_type;
 	resp->content_type_len = f.content_type_len;
 	resp->content_length = 0;
-	resp->keep_alive = resp->minor_version == 1 ? !f.conn.close
-						    : (f.conn.keep_alive && !f.conn.close);
+	resp->keep_alive = !f.conn_close && (resp->minor_version == 1 || f.conn_keep_alive);
 	if (request_was_head || resp->status < 200 || resp->status == 204 || resp->status == 304) {
 		resp->body = HTTP_BODY_NONE;
 	} else if (f.chunked) {
@@ -488,6 +437,17 @@ enum chunk_state {
 	CH_DONE
 };
 
+/* The states that take one given byte, and the state it leads to. */
+static const struct {
+	unsigned char byte;
+	uint8_t next;
+} fixed_byte[CH_DONE] = {
+	[CH_DATA_CR] = { '\r', CH_DATA_LF },
+	[CH_DATA_LF] = { '\n', CH_SIZE },
+	[CH_TRAILER_LF] = { '\n', CH_TRAILER },
+	[CH_END_LF] = { '\n', CH_DONE },
+};
+
 /* Chunk extensions are refused: no Docker client sends them, and their
  * parsing is where proxies and servers have disagreed before. */
 ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
@@ -511,7 +471,6 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
 			} else {
 				return -1;
 			}
-			i++;
 			break;
 		}
 		case CH_SIZE_LF:
@@ -519,7 +478,6 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
 				return -1;
 			c->size_digits = 0;
 			c->state = c->remaining ? CH_DATA : CH_TRAILER;
-			i++;
 			break;
 		case CH_DATA: {
 			size_t take = len - i;
@@ -529,59 +487,41 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len)
 			i += take;
 			if (c->remaining == 0)
 				c->state = CH_DATA_CR;
-			break;
+			continue; /* took its bytes already */
 		}
 		case CH_DATA_CR:
-			if (ch != '\r')
-				return -1;
-			c->state = CH_DATA_LF;
-			i++;
-			break;
 		case CH_DATA_LF:
-			if (ch != '\n')
+		case CH_TRAILER_LF:
+		case CH_END_LF:
+			if (ch != fixed_byte[c->state].byte)
 				return -1;
-			c->state = CH_SIZE;
-			i++;
+			c->state = fixed_byte[c->state].next;
 			break;
 		case CH_TRAILER:
 			if (ch == '\r')
 				c->state = CH_END_LF;
-			else if (is_tchar(ch))
+			else if (TCHAR(ch))
 				c->state = CH_TRAILER_NAME;
 			else
 				return -1;
-			i++;
 			break;
 		case CH_TRAILER_NAME:
 			/* A trailer is a header field: name, colon, value (Go refuses less). */
 			if (ch == ':')
 				c->state = CH_TRAILER_LINE;
-			else if (!is_tchar(ch))
+			else if (!TCHAR(ch))
 				return -1;
-			i++;
 			break;
 		case CH_TRAILER_LINE:
 			if (ch == '\r')
 				c->state = CH_TRAILER_LF;
-			else if (ch == '\n' || !is_value_char(ch))
+			else if (ch == '\n' || !VALUE_CHAR(ch))
 				return -1;
-			i++;
-			break;
-		case CH_TRAILER_LF:
-			if (ch != '\n')
-				return -1;
-			c->state = CH_TRAILER;
-			i++;
-			break;
-		case CH_END_LF:
-			if (ch != '\n')
-				return -1;
-			c->state = CH_DONE;
-			i++;
 			break;
 		default:
 			return -1;
 		}
+		i++;
 	}
 	c->done = c->state == CH_DONE;
 	return (ssize_t)i;

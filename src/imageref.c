@@ -134,16 +134,6 @@ static bool valid_path(const char *p, size_t n, bool fold)
 	return true;
 }
 
-static bool valid_port(const char *p, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-	return true;
-}
-
 /* domain: DNS-ish labels or a bracketed IPv6 address, then ":port". */
 static bool valid_domain(const char *p, size_t n)
 {
@@ -173,7 +163,12 @@ static bool valid_domain(const char *p, size_t n)
 	}
 	if (i == n)
 		return true;
-	return p[i] == ':' && valid_port(p + i + 1, n - i - 1);
+	if (p[i] != ':' || i + 1 == n)
+		return false;
+	for (i++; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
 }
 
 static bool valid_tag(const char *p, size_t n)
@@ -277,19 +272,14 @@ static bool parse_plain(struct slice dom, bool official, struct slice rest, bool
 	if (out->has_digest && !valid_digest_syntax(out->digest.p, out->digest.n))
 		return false;
 
-	if (official) {
-		/* the prefix is valid lowercase; the name must be one component path */
-		if (!valid_path(rest.p, name_n, fold))
-			return false;
+	/* official: the domain and "library/" are valid as they are */
+	if ((official || valid_domain(dom.p, dom.n)) && valid_path(rest.p, name_n, fold)) {
 		out->domain = dom;
 		out->name = (struct slice){ rest.p, name_n };
 		return true;
 	}
-	if (valid_domain(dom.p, dom.n) && valid_path(rest.p, name_n, fold)) {
-		out->domain = dom;
-		out->name = (struct slice){ rest.p, name_n };
-		return true;
-	}
+	if (official)
+		return false;
 	/*
 	 * Not a domain: Go's regexp reads the whole name as a path.  Only
 	 * possible when dom is the user's text, right before "/" + rest.
@@ -319,11 +309,6 @@ static bool has_upper(const char *p, size_t n)
 	return false;
 }
 
-static bool has_byte(const char *p, size_t n, char c)
-{
-	return memchr(p, c, n) != NULL;
-}
-
 /* Appends p[0..n) at buf + *w and a NUL; the caller has checked the room. */
 static void put(char *buf, size_t *w, const char *p, size_t n)
 {
@@ -349,7 +334,7 @@ int imageref_parse(const char *s, size_t len, struct imageref *ref, const char *
 		*why = "image ID";
 		return -1;
 	}
-	if (len == 0 || has_byte(s, len, '\0'))
+	if (len == 0 || memchr(s, '\0', len))
 		return -1;
 
 	/* splitDockerDomain */
@@ -362,23 +347,18 @@ int imageref_parse(const char *s, size_t len, struct imageref *ref, const char *
 		struct slice first = { s, (size_t)(slash - s) };
 		struct slice after = { slash + 1, len - first.n - 1 };
 
-		if (eq(first, "localhost")) {
-			dom = first;
-			rest = after;
-		} else if (eq(first, LEGACY_DOMAIN)) {
+		if (eq(first, LEGACY_DOMAIN)) {
 			dom = (struct slice){ def, sizeof(def) - 1 };
 			rest = after;
-		} else if (has_byte(first.p, first.n, '.') || has_byte(first.p, first.n, ':')) {
-			dom = first;
-			rest = after;
-		} else if (has_upper(first.p, first.n)) {
+		} else if (eq(first, "localhost") || memchr(first.p, '.', first.n) ||
+			   memchr(first.p, ':', first.n) || has_upper(first.p, first.n)) {
 			dom = first;
 			rest = after;
 		} else {
 			dom = (struct slice){ def, sizeof(def) - 1 };
 			rest = (struct slice){ s, len };
 		}
-		if (eq(dom, DEFAULT_DOMAIN) && !has_byte(rest.p, rest.n, '/'))
+		if (eq(dom, DEFAULT_DOMAIN) && !memchr(rest.p, '/', rest.n))
 			official = true;
 	}
 
@@ -437,7 +417,7 @@ int imageref_parse(const char *s, size_t len, struct imageref *ref, const char *
 		size_t pl = sizeof(OFFICIAL_PREFIX) - 1;
 
 		if (n > pl && memcmp(p, OFFICIAL_PREFIX, pl) == 0 &&
-		    !has_byte(p + pl, n - pl, '/')) {
+		    !memchr(p + pl, '/', n - pl)) {
 			p += pl;
 			n -= pl;
 		}
@@ -445,12 +425,10 @@ int imageref_parse(const char *s, size_t len, struct imageref *ref, const char *
 	} else {
 		put(ref->familiar, &w, ref->full, name_n);
 	}
-	w = 0;
-	if (pr.has_tag)
-		put(ref->tag, &w, pr.tag.p, pr.tag.n);
-	w = 0;
+	if (pr.has_tag) /* into zero-filled room: NUL-terminated */
+		memcpy(ref->tag, pr.tag.p, pr.tag.n);
 	if (pr.has_digest)
-		put(ref->digest, &w, pr.digest.p, pr.digest.n);
+		memcpy(ref->digest, pr.digest.p, pr.digest.n);
 	*why = NULL;
 	return 0;
 }

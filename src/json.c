@@ -138,26 +138,13 @@ static const char *next_char(const char *s, size_t end, size_t *pos, uint32_t *c
 
 static size_t put_utf8(char *w, uint32_t cp)
 {
-	if (cp < 0x80) {
-		w[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		w[0] = (char)(0xc0 | cp >> 6);
-		w[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		w[0] = (char)(0xe0 | cp >> 12);
-		w[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		w[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	w[0] = (char)(0xf0 | cp >> 18);
-	w[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	w[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	w[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
+	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+
+	for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+		w[i] = (char)(0x80 | (cp & 0x3f));
+	/* the lead byte: n one bits, a zero, the top bits (ASCII: all of it) */
+	w[0] = (char)(n == 1 ? cp : (0xf00u >> n & 0xffu) | cp);
+	return n;
 }
 
 /*

@@ -64,9 +64,8 @@ static enum decision host_network(const struct filters *f, const char *what,
 			    HARDENED, DENY_HOST_NETWORK);
 }
 
-static enum decision privileged(const struct filters *f, const char *what, struct verdict *v)
+static enum decision denied_by(const char *key, const char *what, struct verdict *v)
 {
-	const char *key = f->deny_privileged ? DENY_PRIVILEGED : HARDENED;
 	return verdict_deny(v, 403, key, "sockwall: %s denied by %s", what, key);
 }
 
@@ -74,7 +73,8 @@ enum decision powers_judge_body(const struct filters *f, const struct body_facts
 				struct verdict *v)
 {
 	if (b->privileged && (f->deny_privileged || f->hardened))
-		return privileged(f, "privileged containers are", v);
+		return denied_by(f->deny_privileged ? DENY_PRIVILEGED : HARDENED,
+				 "privileged containers are", v);
 	if (str_is(&b->network_mode, "host") && (f->deny_host_network || f->hardened))
 		return host_network(f, "host network is", v);
 	if (!f->hardened)
@@ -83,25 +83,21 @@ enum decision powers_judge_body(const struct filters *f, const struct body_facts
 	 * CgroupnsMode host is dockerd's own default on cgroup v1 (what
 	 * inspect shows and Watchtower sends back): only on v2 does it loosen.
 	 */
-	if (f->cgroup_v2 && str_is(&b->cgroupns_mode, "host"))
-		return verdict_deny(v, 403, HARDENED, "sockwall: CgroupnsMode=host is denied by %s",
-				    HARDENED);
 	const struct {
-		const struct str *mode;
-		const char *name;
-	} modes[] = { { &b->pid_mode, "PidMode" },
-		      { &b->ipc_mode, "IpcMode" },
-		      { &b->uts_mode, "UTSMode" },
-		      { &b->userns_mode, "UsernsMode" } };
-	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++)
-		if (str_is(modes[i].mode, "host"))
-			return verdict_deny(v, 403, HARDENED, "sockwall: %s=host is denied by %s",
-					    modes[i].name, HARDENED);
-	if (b->n_cap_add)
-		return verdict_deny(v, 403, HARDENED, "sockwall: CapAdd is denied by %s", HARDENED);
-	if (b->n_devices || b->n_device_requests || b->n_device_cgroup_rules)
-		return verdict_deny(v, 403, HARDENED, "sockwall: host devices are denied by %s",
-				    HARDENED);
+		bool on;
+		const char *what;
+	} loosens[] = {
+		{ f->cgroup_v2 && str_is(&b->cgroupns_mode, "host"), "CgroupnsMode=host is" },
+		{ str_is(&b->pid_mode, "host"), "PidMode=host is" },
+		{ str_is(&b->ipc_mode, "host"), "IpcMode=host is" },
+		{ str_is(&b->uts_mode, "host"), "UTSMode=host is" },
+		{ str_is(&b->userns_mode, "host"), "UsernsMode=host is" },
+		{ b->n_cap_add, "CapAdd is" },
+		{ b->n_devices || b->n_device_requests || b->n_device_cgroup_rules, "host devices are" },
+	};
+	for (size_t i = 0; i < sizeof(loosens) / sizeof(*loosens); i++)
+		if (loosens[i].on)
+			return denied_by(HARDENED, loosens[i].what, v);
 	for (size_t i = 0; i < b->n_security_opt; i++)
 		if (!security_opt_tightens(&b->security_opt[i]))
 			return verdict_deny(v, 403, HARDENED,
@@ -110,15 +106,14 @@ enum decision powers_judge_body(const struct filters *f, const struct body_facts
 					    b->security_opt[i].p,
 					    b->security_opt[i].len > 60 ? "..." : "", HARDENED);
 	if (b->n_sysctls)
-		return verdict_deny(v, 403, HARDENED, "sockwall: Sysctls are denied by %s", HARDENED);
+		return denied_by(HARDENED, "Sysctls are", v);
 	if (b->n_volumes_from)
-		return verdict_deny(v, 403, HARDENED, "sockwall: VolumesFrom is denied by %s",
-				    HARDENED);
+		return denied_by(HARDENED, "VolumesFrom is", v);
 	if (b->n_masked_paths_set || b->n_readonly_paths_set)
-		return verdict_deny(v, 403, HARDENED,
-				    "sockwall: MaskedPaths/ReadonlyPaths without dockerd's defaults "
-				    "(SecurityOpt systempaths=unconfined) are denied by %s",
-				    HARDENED);
+		return denied_by(HARDENED,
+				 "MaskedPaths/ReadonlyPaths without dockerd's defaults "
+				 "(SecurityOpt systempaths=unconfined) are",
+				 v);
 	return DECISION_ALLOW;
 }
 
@@ -139,10 +134,10 @@ enum decision powers_judge_service(const struct filters *f, const struct body_fa
 		       (str_set(&p->seccomp_mode) && !str_is(&p->seccomp_mode, "default")) ||
 		       (str_set(&p->apparmor_mode) && !str_is(&p->apparmor_mode, "default"));
 	if (loosens)
-		return verdict_deny(v, 403, HARDENED,
-				    "sockwall: service Privileges that change the SELinux, seccomp "
-				    "or AppArmor confinement are denied by %s",
-				    HARDENED);
+		return denied_by(HARDENED,
+				 "service Privileges that change the SELinux, seccomp or AppArmor "
+				 "confinement are",
+				 v);
 	return DECISION_ALLOW;
 }
 
@@ -159,7 +154,7 @@ enum decision powers_judge_shared(const struct filters *f, const char *ref,
 
 	if (p->privileged && (f->deny_privileged || f->hardened)) {
 		snprintf(what, sizeof(what), "sharing privileged container '%s' is", ref);
-		return privileged(f, what, v);
+		return denied_by(f->deny_privileged ? DENY_PRIVILEGED : HARDENED, what, v);
 	}
 	if (p->host_net && (f->deny_host_network || f->hardened)) {
 		snprintf(what, sizeof(what), "sharing container '%s', which is in the host network, is",

@@ -47,7 +47,7 @@ bool query_valid(const char *q, size_t len)
 	return decode(q, len, NULL, 0, NULL) >= 0;
 }
 
-/* Calls back for each pair: key [ks,ke), value [vs,ve). */
+/* The next non-empty pair from *pos: key [ks,ke), value [vs,ve). */
 static bool next_pair(const char *q, size_t len, size_t *pos, size_t *ks, size_t *ke,
 		      size_t *vs, size_t *ve)
 {
@@ -68,13 +68,26 @@ static bool next_pair(const char *q, size_t len, size_t *pos, size_t *ks, size_t
 	return false;
 }
 
-static bool key_is(const char *q, size_t ks, size_t ke, const char *key)
+/* Whether the key [ks,ke), decoded, is key: exactly, or in any letter case. */
+static bool key_is(const char *q, size_t ks, size_t ke, const char *key, bool fold)
 {
 	char buf[64];
 	bool trunc = false;
 	long n = decode(q + ks, ke - ks, buf, sizeof(buf), &trunc);
 
-	return n >= 0 && !trunc && (size_t)n == strlen(key) && memcmp(buf, key, (size_t)n) == 0;
+	if (n < 0 || trunc || (size_t)n != strlen(key))
+		return false;
+	return fold ? strcasecmp(buf, key) == 0 : memcmp(buf, key, (size_t)n) == 0;
+}
+
+static int count_keys(const char *q, size_t len, const char *key, bool fold)
+{
+	size_t pos = 0, ks, ke, vs, ve;
+	int count = 0;
+
+	while (q && next_pair(q, len, &pos, &ks, &ke, &vs, &ve))
+		count += key_is(q, ks, ke, key, fold);
+	return count;
 }
 
 bool query_get_nth(const char *q, size_t len, const char *key, int n, char *out,
@@ -85,12 +98,8 @@ bool query_get_nth(const char *q, size_t len, const char *key, int n, char *out,
 
 	if (truncated)
 		*truncated = false;
-	if (!q)
-		return false;
-	while (next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
-		if (!key_is(q, ks, ke, key))
-			continue;
-		if (seen++ == n)
+	while (q && next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
+		if (key_is(q, ks, ke, key, false) && seen++ == n)
 			return decode(q + vs, ve - vs, out, out_len, truncated) >= 0;
 	}
 	return false;
@@ -99,22 +108,10 @@ bool query_get_nth(const char *q, size_t len, const char *key, int n, char *out,
 int query_get(const char *q, size_t len, const char *key, char *out, size_t out_len,
 	      bool *truncated)
 {
-	size_t pos = 0, ks, ke, vs, ve;
-	int count = 0;
-
 	if (out_len)
 		out[0] = '\0';
-	if (truncated)
-		*truncated = false;
-	if (!q)
-		return 0;
-	while (next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
-		if (!key_is(q, ks, ke, key))
-			continue;
-		if (count++ == 0)
-			decode(q + vs, ve - vs, out, out_len, truncated);
-	}
-	return count;
+	query_get_nth(q, len, key, 0, out, out_len, truncated);
+	return count_keys(q, len, key, false);
 }
 
 /* httputils.BoolValue: lower-cased and space-trimmed first. */
@@ -134,26 +131,14 @@ bool query_bool_value(const char *v)
 	return true;
 }
 
-/* Whether the key [ks,ke) is key in any letter case, once decoded. */
-static bool key_folds(const char *q, size_t ks, size_t ke, const char *key)
-{
-	char name[64];
-	bool trunc = false;
-	long n = decode(q + ks, ke - ks, name, sizeof(name), &trunc);
-
-	return n >= 0 && !trunc && (size_t)n == strlen(key) && strcasecmp(name, key) == 0;
-}
-
 bool query_flag_any(const char *q, size_t len, const char *key)
 {
 	size_t pos = 0, ks, ke, vs, ve;
 
-	if (!q)
-		return false;
-	while (next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
+	while (q && next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
 		char value[16];
 		bool trunc = false;
-		if (!key_folds(q, ks, ke, key))
+		if (!key_is(q, ks, ke, key, true))
 			continue;
 		if (decode(q + vs, ve - vs, value, sizeof(value), &trunc) < 0 || trunc ||
 		    query_bool_value(value))
@@ -164,12 +149,7 @@ bool query_flag_any(const char *q, size_t len, const char *key)
 
 int query_count_fold(const char *q, size_t len, const char *key)
 {
-	size_t pos = 0, ks, ke, vs, ve;
-	int count = 0;
-
-	while (q && next_pair(q, len, &pos, &ks, &ke, &vs, &ve))
-		count += key_folds(q, ks, ke, key);
-	return count;
+	return count_keys(q, len, key, true);
 }
 
 bool query_unknown_key(const char *q, size_t len, const char *const *known, size_t n,
@@ -180,10 +160,9 @@ bool query_unknown_key(const char *q, size_t len, const char *const *known, size
 	while (q && next_pair(q, len, &pos, &ks, &ke, &vs, &ve)) {
 		bool found = false;
 		for (size_t i = 0; i < n && !found; i++)
-			found = key_folds(q, ks, ke, known[i]);
+			found = key_is(q, ks, ke, known[i], true);
 		if (!found) {
-			bool trunc = false;
-			decode(q + ks, ke - ks, out, cap, &trunc);
+			decode(q + ks, ke - ks, out, cap, NULL);
 			return true;
 		}
 	}

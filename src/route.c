@@ -363,45 +363,9 @@ static const struct route_def routes[] = {
 #undef NOT_READ
 
 static const char *const section_names[SEC_COUNT] = {
-	[SEC_NONE] = "NONE",
-	[SEC_AUTH] = "AUTH",
-	[SEC_BUILD] = "BUILD",
-	[SEC_COMMIT] = "COMMIT",
-	[SEC_CONFIGS] = "CONFIGS",
-	[SEC_CONTAINERS] = "CONTAINERS",
-	[SEC_DISTRIBUTION] = "DISTRIBUTION",
-	[SEC_EVENTS] = "EVENTS",
-	[SEC_EXEC] = "EXEC",
-	[SEC_GRPC] = "GRPC",
-	[SEC_IMAGES] = "IMAGES",
-	[SEC_INFO] = "INFO",
-	[SEC_NETWORKS] = "NETWORKS",
-	[SEC_NODES] = "NODES",
-	[SEC_PING] = "PING",
-	[SEC_PLUGINS] = "PLUGINS",
-	[SEC_SECRETS] = "SECRETS",
-	[SEC_SERVICES] = "SERVICES",
-	[SEC_SESSION] = "SESSION",
-	[SEC_SWARM] = "SWARM",
-	[SEC_SYSTEM] = "SYSTEM",
-	[SEC_TASKS] = "TASKS",
-	[SEC_VERSION] = "VERSION",
-	[SEC_VOLUMES] = "VOLUMES",
-	[SEC_LIBPOD_CONTAINERS] = "LIBPOD_CONTAINERS",
-	[SEC_LIBPOD_EVENTS] = "LIBPOD_EVENTS",
-	[SEC_LIBPOD_EXEC] = "LIBPOD_EXEC",
-	[SEC_LIBPOD_GENERATE] = "LIBPOD_GENERATE",
-	[SEC_LIBPOD_IMAGES] = "LIBPOD_IMAGES",
-	[SEC_LIBPOD_INFO] = "LIBPOD_INFO",
-	[SEC_LIBPOD_MANIFESTS] = "LIBPOD_MANIFESTS",
-	[SEC_LIBPOD_NETWORKS] = "LIBPOD_NETWORKS",
-	[SEC_LIBPOD_PING] = "LIBPOD_PING",
-	[SEC_LIBPOD_PLAY] = "LIBPOD_PLAY",
-	[SEC_LIBPOD_PODS] = "LIBPOD_PODS",
-	[SEC_LIBPOD_SECRETS] = "LIBPOD_SECRETS",
-	[SEC_LIBPOD_SYSTEM] = "LIBPOD_SYSTEM",
-	[SEC_LIBPOD_VERSION] = "LIBPOD_VERSION",
-	[SEC_LIBPOD_VOLUMES] = "LIBPOD_VOLUMES",
+#define SECTION_WORD(name) #name,
+	SECTIONS(SECTION_WORD)
+#undef SECTION_WORD
 };
 
 const char *section_name(enum section s)
@@ -434,28 +398,11 @@ bool route_stops_pod(enum route_action a)
 
 const struct route_def *route_table(size_t *count)
 {
-	if (count)
-		*count = sizeof(routes) / sizeof(routes[0]);
+	*count = sizeof(routes) / sizeof(routes[0]);
 	return routes;
 }
 
 /* ---- pattern matching, gorilla/mux style ---- */
-
-/* The three variable shapes moby uses; anything else never matches. */
-enum var_class { VAR_SEGMENT, VAR_ANY, VAR_ANY_NONEMPTY, VAR_BAD };
-
-static enum var_class var_class(const char *open, const char *close)
-{
-	const char *colon = memchr(open, ':', (size_t)(close - open));
-
-	if (!colon)
-		return VAR_SEGMENT; /* gorilla's default: [^/]+ */
-	if (close - colon == 3 && colon[1] == '.' && colon[2] == '*')
-		return VAR_ANY;
-	if (close - colon == 3 && colon[1] == '.' && colon[2] == '+')
-		return VAR_ANY_NONEMPTY;
-	return VAR_BAD;
-}
 
 /*
  * Does s[0..n) match the pattern p exactly (anchored at both ends)?
@@ -479,21 +426,17 @@ static bool pattern_match(const char *p, const char *s, size_t n, bool first,
 	if (!close)
 		return false;
 
-	size_t min = 0, max = n;
-	switch (var_class(p, close)) {
-	case VAR_SEGMENT: {
+	/* The three variable shapes moby uses: "{v}" (gorilla's default,
+	 * [^/]+), "{v:.*}" and "{v:.+}"; anything else never matches. */
+	const char *colon = memchr(p, ':', (size_t)(close - p));
+	size_t min = 1, max = n;
+	if (!colon) {
 		const char *slash = memchr(s, '/', n);
 		if (slash)
 			max = (size_t)(slash - s);
-		min = 1;
-		break;
-	}
-	case VAR_ANY:
-		break;
-	case VAR_ANY_NONEMPTY:
-		min = 1;
-		break;
-	case VAR_BAD:
+	} else if (close - colon == 3 && colon[1] == '.' && (colon[2] == '*' || colon[2] == '+')) {
+		min = colon[2] == '+';
+	} else {
 		return false;
 	}
 
@@ -529,7 +472,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Refuse with a reason. */
 static int refuse(const char **why, const char *reason)
 {
 	if (why)
@@ -538,15 +480,11 @@ static int refuse(const char **why, const char *reason)
 }
 
 /*
- * The first segment of the decoded path, if dockerd's versionMatcher
- * "/v{version:[0-9.]+}" could take it for a version (we look a little
- * wider: any mix of 'v', digits and dots after a leading "v<digit>" or
- * "v."), must be v<digits>.<digits>, optionally followed by more
- * .<digits> parts; it is then cut off.  dockerd compares versions part by
- * part, a missing part counting as 0 (api/types/versions), so "1.41.0" is
- * 1.41 to it; Podman's libpod clients send their own "4.3.1".  An empty
- * part ("1..2", "1.", ".1") or a single part ("1") is refused.
- * Returns 0, or -1 with *why set.
+ * dockerd's versionMatcher "/v{version:[0-9.]+}" could take a first
+ * segment of 'v', digits and dots for a version (we look a little wider:
+ * any such mix after "v<digit>" or "v."): it must then have the form
+ * route.h gives, and is cut off.  dockerd compares versions part by part,
+ * a missing part counting as 0, so "1.41.0" is 1.41 to it.
  */
 static int strip_version(struct route_match *m, const char **why)
 {

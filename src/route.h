@@ -21,48 +21,57 @@
 
 #define ROUTE_PATH_MAX 2048 /* decoded path, without the query */
 
-/* tecnativa/docker-socket-proxy section names, in the order docs/access-control.md lists them. */
+/*
+ * tecnativa/docker-socket-proxy section names, in the order
+ * docs/access-control.md lists them: one list makes the enum (SEC_<name>)
+ * and section_name's words.
+ */
+#define SECTIONS(S) \
+	S(NONE) /* route unknown to us */ \
+	S(AUTH) \
+	S(BUILD) \
+	S(COMMIT) \
+	S(CONFIGS) \
+	S(CONTAINERS) \
+	S(DISTRIBUTION) \
+	S(EVENTS) \
+	S(EXEC) \
+	S(GRPC) \
+	S(IMAGES) \
+	S(INFO) \
+	S(NETWORKS) \
+	S(NODES) \
+	S(PING) \
+	S(PLUGINS) \
+	S(SECRETS) \
+	S(SERVICES) \
+	S(SESSION) \
+	S(SWARM) \
+	S(SYSTEM) \
+	S(TASKS) \
+	S(VERSION) \
+	S(VOLUMES) \
+	/* linuxserver's Podman sections: the libpod API, "/libpod/<name>" */ \
+	S(LIBPOD_CONTAINERS) \
+	S(LIBPOD_EVENTS) \
+	S(LIBPOD_EXEC) \
+	S(LIBPOD_GENERATE) \
+	S(LIBPOD_IMAGES) \
+	S(LIBPOD_INFO) \
+	S(LIBPOD_MANIFESTS) \
+	S(LIBPOD_NETWORKS) \
+	S(LIBPOD_PING) \
+	S(LIBPOD_PLAY) \
+	S(LIBPOD_PODS) \
+	S(LIBPOD_SECRETS) \
+	S(LIBPOD_SYSTEM) \
+	S(LIBPOD_VERSION) \
+	S(LIBPOD_VOLUMES)
+
 enum section {
-	SEC_NONE = 0, /* route unknown to us */
-	SEC_AUTH,
-	SEC_BUILD,
-	SEC_COMMIT,
-	SEC_CONFIGS,
-	SEC_CONTAINERS,
-	SEC_DISTRIBUTION,
-	SEC_EVENTS,
-	SEC_EXEC,
-	SEC_GRPC,
-	SEC_IMAGES,
-	SEC_INFO,
-	SEC_NETWORKS,
-	SEC_NODES,
-	SEC_PING,
-	SEC_PLUGINS,
-	SEC_SECRETS,
-	SEC_SERVICES,
-	SEC_SESSION,
-	SEC_SWARM,
-	SEC_SYSTEM,
-	SEC_TASKS,
-	SEC_VERSION,
-	SEC_VOLUMES,
-	/* linuxserver's Podman sections: the libpod API, "/libpod/<name>" */
-	SEC_LIBPOD_CONTAINERS,
-	SEC_LIBPOD_EVENTS,
-	SEC_LIBPOD_EXEC,
-	SEC_LIBPOD_GENERATE,
-	SEC_LIBPOD_IMAGES,
-	SEC_LIBPOD_INFO,
-	SEC_LIBPOD_MANIFESTS,
-	SEC_LIBPOD_NETWORKS,
-	SEC_LIBPOD_PING,
-	SEC_LIBPOD_PLAY,
-	SEC_LIBPOD_PODS,
-	SEC_LIBPOD_SECRETS,
-	SEC_LIBPOD_SYSTEM,
-	SEC_LIBPOD_VERSION,
-	SEC_LIBPOD_VOLUMES,
+#define SECTION_ENUM(name) SEC_##name,
+	SECTIONS(SECTION_ENUM)
+#undef SECTION_ENUM
 	SEC_COUNT
 };
 
@@ -204,7 +213,7 @@ const char *section_name(enum section s);
  * "unclassified" for ROUTE_UNCLASSIFIED and for values out of range. */
 const char *route_class_name(enum route_class k);
 
-/* Every route dockerd knows, for --check-config and tests. */
+/* Every route dockerd knows, for --check-config and tests; *count of them. */
 const struct route_def *route_table(size_t *count);
 
 #endif
