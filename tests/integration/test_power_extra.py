@@ -367,7 +367,11 @@ def test_checkpoint_dir_is_refused(sockwall, direct, dockerd, leftovers, ckpt_di
         r = raw(sw, "GET", "/containers/%s/checkpoints?dir=&dir=%s" % (ref, ckpt_dir))
         assert_refused(r, 400, "dir", "2 times")
     assert not os.path.exists(ckpt_dir)
-    logs_ = decisions(sw, "GET", "/checkpoints") + decisions(sw, "DELETE", "/checkpoints")
+    # ten refusals, each logged as it is answered (the reader thread may lag)
+    def refusals():
+        got = decisions(sw, "GET", "/checkpoints") + decisions(sw, "DELETE", "/checkpoints")
+        return got if len(got) >= 10 else None
+    logs_ = helpers.wait_for(refusals, 10, what="the ten decision lines")
     assert logs_ and all(d["status"] in (400, 403) for d in logs_), logs_
     assert {d["reason"] for d in logs_ if d["status"] == 403} == {"default:root-path"}, logs_
     assert running(direct, c.id)
