@@ -136,6 +136,8 @@ static int explain(const struct config *cfg, const struct policy_set *pol, const
 		return 1;
 	}
 	printf("toggles: allow by %s\n", h.toggles.rule);
+	if (h.redact)
+		printf("answer: held, its Env values hidden (DKRPRX__CONTAINERS__REDACT_ENV)\n");
 	if (!h.filtered) {
 		printf("allow\n");
 		return 0;

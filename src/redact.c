@@ -22,7 +22,7 @@
 
 /* The key paths of the Env lists of each kind, from the answer's object. */
 static const char *const env_paths[][MAX_PATHS][MAX_WORDS + 1] = {
-	[REDACT_CONTAINER] = { { "Config", "Env" } },
+	[REDACT_CONTAINER] = { { "Config", "Env" }, { "Config", "CreateCommand" } },
 	[REDACT_SERVICE] = { { "Spec", "TaskTemplate", "ContainerSpec", "Env" },
 			     { "PreviousSpec", "TaskTemplate", "ContainerSpec", "Env" } },
 	[REDACT_TASK] = { { "Spec", "ContainerSpec", "Env" } },

@@ -10,7 +10,8 @@
  *
  * The Env lists, per kind, in the answer's object or in each object of a
  * list answer (a top-level array):
- *   container  Config.Env
+ *   container  Config.Env, and Podman's Config.CreateCommand (the command
+ *              line of `podman run -e KEY=value`: its KEY=value words)
  *   service    Spec.TaskTemplate.ContainerSpec.Env and the same under PreviousSpec
  *   task       Spec.ContainerSpec.Env
  *   plugin     Settings.Env

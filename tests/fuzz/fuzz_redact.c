@@ -26,7 +26,7 @@
 #include "redact.h"
 
 static const char *const env_paths[4][2][5] = {
-	{ { "Config", "Env" } },
+	{ { "Config", "Env" }, { "Config", "CreateCommand" } },
 	{ { "Spec", "TaskTemplate", "ContainerSpec", "Env" },
 	  { "PreviousSpec", "TaskTemplate", "ContainerSpec", "Env" } },
 	{ { "Spec", "ContainerSpec", "Env" } },

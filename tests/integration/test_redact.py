@@ -3,11 +3,13 @@
 A policy that cannot create containers (the dashboards: CONTAINERS=1 and
 nothing else) gets Config.Env of container inspect, the container spec's Env
 of services and tasks, and a plugin's Settings.Env with every value replaced
-by sockwall's marker; the keys stay.  A policy that can create (Watchtower,
-Portainer) gets them whole, unless DKRPRX__CONTAINERS__REDACT_ENV says
-otherwise.  Each answer is compared with what dockerd itself answers (asked
-directly): everything but the hidden values is the same, and no secret is
-left anywhere in the bytes the client got.
+by sockwall's marker; the keys stay.  Podman's answers are read the same way
+(its libpod inspect also carries the `podman run -e` command line).  A policy
+that can create (Watchtower, Portainer) gets them whole, unless
+DKRPRX__CONTAINERS__REDACT_ENV says otherwise.  Each answer is compared with
+what dockerd itself answers (asked directly): everything but the hidden
+values is the same, and no secret is left anywhere in the bytes the client
+got.
 """
 
 import json
@@ -21,6 +23,7 @@ import pytest
 import helpers
 from conftest import SOCKWALL_BIN, Sockwall
 from protect_helpers import API, assert_refused, raw, raw_direct, uniq
+from podman_helpers import BB, podman  # noqa: F401 - the fixture
 from test_power_routes import (PRIVILEGED_PLUGIN, create_plugin_direct, plugins,  # noqa: F401
                                pname, service_body, services, swarm)
 
@@ -175,7 +178,7 @@ def test_default_follows_whether_the_policy_can_create(sockwall, dockerd, ctr, e
     assert ("PASS=" + MARK in r.json()["Config"]["Env"]) == redacted
 
 
-def test_check_config_shows_the_effective_value(dockerd):
+def test_check_config_and_explain_show_the_effective_value(dockerd):
     def show(env):
         e = {"PATH": "/usr/bin:/bin", "SOCKET_PATH": dockerd.sock}
         e.update(env)
@@ -186,6 +189,16 @@ def test_check_config_shows_the_effective_value(dockerd):
     assert REDACT + "=true" in r.stdout + r.stderr
     r = show({"CONTAINERS": "1", "POST": "1"})
     assert REDACT + "=false" in r.stdout + r.stderr
+
+    def explain(env):
+        e = {"PATH": "/usr/bin:/bin", "SOCKET_PATH": dockerd.sock}
+        e.update(env)
+        return subprocess.run([str(SOCKWALL_BIN), "--explain", "GET", "/v1.41/containers/x/json"],
+                              env=e, capture_output=True, text=True, timeout=30)
+    r = explain({"CONTAINERS": "1"})
+    assert r.returncode == 0 and "Env values hidden" in r.stdout, r
+    r = explain({"CONTAINERS": "1", "POST": "1"})
+    assert r.returncode == 0 and "Env values hidden" not in r.stdout, r
 
 
 def test_per_listener_policies(dockerd, ctr, tmp_path):
@@ -287,3 +300,28 @@ def test_raw_socket_sees_no_secret_through_any_spelling(sockwall, dockerd, ctr):
                 break
             data += chunk
     assert data.startswith(b"HTTP/1.") and s.encode() not in data
+
+
+# ---------------------------------------------------------------- Podman as the upstream
+
+
+def test_podman_compat_and_libpod_inspect(sockwall, podman):
+    """`podman run -e` puts the value in Env and in libpod's CreateCommand: neither passes."""
+    s = secret()
+    r = podman.cli("create", "--network", "none", "-e", "PASS=" + s, "--name", uniq("pr"), BB,
+                   "true")
+    assert r.returncode == 0, r.stderr
+    cid = r.stdout.strip().splitlines()[-1]
+    try:
+        sw = sockwall({"CONTAINERS": "1", "LIBPOD_CONTAINERS": "1"}, socket_path=podman.sock)
+        for path in ("/v1.41/containers/%s/json" % cid,
+                     "/v4.3.1/libpod/containers/%s/json" % cid):
+            direct = helpers.one(podman.sock, "GET", path)
+            assert direct.status == 200 and s.encode() in direct.body, direct
+            r = helpers.one(sw.unix, "GET", path)
+            assert r.status == 200, r
+            assert s.encode() not in r.body, path
+            assert "PASS=" + MARK in r.json()["Config"]["Env"]
+            assert int(r.header("Content-Length")) == len(r.body)
+    finally:
+        podman.cli("rm", "-f", cid)

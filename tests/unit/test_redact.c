@@ -27,6 +27,12 @@ static void kinds(void)
 {
 	check(REDACT_CONTAINER, "{\"Id\":\"1\",\"Config\":{\"Env\":[\"A=b\",\"PATH=/bin:/x=y\"]}}",
 	      "{\"Id\":\"1\",\"Config\":{\"Env\":[\"A=" R "\",\"PATH=" R "\"]}}");
+	/* Podman's libpod inspect: the command line that created it */
+	check(REDACT_CONTAINER,
+	      "{\"Config\":{\"Env\":[\"A=b\"],\"CreateCommand\":[\"podman\",\"run\",\"-e\","
+	      "\"PASS=x\",\"bb\"]}}",
+	      "{\"Config\":{\"Env\":[\"A=" R "\"],\"CreateCommand\":[\"podman\",\"run\",\"-e\","
+	      "\"PASS=" R "\",\"bb\"]}}");
 	check(REDACT_CONTAINER, "{\"Config\":{\"Env\":[\"NOEQ\",\"K=\",\"=v\",\"\"]}}",
 	      "{\"Config\":{\"Env\":[\"NOEQ\",\"K=" R "\",\"=" R "\",\"\"]}}");
 	/* another kind's path is left alone */
