@@ -43,35 +43,6 @@
 
 /* foldName on one rune: ASCII upper case; ſ and K fold onto S and K; no
  * other rune's fold set holds an ASCII letter. */
-static unsigned fold_rune(unsigned r)
-{
-	if (r >= 'a' && r <= 'z')
-		return r - 32;
-	if (r == 0x17f)
-		return 'S';
-	if (r == 0x212a)
-		return 'K';
-	return r;
-}
-
-static int key_is(const struct jv *k, const char *field)
-{
-	const unsigned char *s = (const unsigned char *)k->s;
-	size_t i = 0;
-
-	for (; *field; field++) {
-		if (i >= k->n)
-			return 0;
-		size_t n = utf8_len(s + i, k->n - i); /* valid: unquoting made it so */
-		if (n == 0)
-			return 0;
-		if (fold_rune(rune_at(s + i, n)) != fold_rune((unsigned char)*field))
-			return 0;
-		i += n;
-	}
-	return i == k->n;
-}
-
 static int str_ieq(const struct jv *v, const char *lit)
 {
 	if (!v || v->t != J_STR || v->n != strlen(lit))

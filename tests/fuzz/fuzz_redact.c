@@ -34,33 +34,6 @@ static const char *const env_paths[4][2][5] = {
 };
 static const char *const (*paths)[5];
 
-static unsigned fold_rune(unsigned r)
-{
-	if (r >= 'a' && r <= 'z')
-		return r - 32;
-	if (r == 0x17f)
-		return 'S';
-	if (r == 0x212a)
-		return 'K';
-	return r;
-}
-
-static int key_is(const struct jv *k, const char *field)
-{
-	const unsigned char *s = (const unsigned char *)k->s;
-	size_t i = 0;
-
-	for (; *field; field++) {
-		if (i >= k->n)
-			return 0;
-		size_t n = utf8_len(s + i, k->n - i);
-		if (n == 0 || fold_rune(rune_at(s + i, n)) != fold_rune((unsigned char)*field))
-			return 0;
-		i += n;
-	}
-	return i == k->n;
-}
-
 /* The paths in mask that key k follows at word depth: *env when it ends one. */
 static unsigned follow(const struct jv *k, unsigned mask, int depth, int *env)
 {

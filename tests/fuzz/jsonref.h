@@ -158,6 +158,37 @@ static inline unsigned rune_at(const unsigned char *s, size_t n)
 
 /* A string at the opening quote: scanned as Go's scanner does, unquoted as
  * Go's unquoteBytes does. */
+/* Whether key k names field as Go matches struct fields: case folded,
+ * with the two non-ASCII runes that fold to ASCII letters (U+017F, U+212A). */
+static inline unsigned fold_rune(unsigned r)
+{
+	if (r >= 'a' && r <= 'z')
+		return r - 32;
+	if (r == 0x17f)
+		return 'S';
+	if (r == 0x212a)
+		return 'K';
+	return r;
+}
+
+static inline int key_is(const struct jv *k, const char *field)
+{
+	const unsigned char *s = (const unsigned char *)k->s;
+	size_t i = 0;
+
+	for (; *field; field++) {
+		if (i >= k->n)
+			return 0;
+		size_t n = utf8_len(s + i, k->n - i); /* valid: unquoting made it so */
+		if (n == 0)
+			return 0;
+		if (fold_rune(rune_at(s + i, n)) != fold_rune((unsigned char)*field))
+			return 0;
+		i += n;
+	}
+	return i == k->n;
+}
+
 static inline struct jv *read_string(struct reader *r)
 {
 	const unsigned char *s = r->s;
